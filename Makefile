@@ -1,0 +1,58 @@
+# physical_ai_ros — the README's two commands, plus bench and lint.
+#   make demo   set up .venv and run the main job on built-in data
+#   make test   set up .venv, lint, and run the test suite (also against numpy 1.x)
+#   make bench  run the benchmarks in bench/ (figures beside same-run baselines)
+#   make lint   ruff + mypy (strict on core/ and replay/)
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+OLD_VENV := .venv-oldest
+PKG := physical_ai_ros
+SRC := $(PKG)/$(PKG)
+DEMO_DIR ?= demo_output
+
+.PHONY: demo test bench lint format clean sysdeps setup test-oldest
+
+$(VENV)/.installed: $(PKG)/setup.py requirements/constraints.txt
+	bash tools/install_sysdeps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -c requirements/constraints.txt \
+		-e '$(PKG)[test,sim,dev,report,perception-extras]'
+	touch $@
+
+$(OLD_VENV)/.installed: $(PKG)/setup.py requirements/oldest.txt
+	$(PYTHON) -m venv $(OLD_VENV)
+	$(OLD_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements/oldest.txt
+	$(OLD_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps -e '$(PKG)'
+	touch $@
+
+setup: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
+	$(VENV)/bin/physical-ai make-demo-bag $(DEMO_DIR)/scenario
+	$(VENV)/bin/physical-ai info $(DEMO_DIR)/scenario
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check $(PKG) bench
+	$(VENV)/bin/ruff format --check $(PKG) bench
+	$(VENV)/bin/mypy --strict $(SRC)/core $(SRC)/replay
+	$(VENV)/bin/mypy $(SRC)/cli.py
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format $(PKG) bench
+	$(VENV)/bin/ruff check --fix $(PKG) bench
+
+test-oldest: $(OLD_VENV)/.installed
+	$(OLD_VENV)/bin/pytest -q -p no:cacheprovider $(PKG)/test/core
+
+test: lint $(VENV)/.installed test-oldest
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+bench: $(VENV)/.installed
+	$(PY) bench/codecs.py
+
+clean:
+	rm -rf $(VENV) $(OLD_VENV) $(DEMO_DIR) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Pure logic of the stack: codecs, perception, policy and safety. Never imports ROS."""

@@ -1,0 +1,82 @@
+"""Typed errors raised by core.
+
+Every error carries what a person needs to fix the input: which message type and field, the
+offending value, and what was expected. Nodes turn them into throttled log lines, diagnostics
+and, where actuation is concerned, a stop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class PhysicalAiError(Exception):
+    """Base class of every error raised by physical_ai_ros."""
+
+
+def _short(value: Any) -> str:
+    """Render a value for an error message, cut to a readable length."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + '...'
+
+
+class MessageFormatError(PhysicalAiError, ValueError):
+    """A message does not describe valid data.
+
+    Attributes:
+        msg_type: ROS type name of the message, e.g. ``sensor_msgs/msg/PointCloud2``.
+        field: the offending field, dotted for nested ones (``fields[2].datatype``).
+        value: the offending value.
+        reason: what was expected instead.
+    """
+
+    def __init__(self, msg_type: str, field: str, value: Any, reason: str) -> None:
+        self.msg_type = msg_type
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(f'{msg_type}: {field}={_short(value)}: {reason}')
+
+
+class PointCloudError(MessageFormatError):
+    """A sensor_msgs/PointCloud2 is malformed."""
+
+    def __init__(self, field: str, value: Any, reason: str) -> None:
+        super().__init__('sensor_msgs/msg/PointCloud2', field, value, reason)
+
+
+class ImageError(MessageFormatError):
+    """A sensor_msgs/Image is malformed or has an unsupported encoding."""
+
+    def __init__(self, field: str, value: Any, reason: str) -> None:
+        super().__init__('sensor_msgs/msg/Image', field, value, reason)
+
+
+class CompressedImageError(MessageFormatError):
+    """A sensor_msgs/CompressedImage cannot be decoded."""
+
+    def __init__(self, field: str, value: Any, reason: str) -> None:
+        super().__init__('sensor_msgs/msg/CompressedImage', field, value, reason)
+
+
+class CameraInfoError(MessageFormatError):
+    """A sensor_msgs/CameraInfo does not describe a usable camera."""
+
+    def __init__(self, field: str, value: Any, reason: str) -> None:
+        super().__init__('sensor_msgs/msg/CameraInfo', field, value, reason)
+
+
+class StampError(MessageFormatError):
+    """A builtin_interfaces/Time is out of range."""
+
+    def __init__(self, field: str, value: Any, reason: str) -> None:
+        super().__init__('builtin_interfaces/msg/Time', field, value, reason)
+
+
+class MessageTypeError(PhysicalAiError, LookupError):
+    """A message type is unknown to the type source that was asked for it."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(f'message type {name!r}: {reason}')

@@ -1,0 +1,75 @@
+"""Where message classes come from, so core can build messages without importing ROS.
+
+Core reads messages by their ROS field names, which rclpy's generated classes and rosbags'
+type-store dataclasses share. To *build* a message, core asks a :class:`MessageTypes` for the
+class by its full ROS name (``sensor_msgs/msg/PointCloud2``). A node passes
+:class:`ImportedMessageTypes` (rclpy's generated modules); offline code passes the rosbags
+type store wrapper from :mod:`physical_ai_ros.replay.typestore`.
+"""
+
+from __future__ import annotations
+
+import array
+import importlib
+from typing import Any, Protocol
+
+import numpy as np
+
+from physical_ai_ros.core.errors import MessageTypeError
+
+
+class MessageTypes(Protocol):
+    """A source of message classes addressed by full ROS type name."""
+
+    def get(self, name: str) -> Any:
+        """Return the message class for ``name`` (e.g. ``std_msgs/msg/Header``).
+
+        Raises:
+            MessageTypeError: the type is unknown to this source.
+        """
+
+    def byte_array(self, data: bytes | np.ndarray) -> Any:
+        """Return ``data`` in the form the message classes take for ``uint8[]`` fields."""
+
+
+def split_type_name(name: str) -> tuple[str, str]:
+    """Split ``pkg/msg/Name`` (or ``pkg/Name``) into package and class name.
+
+    Raises:
+        MessageTypeError: the name is not of that form.
+    """
+    parts = name.split('/')
+    if len(parts) == 3 and parts[1] == 'msg' and all(parts):
+        return parts[0], parts[2]
+    if len(parts) == 2 and all(parts):
+        return parts[0], parts[1]
+    raise MessageTypeError(name, "expected 'package/msg/Name'")
+
+
+class ImportedMessageTypes:
+    """Message classes from the Python modules that rosidl generates (rclpy's messages).
+
+    Used by the nodes; importing ``sensor_msgs.msg`` needs a sourced ROS 2 workspace.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] = {}
+
+    def get(self, name: str) -> Any:
+        """Return the generated class ``<pkg>.msg.<Name>``."""
+        cls = self._cache.get(name)
+        if cls is None:
+            package, class_name = split_type_name(name)
+            try:
+                module = importlib.import_module(f'{package}.msg')
+                cls = getattr(module, class_name)
+            except (ImportError, AttributeError) as exc:
+                raise MessageTypeError(name, f'cannot import it: {exc}') from exc
+            self._cache[name] = cls
+        return cls
+
+    def byte_array(self, data: bytes | np.ndarray) -> Any:
+        """Return an ``array.array('B')``, the type rclpy uses for ``uint8[]``."""
+        out = array.array('B')
+        out.frombytes(data.tobytes() if isinstance(data, np.ndarray) else bytes(data))
+        return out

@@ -1,0 +1,1 @@
+"""rclpy nodes: thin glue between ROS topics and core."""

@@ -1,0 +1,1 @@
+"""Offline tools over rosbag2 files, built on rosbags (no ROS installation needed)."""

@@ -1,0 +1,136 @@
+"""Summaries of rosbag2 recordings: what ``physical-ai info BAG`` prints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rosbags.rosbag2 import Reader
+from rosbags.rosbag2.errors import ReaderError
+import yaml
+
+from physical_ai_ros.core.stamps import NS_PER_S
+from physical_ai_ros.replay.errors import BagError
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    """One topic of a bag."""
+
+    name: str
+    msgtype: str
+    count: int
+    first_ns: int
+    last_ns: int
+
+    @property
+    def rate_hz(self) -> float:
+        """Mean message rate between the first and the last message; 0 for fewer than two."""
+        span = self.last_ns - self.first_ns
+        return (self.count - 1) * NS_PER_S / span if self.count > 1 and span > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class BagSummary:
+    """What a bag holds."""
+
+    path: Path
+    storage: str
+    ros_distro: str | None
+    start_ns: int
+    end_ns: int
+    message_count: int
+    topics: tuple[TopicSummary, ...]
+
+    @property
+    def duration_s(self) -> float:
+        """Seconds from the first to the last message."""
+        return max(self.end_ns - self.start_ns, 0) / NS_PER_S
+
+
+def storage_of(path: Path) -> str:
+    """Return the storage identifier (``mcap`` or ``sqlite3``) of a bag directory or file."""
+    if path.is_dir():
+        metadata = path / 'metadata.yaml'
+        try:
+            info = yaml.safe_load(metadata.read_text(encoding='utf-8'))
+            return str(info['rosbag2_bagfile_information']['storage_identifier'])
+        except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+            raise BagError(path, f'no readable metadata.yaml ({exc})') from exc
+    return {'.mcap': 'mcap', '.db3': 'sqlite3'}.get(path.suffix, path.suffix)
+
+
+def summarize_bag(path: Path | str) -> BagSummary:
+    """Read a rosbag2 directory, ``.mcap`` or ``.db3`` file and summarise it per topic.
+
+    Raises:
+        BagError: the path is missing or not a readable rosbag2.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise BagError(path, 'does not exist')
+    storage = storage_of(path)
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    counts: dict[int, int] = {}
+    try:
+        with Reader(path) as reader:
+            connections = list(reader.connections)
+            for connection, stamp, _ in reader.messages():
+                first.setdefault(connection.id, stamp)
+                last[connection.id] = stamp
+                counts[connection.id] = counts.get(connection.id, 0) + 1
+            distro = reader.ros_distro
+    except (ReaderError, OSError, ValueError, KeyError) as exc:
+        raise BagError(path, f'not a readable rosbag2 ({exc})') from exc
+    topics = []
+    for connection in sorted(connections, key=lambda c: c.topic):
+        count = counts.get(connection.id, 0)
+        topics.append(
+            TopicSummary(
+                name=connection.topic,
+                msgtype=connection.msgtype,
+                count=count,
+                first_ns=first.get(connection.id, 0),
+                last_ns=last.get(connection.id, 0),
+            )
+        )
+    return BagSummary(
+        path=path,
+        storage=storage,
+        ros_distro=distro,
+        start_ns=min(first.values(), default=0),
+        end_ns=max(last.values(), default=0),
+        message_count=sum(counts.values()),
+        topics=tuple(topics),
+    )
+
+
+def format_ns(ns: int) -> str:
+    """Render integer nanoseconds as exact decimal seconds."""
+    sign = '-' if ns < 0 else ''
+    sec, nanosec = divmod(abs(ns), NS_PER_S)
+    return f'{sign}{sec}.{nanosec:09d}'
+
+
+def format_summary(summary: BagSummary) -> str:
+    """Render a summary as the aligned table ``physical-ai info`` prints."""
+    lines = [
+        f'path:      {summary.path}',
+        f'storage:   {summary.storage}'
+        + (f' (ros_distro: {summary.ros_distro})' if summary.ros_distro else ''),
+        f'duration:  {summary.duration_s:.3f} s',
+        f'start:     {format_ns(summary.start_ns)} s',
+        f'end:       {format_ns(summary.end_ns)} s',
+        f'messages:  {summary.message_count}',
+        f'topics:    {len(summary.topics)}',
+    ]
+    if summary.topics:
+        width_name = max(len(t.name) for t in summary.topics)
+        width_type = max(len(t.msgtype) for t in summary.topics)
+        for topic in summary.topics:
+            lines.append(
+                f'  {topic.name:<{width_name}}  {topic.msgtype:<{width_type}}  '
+                f'{topic.count:>8} msgs  {topic.rate_hz:>9.2f} Hz'
+            )
+    return '\n'.join(lines)

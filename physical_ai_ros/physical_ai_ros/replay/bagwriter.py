@@ -1,0 +1,66 @@
+"""Writing rosbag2 files (MCAP or sqlite3) from type-store messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+from rosbags.rosbag2 import StoragePlugin, Writer
+from rosbags.rosbag2.errors import WriterError
+
+from physical_ai_ros.replay.errors import BagError
+from physical_ai_ros.replay.typestore import TypestoreTypes
+
+Storage = Literal['mcap', 'sqlite3']
+_PLUGINS: dict[str, StoragePlugin] = {'mcap': StoragePlugin.MCAP, 'sqlite3': StoragePlugin.SQLITE3}
+
+
+class BagWriter:
+    """Write messages to a new rosbag2, adding a connection the first time a topic is seen.
+
+    Use as a context manager; the bag is complete (metadata.yaml written) on exit. Messages
+    must be written in non-decreasing log time for players that expect it.
+    """
+
+    def __init__(
+        self, path: Path | str, types: TypestoreTypes, *, storage: Storage = 'mcap'
+    ) -> None:
+        """Prepare a writer for a bag directory that must not exist yet."""
+        if storage not in _PLUGINS:
+            raise BagError(path, f'unknown storage {storage!r}; expected mcap or sqlite3')
+        self.path = Path(path)
+        self.types = types
+        try:
+            self._writer = Writer(self.path, version=9, storage_plugin=_PLUGINS[storage])
+        except WriterError as exc:
+            raise BagError(path, str(exc)) from exc
+        self._connections: dict[str, Any] = {}
+
+    def __enter__(self) -> BagWriter:
+        self._writer.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._writer.close()
+
+    def write(self, topic: str, msg: Any, log_time_ns: int) -> None:
+        """Serialize ``msg`` and write it on ``topic`` at ``log_time_ns``."""
+        self.write_raw(topic, msg.__msgtype__, self.types.serialize(msg), log_time_ns)
+
+    def write_raw(self, topic: str, msgtype: str, data: bytes, log_time_ns: int) -> None:
+        """Write already serialized CDR bytes of type ``msgtype`` on ``topic``."""
+        connection = self._connections.get(topic)
+        if connection is None:
+            connection = self._writer.add_connection(topic, msgtype, typestore=self.types.store)
+            self._connections[topic] = connection
+        elif connection.msgtype != msgtype:
+            raise BagError(
+                self.path, f'topic {topic} has type {connection.msgtype}, cannot write {msgtype}'
+            )
+        self._writer.write(connection, log_time_ns, data)

@@ -1,0 +1,1 @@
+"""MuJoCo scenarios that record sensor bags and evaluate policies in closed loop."""

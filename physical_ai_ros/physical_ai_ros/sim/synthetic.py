@@ -1,0 +1,304 @@
+"""A small factory-aisle scenario written straight to a rosbag2, with no physics engine.
+
+The robot drives down an aisle between racks towards a pallet; a hot machine warms the air
+around it. Sensors are ray-cast in :mod:`physical_ai_ros.sim.world`: an organized lidar cloud
+laid out as an Ouster driver lays it out (padding included), a JPEG camera with its CameraInfo,
+IoT temperatures, odometry and static TF. Deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from physical_ai_ros.core.image import array_to_compressed
+from physical_ai_ros.core.pointcloud import array_to_cloud
+from physical_ai_ros.core.stamps import NS_PER_S, make_header
+from physical_ai_ros.replay.bagwriter import BagWriter, Storage
+from physical_ai_ros.replay.typestore import TypestoreTypes
+from physical_ai_ros.sim.world import Box, World
+
+LIDAR_DTYPE = np.dtype(
+    {
+        'names': ['x', 'y', 'z', 'intensity', 't', 'ring'],
+        'formats': ['<f4', '<f4', '<f4', '<f4', '<u4', '<u2'],
+        'offsets': [0, 4, 8, 16, 20, 24],
+        'itemsize': 32,
+    }
+)
+LIDAR_MOUNT = (0.2, 0.0, 0.6)  # base_link -> lidar_link [m]
+CAMERA_MOUNT = (0.3, 0.0, 0.9)  # base_link -> camera_optical [m]
+HOT_MACHINE = (9.0, 2.2, 1.0)  # centre of the machine that heats the air [m]
+
+
+@dataclass(frozen=True)
+class ScenarioConfig:
+    """Sizes and rates of the synthetic scenario."""
+
+    seconds: float = 8.0
+    seed: int = 0
+    speed: float = 0.6  # forward speed of the scripted drive [m/s]
+    lidar_rate_hz: float = 10.0
+    lidar_channels: int = 32
+    lidar_columns: int = 512
+    lidar_vfov_deg: float = 33.2
+    camera_rate_hz: float = 15.0
+    camera_width: int = 640
+    camera_height: int = 360
+    iot_rate_hz: float = 10.0
+    iot_sensors: int = 16
+    odom_rate_hz: float = 50.0
+
+
+def factory_aisle(seed: int) -> World:
+    """Racks on both sides of a 3 m aisle, a pallet ahead, a machine beside it."""
+    rng = np.random.default_rng(seed)
+    pallet_x = 7.0 + rng.uniform(-0.5, 0.5)
+    return World(
+        boxes=[
+            Box((-2.0, 1.5, 0.0), (20.0, 2.0, 2.5), (60, 90, 160), 'rack_left'),
+            Box((-2.0, -2.0, 0.0), (20.0, -1.5, 2.5), (60, 90, 160), 'rack_right'),
+            Box((pallet_x, -0.6, 0.0), (pallet_x + 1.0, 0.6, 1.2), (170, 120, 60), 'pallet'),
+            Box((8.2, 2.0, 0.0), (9.8, 3.2, 2.0), (190, 60, 50), 'machine'),
+        ]
+    )
+
+
+def robot_pose(t: float, config: ScenarioConfig) -> tuple[float, float, float]:
+    """Scripted drive: straight down the aisle with a gentle weave; (x, y, yaw)."""
+    x = config.speed * t
+    y = 0.15 * math.sin(0.5 * t)
+    yaw = math.atan2(0.075 * math.cos(0.5 * t), config.speed)
+    return x, y, yaw
+
+
+def lidar_scan(
+    world: World,
+    pose: tuple[float, float, float],
+    config: ScenarioConfig,
+    rng: np.random.Generator,
+) -> np.ndarray[Any, Any]:
+    """An organized scan (channels x columns) in the lidar frame; no return is NaN."""
+    channels, columns = config.lidar_channels, config.lidar_columns
+    half = math.radians(config.lidar_vfov_deg) / 2
+    elevation = np.linspace(half, -half, channels)[:, None]
+    azimuth = np.linspace(math.pi, -math.pi, columns, endpoint=False)[None, :]
+    local = np.stack(
+        np.broadcast_arrays(
+            np.cos(elevation) * np.cos(azimuth),
+            np.cos(elevation) * np.sin(azimuth),
+            np.sin(elevation) * np.ones_like(azimuth),
+        ),
+        axis=-1,
+    ).reshape(-1, 3)
+    x, y, yaw = pose
+    c, s = math.cos(yaw), math.sin(yaw)
+    rotation = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+    origin = np.array([x, y, 0.0]) + rotation @ np.asarray(LIDAR_MOUNT)
+    distance, _ = world.cast(origin[None, :], local @ rotation.T)
+    distance = distance + rng.normal(0.0, 0.01, distance.shape)
+    dropout = rng.random(distance.shape) < 0.01
+    distance[(distance > 100.0) | dropout] = np.nan
+    points = np.zeros(channels * columns, dtype=LIDAR_DTYPE)
+    xyz = local * distance[:, None]
+    points['x'], points['y'], points['z'] = xyz[:, 0], xyz[:, 1], xyz[:, 2]
+    points['intensity'] = np.where(
+        np.isfinite(distance), 1000.0 / (1.0 + np.nan_to_num(distance)), 0.0
+    )
+    points['ring'] = np.repeat(np.arange(channels, dtype=np.uint16), columns)
+    points['t'] = np.tile(
+        np.linspace(0, 1e8 / config.lidar_rate_hz, columns, dtype=np.uint32), channels
+    )
+    return points.reshape(channels, columns)
+
+
+def camera_intrinsics(config: ScenarioConfig) -> tuple[float, float, float]:
+    """Focal length and principal point of the 90° camera: (f, cx, cy)."""
+    f = config.camera_width / 2.0  # 90 degrees horizontal field of view
+    return f, config.camera_width / 2.0, config.camera_height / 2.0
+
+
+def camera_frame(
+    world: World, pose: tuple[float, float, float], config: ScenarioConfig
+) -> np.ndarray[Any, Any]:
+    """Render an RGB frame by casting one ray per pixel, shaded by distance."""
+    f, cx, cy = camera_intrinsics(config)
+    v, u = np.mgrid[0 : config.camera_height, 0 : config.camera_width]
+    # optical frame (x right, y down, z forward) -> base frame (x forward, y left, z up)
+    optical = np.stack(
+        [(u - cx) / f, (v - cy) / f, np.ones_like(u, dtype=float)], axis=-1
+    ).reshape(-1, 3)
+    base = np.stack([optical[:, 2], -optical[:, 0], -optical[:, 1]], axis=1)
+    x, y, yaw = pose
+    c, s = math.cos(yaw), math.sin(yaw)
+    rotation = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+    origin = np.array([x, y, 0.0]) + rotation @ np.asarray(CAMERA_MOUNT)
+    distance, index = world.cast(origin[None, :], base @ rotation.T)
+    shade = np.clip(1.3 - 0.04 * np.nan_to_num(distance, posinf=30.0), 0.4, 1.0)
+    shade[index == -2] = 1.0  # open sky (no ceiling) is not shaded by distance
+    rgb = world.colours(index).astype(np.float32) * shade[:, None]
+    return rgb.reshape(config.camera_height, config.camera_width, 3).astype(np.uint8)
+
+
+def iot_positions(config: ScenarioConfig) -> np.ndarray[Any, Any]:
+    """Sensor positions along both racks, in the odom frame [m]."""
+    along = np.linspace(0.0, 16.0, math.ceil(config.iot_sensors / 2))
+    left = np.column_stack([along, np.full_like(along, 1.4), np.full_like(along, 1.5)])
+    right = np.column_stack([along, np.full_like(along, -1.4), np.full_like(along, 1.5)])
+    return np.vstack([left, right])[: config.iot_sensors]
+
+
+def temperature_at(position: np.ndarray[Any, Any]) -> float:
+    """Air temperature [degC]: 21 °C ambient, up to +60 °C near the hot machine."""
+    d2 = float(np.sum((position - np.asarray(HOT_MACHINE)) ** 2))
+    return 21.0 + 60.0 * math.exp(-d2 / 4.0)
+
+
+def write_synthetic_bag(
+    path: Path | str, config: ScenarioConfig | None = None, *, storage: Storage = 'mcap'
+) -> Path:
+    """Write the scenario to a new rosbag2 at ``path`` and return the path."""
+    config = config or ScenarioConfig()
+    types = TypestoreTypes()
+    world = factory_aisle(config.seed)
+    rng = np.random.default_rng(config.seed)
+    start_ns = 1_700_000_000 * NS_PER_S
+    end_ns = start_ns + int(config.seconds * NS_PER_S)
+    schedule: list[tuple[int, int, str]] = []  # (stamp, order, source): order keeps ties stable
+    for order, (source, rate) in enumerate(
+        [
+            ('odom', config.odom_rate_hz),
+            ('lidar', config.lidar_rate_hz),
+            ('camera', config.camera_rate_hz),
+            ('iot', config.iot_rate_hz),
+        ]
+    ):
+        period = int(NS_PER_S / rate)
+        schedule.extend((t, order, source) for t in range(start_ns, end_ns, period))
+    schedule.sort()
+    f, cx, cy = camera_intrinsics(config)
+    sensors = iot_positions(config)
+    with BagWriter(path, types, storage=storage) as bag:
+        bag.write('/tf_static', static_transforms(types, start_ns), start_ns)
+        for stamp, _, source in schedule:
+            t = (stamp - start_ns) / NS_PER_S
+            pose = robot_pose(t, config)
+            if source == 'odom':
+                bag.write('/odom', odometry(types, stamp, pose, config), stamp)
+            elif source == 'lidar':
+                cloud = array_to_cloud(
+                    lidar_scan(world, pose, config, rng),
+                    make_header(stamp, 'lidar_link', types),
+                    types,
+                )
+                bag.write('/lidar/points', cloud, stamp)
+            elif source == 'camera':
+                header = make_header(stamp, 'camera_optical', types)
+                image = array_to_compressed(
+                    camera_frame(world, pose, config),
+                    'jpeg',
+                    header,
+                    types,
+                    encoding='rgb8',
+                    quality=85,
+                )
+                bag.write('/camera/image_raw/compressed', image, stamp)
+                bag.write(
+                    '/camera/camera_info', camera_info(types, header, config, f, cx, cy), stamp
+                )
+            else:
+                for k, position in enumerate(sensors):
+                    value = temperature_at(position) + rng.normal(0.0, 0.2)
+                    bag.write('/iot/readings', iot_reading(types, stamp, k, value), stamp)
+    return Path(path)
+
+
+def odometry(
+    types: TypestoreTypes, stamp: int, pose: tuple[float, float, float], config: ScenarioConfig
+) -> Any:
+    """nav_msgs/Odometry of the scripted drive, odom -> base_link."""
+    x, y, yaw = pose
+    t = types.get
+    return t('nav_msgs/msg/Odometry')(
+        header=make_header(stamp, 'odom', types),
+        child_frame_id='base_link',
+        pose=t('geometry_msgs/msg/PoseWithCovariance')(
+            pose=t('geometry_msgs/msg/Pose')(
+                position=t('geometry_msgs/msg/Point')(x=x, y=y, z=0.0),
+                orientation=t('geometry_msgs/msg/Quaternion')(
+                    x=0.0, y=0.0, z=math.sin(yaw / 2), w=math.cos(yaw / 2)
+                ),
+            ),
+            covariance=np.zeros(36),
+        ),
+        twist=t('geometry_msgs/msg/TwistWithCovariance')(
+            twist=t('geometry_msgs/msg/Twist')(
+                linear=t('geometry_msgs/msg/Vector3')(x=config.speed, y=0.0, z=0.0),
+                angular=t('geometry_msgs/msg/Vector3')(x=0.0, y=0.0, z=0.0),
+            ),
+            covariance=np.zeros(36),
+        ),
+    )
+
+
+def static_transforms(types: TypestoreTypes, stamp: int) -> Any:
+    """tf2_msgs/TFMessage with base_link -> lidar_link and base_link -> camera_optical."""
+    t = types.get
+    # camera_optical (z forward, x right, y down): roll -90°, yaw -90° from base_link
+    optical = (-0.5, 0.5, -0.5, 0.5)
+    transforms = []
+    for child, (tx, ty, tz), (qx, qy, qz, qw) in (
+        ('lidar_link', LIDAR_MOUNT, (0.0, 0.0, 0.0, 1.0)),
+        ('camera_optical', CAMERA_MOUNT, optical),
+    ):
+        transforms.append(
+            t('geometry_msgs/msg/TransformStamped')(
+                header=make_header(stamp, 'base_link', types),
+                child_frame_id=child,
+                transform=t('geometry_msgs/msg/Transform')(
+                    translation=t('geometry_msgs/msg/Vector3')(x=tx, y=ty, z=tz),
+                    rotation=t('geometry_msgs/msg/Quaternion')(x=qx, y=qy, z=qz, w=qw),
+                ),
+            )
+        )
+    return t('tf2_msgs/msg/TFMessage')(transforms=transforms)
+
+
+def camera_info(
+    types: TypestoreTypes, header: Any, config: ScenarioConfig, f: float, cx: float, cy: float
+) -> Any:
+    """CameraInfo of the ideal (undistorted) pinhole camera that renders the frames."""
+    t = types.get
+    return t('sensor_msgs/msg/CameraInfo')(
+        header=header,
+        height=config.camera_height,
+        width=config.camera_width,
+        distortion_model='plumb_bob',
+        d=np.zeros(5),
+        k=np.array([f, 0, cx, 0, f, cy, 0, 0, 1], dtype=np.float64),
+        r=np.eye(3).ravel(),
+        p=np.array([f, 0, cx, 0, 0, f, cy, 0, 0, 0, 1, 0], dtype=np.float64),
+        binning_x=0,
+        binning_y=0,
+        roi=t('sensor_msgs/msg/RegionOfInterest')(
+            x_offset=0, y_offset=0, height=0, width=0, do_rectify=False
+        ),
+    )
+
+
+def iot_reading(types: TypestoreTypes, stamp: int, sensor: int, value: float) -> Any:
+    """An IotReading of temperature sensor ``sensor`` (mounted in the odom frame)."""
+    cls = types.get('physical_ai_ros_interfaces/msg/IotReading')
+    return cls(
+        header=make_header(stamp, 'odom', types),
+        sensor_id=f'temp_{sensor:02d}',
+        quantity='temperature',
+        value=float(value),
+        unit='degC',
+        variance=0.04,
+        status=cls.STATUS_OK,
+    )

@@ -1,0 +1,50 @@
+"""Build and install the physical_ai_ros package (ament_python, also pip-installable)."""
+
+from glob import glob
+import os
+
+from setuptools import find_packages, setup
+
+package_name = 'physical_ai_ros'
+
+setup(
+    name=package_name,
+    version='0.1.0',
+    packages=find_packages(exclude=['test', 'test.*']),
+    # The custom .msg files are read by the offline tools (rosbags type store). They live
+    # in physical_ai_ros_interfaces; `physical_ai_ros/interfaces` links to them, so a
+    # pip-installed package carries the very same files.
+    package_data={package_name: ['py.typed', 'interfaces/*.msg']},
+    data_files=[
+        ('share/ament_index/resource_index/packages', ['resource/' + package_name]),
+        ('share/' + package_name, ['package.xml']),
+        (os.path.join('share', package_name, 'launch'), glob('launch/*_launch.py')),
+        (os.path.join('share', package_name, 'config'), glob('config/*.yaml')),
+    ],
+    python_requires='>=3.10',
+    install_requires=[
+        'setuptools',
+        'numpy>=1.21',
+        'pyyaml>=5.4',
+        'opencv-python-headless>=4.5',
+        'onnxruntime>=1.16',
+        'rosbags>=0.10',
+    ],
+    extras_require={
+        'test': ['pytest>=7', 'hypothesis>=6.50', 'onnx>=1.14'],
+        'sim': ['mujoco>=3.1'],
+        'perception-extras': ['open3d>=0.17'],
+        'report': ['matplotlib>=3.5'],
+        'dev': ['ruff>=0.5', 'mypy>=1.8', 'types-PyYAML'],
+    },
+    zip_safe=True,
+    maintainer='physical_ai_ros maintainers',
+    maintainer_email='maintainers@physical-ai-ros.dev',
+    description='Physical AI on ROS 2: sensor fusion, ONNX policies and a safety gate.',
+    license='Apache-2.0',
+    entry_points={
+        'console_scripts': [
+            'physical-ai = physical_ai_ros.cli:main',
+        ],
+    },
+)

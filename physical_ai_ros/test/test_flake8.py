@@ -1,0 +1,12 @@
+"""ament_flake8 over the package, as `colcon test` runs it (skipped without ament)."""
+
+import pytest
+
+main_with_errors = pytest.importorskip('ament_flake8.main').main_with_errors
+
+
+@pytest.mark.flake8
+@pytest.mark.linter
+def test_flake8():
+    rc, errors = main_with_errors(argv=[])
+    assert rc == 0, 'Found %d code style errors / warnings:\n' % len(errors) + '\n'.join(errors)
