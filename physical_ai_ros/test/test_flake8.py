@@ -9,4 +9,4 @@ main_with_errors = pytest.importorskip('ament_flake8.main').main_with_errors
 @pytest.mark.linter
 def test_flake8():
     rc, errors = main_with_errors(argv=[])
-    assert rc == 0, 'Found %d code style errors / warnings:\n' % len(errors) + '\n'.join(errors)
+    assert rc == 0, f'Found {len(errors)} code style errors / warnings:\n' + '\n'.join(errors)
