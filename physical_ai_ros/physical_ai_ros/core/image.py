@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
+from physical_ai_ros.core.buffers import byte_view
 from physical_ai_ros.core.errors import CompressedImageError, ImageError
 from physical_ai_ros.core.msgtypes import MessageTypes
 
@@ -122,12 +123,9 @@ def image_to_array(msg: ImageLike, desired_encoding: str | None = None) -> np.nd
     if spec.channels == 2 and width % 2:
         raise ImageError('width', width, f'must be even for {msg.encoding}')
     try:
-        buf = np.frombuffer(msg.data, dtype=np.uint8)
-    except (TypeError, ValueError, BufferError):
-        try:
-            buf = np.asarray(msg.data, dtype=np.uint8).reshape(-1)
-        except (TypeError, ValueError, OverflowError) as exc:
-            raise ImageError('data', type(msg.data).__name__, 'is not a byte buffer') from exc
+        buf = byte_view(msg.data)
+    except (TypeError, ValueError) as exc:
+        raise ImageError('data', type(msg.data).__name__, f'is not a byte buffer ({exc})') from exc
     if buf.size < height * step:
         raise ImageError(
             'data', f'{buf.size} bytes', f'shorter than height*step = {height * step}'
@@ -321,13 +319,28 @@ def compressed_to_array(msg: Any, desired_encoding: str | None = None) -> np.nda
     return convert_encoding(pixels, encoding[channels], desired_encoding)
 
 
+_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+
+
 def _check_complete(data: np.ndarray[Any, Any], codec: str) -> None:
-    """Refuse truncated streams, which libjpeg would otherwise half-decode with a warning."""
-    if codec == 'jpeg' and data[:2].tobytes() == b'\xff\xd8':
+    """Refuse truncated or headless streams before the decoder sees them.
+
+    libjpeg half-decodes a truncated JPEG with only a warning, and some OpenCV 4 releases spend
+    seconds on a PNG signature followed by garbage: neither may reach a control loop.
+    """
+    head = data[:16].tobytes()
+    if head.startswith(b'\xff\xd8'):
         tail = data[-64:].tobytes().rstrip(b'\x00')
         if not tail.endswith(b'\xff\xd9'):
             raise CompressedImageError(
                 'data', f'{data.size} bytes', 'JPEG stream is truncated (no end-of-image marker)'
+            )
+    elif head.startswith(_PNG_SIGNATURE):
+        if head[12:16] != b'IHDR':
+            raise CompressedImageError('data', head, 'PNG stream does not start with IHDR')
+        if b'IEND' not in data[-16:].tobytes():
+            raise CompressedImageError(
+                'data', f'{data.size} bytes', 'PNG stream is truncated (no IEND chunk)'
             )
 
 

@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
+from physical_ai_ros.core.buffers import byte_view
 from physical_ai_ros.core.errors import PointCloudError
 from physical_ai_ros.core.msgtypes import MessageTypes
 
@@ -137,17 +138,11 @@ def _validated_dtype(
 
 
 def _buffer(field: str, data: Any) -> np.ndarray[Any, np.dtype[np.uint8]]:
-    """Return a uint8 view of a message's ``uint8[]`` field (bytes, array.array, ndarray)."""
+    """Return a uint8 view of a message's ``uint8[]`` field, or a PointCloudError."""
     try:
-        buf = np.frombuffer(data, dtype=np.uint8)
-    except (TypeError, ValueError, BufferError):
-        try:
-            buf = np.asarray(data, dtype=np.uint8)
-        except (TypeError, ValueError, OverflowError) as exc:
-            raise PointCloudError(field, type(data).__name__, 'is not a byte buffer') from exc
-    if buf.ndim != 1:
-        raise PointCloudError(field, buf.shape, 'must be one-dimensional')
-    return buf
+        return byte_view(data)
+    except (TypeError, ValueError) as exc:
+        raise PointCloudError(field, type(data).__name__, f'is not a byte buffer ({exc})') from exc
 
 
 def cloud_to_array(msg: PointCloud2Like) -> np.ndarray[Any, np.dtype[Any]]:

@@ -298,6 +298,10 @@ def test_corrupt_and_truncated_jpeg_are_refused(types: Any) -> None:
     # a mislabelled but intact stream decodes: the bytes, not the label, say what it is
     assert compressed_to_array(SimpleNamespace(format='png', data=data)).shape == (48, 64, 3)
     png = bytearray(array_to_compressed(smooth_rgb(), 'png', header(types), types).data)
+    with pytest.raises(CompressedImageError, match=r'PNG stream is truncated \(no IEND'):
+        compressed_to_array(SimpleNamespace(format='png', data=bytes(png[:-20])))
+    with pytest.raises(CompressedImageError, match='does not start with IHDR'):
+        compressed_to_array(SimpleNamespace(format='png', data=bytes(png[:8]) + bytes(200)))
     png[60] ^= 0xFF  # inside IDAT: the chunk's CRC no longer matches
     with pytest.raises(CompressedImageError, match='not a decodable png image'):
         compressed_to_array(SimpleNamespace(format='png', data=bytes(png)))
