@@ -39,7 +39,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check $(PKG) bench
 	$(VENV)/bin/ruff format --check $(PKG) bench
 	$(VENV)/bin/mypy --strict $(SRC)/core $(SRC)/replay
-	$(VENV)/bin/mypy $(SRC)/cli.py
+	$(VENV)/bin/mypy $(SRC)/cli.py $(SRC)/sim $(SRC)/policies
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format $(PKG) bench
@@ -53,6 +53,7 @@ test: lint $(VENV)/.installed test-oldest
 
 bench: $(VENV)/.installed
 	$(PY) bench/codecs.py
+	$(PY) bench/policy.py
 
 clean:
 	rm -rf $(VENV) $(OLD_VENV) $(DEMO_DIR) .mypy_cache .ruff_cache .pytest_cache

@@ -51,6 +51,51 @@ def _cmd_make_demo_bag(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_model_inspect(args: argparse.Namespace) -> int:
+    """Print a model's tensors and contract, and check that they fit."""
+    from physical_ai_ros.core.policy import PolicyModel
+
+    model = PolicyModel.load(
+        args.model,
+        contract_path=args.contract,
+        providers=args.providers.split(','),
+        expected_sha256=args.sha256,
+    )
+    session = model.session
+    print(f'model:     {model.path}')
+    print(f'sha256:    {model.sha256}')
+    print(f'providers: {", ".join(model.providers)}')
+    for warning in model.warnings:
+        print(f'warning:   {warning}')
+    print('inputs:')
+    for arg in session.get_inputs():
+        print(f'  {arg.name:<16} {arg.type:<16} {list(arg.shape)}')
+    print('outputs:')
+    for arg in session.get_outputs():
+        print(f'  {arg.name:<16} {arg.type:<16} {list(arg.shape)}')
+    contract = model.contract
+    print(f'contract:  {contract.name}')
+    for spec in contract.inputs:
+        print(
+            f'  {spec.tensor:<16} <- {spec.source:<16} {list(spec.names)}  '
+            f'shape {list(spec.shape)}'
+        )
+    out = contract.output
+    print(f'  {out.tensor:<16} -> {out.command:<16} {list(out.fields)}')
+    print('check:     contract fits the model; warm-up run passed')
+    return 0
+
+
+def _cmd_model_make_reference(args: argparse.Namespace) -> int:
+    """Write the reference policy (contract embedded) to a file."""
+    from physical_ai_ros.core.policy import sha256_of
+    from physical_ai_ros.policies.reference import write_reference_policy
+
+    path = write_reference_policy(args.out)
+    print(f'wrote {path} (sha256 {sha256_of(path.read_bytes())})')
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``physical-ai`` with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -73,6 +118,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     info.add_argument('bag', help='rosbag2 directory, .mcap file or .db3 file')
     info.set_defaults(handler=_cmd_info)
+
+    model = commands.add_parser('model', help='inspect and check ONNX policies')
+    model_commands = model.add_subparsers(dest='model_command', metavar='ACTION', required=True)
+    inspect = model_commands.add_parser(
+        'inspect',
+        help="print a model's inputs/outputs and its contract, and check that they fit",
+        description='Load a model as the policy node would, print its tensors and contract, '
+        'and fail (exit 2) with the reason when they do not fit.',
+    )
+    inspect.add_argument('model', help='ONNX file')
+    inspect.add_argument(
+        '--contract', help='contract YAML (default: embedded, or MODEL.contract.yaml)'
+    )
+    inspect.add_argument('--providers', default='cpu', help='comma-separated, e.g. cuda,cpu')
+    inspect.add_argument('--sha256', default='', help='refuse the model unless it has this sha256')
+    inspect.set_defaults(handler=_cmd_model_inspect)
+    reference = model_commands.add_parser(
+        'make-reference', help='write the reference reactive policy (ONNX, contract embedded)'
+    )
+    reference.add_argument('out', help='ONNX file to write')
+    reference.set_defaults(handler=_cmd_model_make_reference)
 
     demo_bag = commands.add_parser(
         'make-demo-bag',

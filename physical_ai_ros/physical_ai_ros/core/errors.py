@@ -80,3 +80,34 @@ class MessageTypeError(PhysicalAiError, LookupError):
         self.name = name
         self.reason = reason
         super().__init__(f'message type {name!r}: {reason}')
+
+
+class ContractError(PhysicalAiError, ValueError):
+    """A policy contract is invalid, or does not fit its model.
+
+    Attributes:
+        where: the contract entry or model tensor concerned, e.g. ``inputs[1].layers``.
+    """
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.where = where
+        self.reason = reason
+        super().__init__(f'policy contract: {where}: {reason}')
+
+
+class ModelError(PhysicalAiError):
+    """A model file cannot be used (missing, unreadable, wrong checksum, fails to run)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f'model {path}: {reason}')
+
+
+class PolicyInputError(PhysicalAiError, ValueError):
+    """An observation the contract needs is missing or malformed."""
+
+    def __init__(self, tensor: str, reason: str) -> None:
+        self.tensor = tensor
+        self.reason = reason
+        super().__init__(f'policy input {tensor!r}: {reason}')

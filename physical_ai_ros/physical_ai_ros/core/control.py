@@ -1,0 +1,21 @@
+"""Wiring of one policy step into the safety gate, shared by the nodes and replay."""
+
+from __future__ import annotations
+
+from physical_ai_ros.core.policy import PolicyStep
+from physical_ai_ros.core.safety import SafetyGate, StopReason
+
+
+def feed_gate(
+    gate: SafetyGate, step: PolicyStep, now_ns: int, *, deadline_ms: float = 0.0
+) -> None:
+    """Tell the gate what a policy step produced: a command, an error or a deadline miss."""
+    if step.error:
+        gate.report_fault(StopReason.POLICY_ERROR, step.error)
+    elif step.deadline_missed:
+        gate.report_fault(
+            StopReason.DEADLINE_MISS,
+            f'inference took {step.latency_ms:.1f} ms > {deadline_ms:g} ms',
+        )
+    elif step.action is not None:
+        gate.submit(step.action, now_ns)

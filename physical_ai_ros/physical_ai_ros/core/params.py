@@ -1,0 +1,200 @@
+"""Parameter declarations: one schema for nodes, check-config, docs and core configs.
+
+Each parameter is declared once with its type, default, unit, allowed range or choices,
+description and whether it may change at run time — in the spirit of
+generate_parameter_library, which is ROS-only. Nodes turn a :class:`ParamSpec` into an rclpy
+``ParameterDescriptor``; ``physical-ai check-config`` and the config dataclasses in core use
+:func:`validate_value` directly, so a wrong value gets the same message everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+import math
+from typing import Any, Literal
+
+from physical_ai_ros.core.errors import PhysicalAiError
+
+ParamType = Literal[
+    'bool', 'int', 'double', 'string', 'bool_array', 'int_array', 'double_array', 'string_array'
+]
+_SCALAR_OF = {
+    'bool_array': 'bool',
+    'int_array': 'int',
+    'double_array': 'double',
+    'string_array': 'string',
+}
+
+
+class ParamError(PhysicalAiError, ValueError):
+    """A parameter value is refused.
+
+    Attributes:
+        node: the node the parameter belongs to ('' where unknown).
+        name: the parameter's full name, e.g. ``grid.resolution``.
+        value: the refused value.
+        allowed: what would be accepted, in words.
+    """
+
+    def __init__(self, node: str, name: str, value: Any, allowed: str) -> None:
+        self.node = node
+        self.name = name
+        self.value = value
+        self.allowed = allowed
+        where = f'{node}: ' if node else ''
+        super().__init__(f'{where}{name}={value!r}: {allowed}')
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """The declaration of one parameter.
+
+    Attributes:
+        name: full dotted name as in the params file (``grid.resolution``).
+        type: ROS parameter type.
+        default: value used when the file does not set it; ``None`` for required ones.
+        description: what it does, for docs and ``ros2 param describe``.
+        unit: unit symbol of the value (``m``, ``m/s``, ``Hz``, ``s``) or ``''``.
+        min: smallest allowed value (numbers and number arrays), inclusive.
+        max: largest allowed value, inclusive.
+        choices: the allowed values (strings and ints).
+        length: exact length of an array; ``None`` for any length.
+        read_only: only settable at start-up (the node must be restarted to change it).
+    """
+
+    name: str
+    type: ParamType
+    default: Any
+    description: str
+    unit: str = ''
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[Any, ...] | None = None
+    length: int | None = None
+    read_only: bool = False
+
+    @property
+    def required(self) -> bool:
+        """Whether the params file must set this parameter."""
+        return self.default is None
+
+    def allowed(self) -> str:
+        """Describe the accepted values in words, e.g. ``double in [0.01, 1.0] m``."""
+        text = self.type.replace('_', ' ')
+        if self.length is not None:
+            text += f' of length {self.length}'
+        if self.choices is not None:
+            text += ', one of ' + ', '.join(repr(c) for c in self.choices)
+        if self.min is not None or self.max is not None:
+            lo = '-inf' if self.min is None else f'{self.min:g}'
+            hi = 'inf' if self.max is None else f'{self.max:g}'
+            text += f' in [{lo}, {hi}]'
+        if self.unit:
+            text += f' {self.unit}'
+        return text
+
+
+def _scalar(spec: ParamSpec, kind: str, value: Any, node: str) -> Any:
+    def refuse(reason: str = '') -> ParamError:
+        return ParamError(node, spec.name, value, f'{reason}expected {spec.allowed()}')
+
+    if kind == 'bool':
+        if not isinstance(value, bool):
+            raise refuse()
+        return value
+    if kind == 'string':
+        if not isinstance(value, str):
+            raise refuse()
+        out: Any = value
+    elif kind == 'int':
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise refuse()
+        out = value
+    else:  # double: an integer literal in YAML is accepted as the number it is
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise refuse()
+        out = float(value)
+        if not math.isfinite(out):
+            raise refuse('must be finite; ')
+    if spec.choices is not None and out not in spec.choices:
+        raise refuse()
+    if spec.min is not None and out < spec.min:
+        raise refuse()
+    if spec.max is not None and out > spec.max:
+        raise refuse()
+    return out
+
+
+def validate_value(spec: ParamSpec, value: Any, node: str = '') -> Any:
+    """Return ``value`` checked (and ints widened to float for doubles) against ``spec``.
+
+    Raises:
+        ParamError: wrong type, out of range, not a choice, or an array of the wrong length.
+    """
+    scalar_kind = _SCALAR_OF.get(spec.type)
+    if scalar_kind is None:
+        return _scalar(spec, spec.type, value, node)
+    if not isinstance(value, (list, tuple)):
+        raise ParamError(node, spec.name, value, f'expected {spec.allowed()}')
+    if spec.length is not None and len(value) != spec.length:
+        raise ParamError(node, spec.name, value, f'expected {spec.allowed()}')
+    return [_scalar(spec, scalar_kind, item, node) for item in value]
+
+
+@dataclass(frozen=True)
+class ParamSet:
+    """The declared parameters of one node, by name."""
+
+    node: str
+    specs: tuple[ParamSpec, ...]
+
+    def __post_init__(self) -> None:
+        names = [s.name for s in self.specs]
+        if len(names) != len(set(names)):
+            raise ValueError(f'{self.node}: duplicate parameter declarations')
+
+    def spec(self, name: str) -> ParamSpec:
+        """Return the declaration of ``name``.
+
+        Raises:
+            ParamError: the node declares no such parameter.
+        """
+        for spec in self.specs:
+            if spec.name == name:
+                return spec
+        raise ParamError(self.node, name, None, 'unknown parameter' + _suggest(name, self.names()))
+
+    def names(self) -> list[str]:
+        """Every declared name, in declaration order."""
+        return [s.name for s in self.specs]
+
+    def defaults(self) -> dict[str, Any]:
+        """Default value of each parameter that has one."""
+        return {s.name: s.default for s in self.specs if s.default is not None}
+
+    def resolve(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
+        """Return defaults updated by ``overrides``, each checked.
+
+        Raises:
+            ParamError: for the first unknown name, bad value or missing required parameter.
+        """
+        values = self.defaults()
+        for name, value in overrides.items():
+            values[name] = validate_value(self.spec(name), value, self.node)
+        for spec in self.specs:
+            if spec.required and spec.name not in values:
+                raise ParamError(self.node, spec.name, None, f'required: {spec.allowed()}')
+        return values
+
+    def section(self, values: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+        """Return the values under ``prefix.`` with the prefix removed."""
+        dotted = prefix + '.'
+        return {k[len(dotted) :]: v for k, v in values.items() if k.startswith(dotted)}
+
+
+def _suggest(name: str, names: Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(names), n=1)
+    return f"; did you mean '{close[0]}'?" if close else ''

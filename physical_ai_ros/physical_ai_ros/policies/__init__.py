@@ -1,0 +1,1 @@
+"""Policies shipped with the package, generated from code (no binary in git)."""
