@@ -175,6 +175,12 @@ class PinholeCamera:
 
     def _distort(self, normalized: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """Map normalized image coordinates to raw pixels with K and D."""
+        if not self.d.any():  # an ideal lens: K alone, no OpenCV round trip
+            k = self.k
+            out = np.empty_like(normalized)
+            out[:, 0] = k[0, 0] * normalized[:, 0] + k[0, 1] * normalized[:, 1] + k[0, 2]
+            out[:, 1] = k[1, 1] * normalized[:, 1] + k[1, 2]
+            return out
         objects = np.hstack([normalized, np.ones((normalized.shape[0], 1))]).reshape(-1, 1, 3)
         zero = np.zeros(3)
         if self.is_fisheye:

@@ -62,6 +62,17 @@ _YUV_TO_RGB = {
     'yuv422_yuy2': cv2.COLOR_YUV2RGB_YUYV,
     'yuyv': cv2.COLOR_YUV2RGB_YUYV,
 }
+# One OpenCV pass per (source order, channels, target) colour conversion.
+_COLOUR_CODES = {
+    ('rgb', 3, 'bgr8'): cv2.COLOR_RGB2BGR,
+    ('bgr', 3, 'rgb8'): cv2.COLOR_BGR2RGB,
+    ('rgb', 3, 'mono8'): cv2.COLOR_RGB2GRAY,
+    ('bgr', 3, 'mono8'): cv2.COLOR_BGR2GRAY,
+    ('rgb', 4, 'bgr8'): cv2.COLOR_RGBA2BGR,
+    ('bgr', 4, 'rgb8'): cv2.COLOR_BGRA2RGB,
+    ('rgb', 4, 'mono8'): cv2.COLOR_RGBA2GRAY,
+    ('bgr', 4, 'mono8'): cv2.COLOR_BGRA2GRAY,
+}
 # Encodings that are a colour layout by another name (cv_bridge reads 8UC3 as bgr8).
 _ALIASES = {'8UC1': 'mono8', '8UC3': 'bgr8', '8UC4': 'bgra8', '16UC1': 'mono16'}
 
@@ -181,9 +192,11 @@ def convert_encoding(
             cv2.COLOR_GRAY2RGB if desired_encoding == 'rgb8' else cv2.COLOR_GRAY2BGR,
         )
     if encoding[:3] in ('rgb', 'bgr'):
-        colour = np.ascontiguousarray(_to_8bit(pixels)[:, :, :3])
-        rgb = colour if encoding.startswith('rgb') else colour[:, :, ::-1]
-        return _from_rgb(np.ascontiguousarray(rgb), desired_encoding)
+        colour = _to_8bit(pixels)
+        code = _COLOUR_CODES.get((encoding[:3], colour.shape[2], desired_encoding))
+        if code is None:  # same order, alpha to drop
+            return np.ascontiguousarray(colour[:, :, :3])
+        return cv2.cvtColor(np.ascontiguousarray(colour), code)
     raise ImageError('encoding', encoding, f'cannot be converted to {desired_encoding}')
 
 

@@ -1,0 +1,99 @@
+"""Ground plane estimation: RANSAC on a subsample, refined by least squares.
+
+Sloped and cluttered floors are handled by fitting the dominant plane among low points, then
+classifying every point by its height above that plane (a band), rather than by a fixed z.
+Randomness comes from a generator seeded per call, so the same cloud gives the same plane.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import math
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class GroundConfig:
+    """Ground fitting parameters.
+
+    Attributes:
+        max_slope_deg: steepest floor accepted as ground [deg].
+        candidate_max_z: only points below this base-frame height may be ground [m].
+        inlier_distance: RANSAC inlier threshold [m].
+        band: points within this height of the plane are ground [m].
+        sample_size: points drawn for RANSAC.
+        iterations: plane hypotheses tried.
+        seed: RNG seed (fixed: same cloud, same plane).
+    """
+
+    max_slope_deg: float = 15.0
+    candidate_max_z: float = 0.5
+    inlier_distance: float = 0.05
+    band: float = 0.08
+    sample_size: int = 2048
+    iterations: int = 64
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Plane:
+    """``normal . p + offset = 0`` with a unit normal pointing up."""
+
+    normal: np.ndarray[Any, np.dtype[np.float64]]
+    offset: float
+    inliers: int
+
+    def height(self, points: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.float32]]:
+        """Signed height of ``(N, 3)`` points above the plane [m]."""
+        out: np.ndarray[Any, np.dtype[np.float32]] = points @ self.normal.astype(np.float32)
+        out += np.float32(self.offset)
+        return out
+
+
+FLAT = Plane(normal=np.array([0.0, 0.0, 1.0]), offset=0.0, inliers=0)
+
+
+def fit_ground(points: np.ndarray[Any, Any], config: GroundConfig) -> Plane:
+    """Fit the floor plane to base-frame ``(N, 3)`` points; the z = 0 plane if none is found."""
+    candidates = points[points[:, 2] < config.candidate_max_z]
+    if candidates.shape[0] < 3:
+        return FLAT
+    rng = np.random.default_rng(config.seed)
+    if candidates.shape[0] > config.sample_size:
+        candidates = candidates[rng.choice(candidates.shape[0], config.sample_size, replace=False)]
+    sample = candidates.astype(np.float64)
+    triples = sample[rng.integers(0, sample.shape[0], (config.iterations, 3))]
+    normals = np.cross(triples[:, 1] - triples[:, 0], triples[:, 2] - triples[:, 0])
+    norms = np.linalg.norm(normals, axis=1)
+    valid = norms > 1e-9
+    normals[valid] /= norms[valid, None]
+    normals[normals[:, 2] < 0] *= -1.0
+    min_cos = math.cos(math.radians(config.max_slope_deg))
+    valid &= normals[:, 2] >= min_cos
+    if not valid.any():
+        return FLAT
+    normals = normals[valid]
+    offsets = -np.einsum('ij,ij->i', normals, triples[valid, 0])
+    distances = np.abs(sample @ normals.T + offsets)  # (points, hypotheses)
+    counts = (distances < config.inlier_distance).sum(axis=0)
+    best = int(np.argmax(counts))
+    inliers = sample[distances[:, best] < config.inlier_distance]
+    if inliers.shape[0] < 3:
+        return FLAT
+    return _refine(inliers, normals[best], min_cos)
+
+
+def _refine(
+    inliers: np.ndarray[Any, Any], fallback: np.ndarray[Any, Any], min_cos: float
+) -> Plane:
+    """Least-squares plane through the inliers (smallest singular vector)."""
+    centroid = inliers.mean(axis=0)
+    _, _, vt = np.linalg.svd(inliers - centroid, full_matrices=False)
+    normal = vt[-1]
+    if normal[2] < 0:
+        normal = -normal
+    if normal[2] < min_cos:
+        normal = fallback
+    return Plane(normal=normal, offset=float(-normal @ centroid), inliers=int(inliers.shape[0]))
