@@ -96,6 +96,38 @@ def _cmd_model_make_reference(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_check_config(args: argparse.Namespace) -> int:
+    """Validate ros__parameters files; exit 1 when any problem is found."""
+    from physical_ai_ros.core.config_check import check_params_file
+
+    failed = False
+    for path in args.files:
+        problems = check_params_file(path)
+        for problem in problems:
+            print(problem.format(path), file=sys.stderr)
+        if problems:
+            failed = True
+            print(f'{path}: {len(problems)} problem(s)', file=sys.stderr)
+        else:
+            print(f'{path}: OK')
+    return 1 if failed else 0
+
+
+def _cmd_params(args: argparse.Namespace) -> int:
+    """Print the parameter reference."""
+    from physical_ai_ros.core.params_doc import markdown
+
+    text = markdown()
+    if args.output:
+        from pathlib import Path
+
+        Path(args.output).write_text(text + '\n', encoding='utf-8')
+        print(f'wrote {args.output}')
+    else:
+        print(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``physical-ai`` with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -118,6 +150,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     info.add_argument('bag', help='rosbag2 directory, .mcap file or .db3 file')
     info.set_defaults(handler=_cmd_info)
+
+    check = commands.add_parser(
+        'check-config',
+        help='validate params files (unknown keys, types, ranges, required ones)',
+        description='Check ros__parameters files against the declared parameters of every node. '
+        'Each problem names the file and line, node, parameter, value and what is allowed. '
+        'Exit 1 when any problem is found.',
+    )
+    check.add_argument('files', nargs='+', metavar='FILE', help='params YAML files')
+    check.set_defaults(handler=_cmd_check_config)
+
+    params = commands.add_parser('params', help='print the parameter reference')
+    params.add_argument('--markdown', action='store_true', help='Markdown tables (the default)')
+    params.add_argument('--output', help='write to this file instead of stdout')
+    params.set_defaults(handler=_cmd_params)
 
     model = commands.add_parser('model', help='inspect and check ONNX policies')
     model_commands = model.add_subparsers(dest='model_command', metavar='ACTION', required=True)
