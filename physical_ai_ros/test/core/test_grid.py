@@ -80,5 +80,5 @@ def test_malformed_grid_msg_is_refused(types: Any) -> None:
 
 
 def test_unknown_layer_names_the_layers() -> None:
-    with pytest.raises(KeyError, match='no grid layer .colour.; layers: occupancy, height_max'):
+    with pytest.raises(KeyError, match=r"no grid layer 'colour'; layers: occupancy, height_max"):
         sample_grid().layer('colour')

@@ -102,7 +102,7 @@ def test_box_lands_in_its_cells_with_its_height(types: Any) -> None:
 def test_sloped_floor_is_not_an_obstacle(types: Any) -> None:
     slope = math.tan(math.radians(8.0))
     stage = Perception(config())
-    obstacle = box((4.0, -1.0), 0.5, 0.6) + [0.0, 0.0, slope * 4.0]  # a box standing on the slope
+    obstacle = box((4.0, -1.0), 0.5, 0.6) + np.array([0.0, 0.0, slope * 4.0])  # on the slope
     stage.on_cloud('lidar', cloud_msg(types, np.vstack([floor((0.5, 5.5), slope), obstacle]), T0))
     grid = stage.update(T0).grid
     occupied = np.nan_to_num(grid.layer('occupancy'), nan=0.0) > 0.6
@@ -405,7 +405,7 @@ def test_real_luminar_cloud_updates_the_grid(types: Any, real_data: Any) -> None
     ))  # fmt: skip
     with Reader(real_data / 'luminar_lidar') as reader:
         connections = [c for c in reader.connections if c.topic == '/luminar_pointcloud']
-        for connection, stamp, data in reader.messages(connections):
+        for connection, _, data in reader.messages(connections):
             assert stage.on_cloud('luminar', types.deserialize(data, connection.msgtype)) == ''
             update = stage.update(stage.monitor.latest_ns['luminar'])
     assert update.used == ['luminar'] and update.counts['hit_cells'] > 0
