@@ -14,7 +14,7 @@ setup(
     # The custom .msg files are read by the offline tools (rosbags type store). They live
     # in physical_ai_ros_interfaces; `physical_ai_ros/interfaces` links to them, so a
     # pip-installed package carries the very same files.
-    package_data={package_name: ['py.typed', 'interfaces/*.msg']},
+    package_data={package_name: ['py.typed', 'interfaces/*.msg', 'replay/*.html']},
     data_files=[
         ('share/ament_index/resource_index/packages', ['resource/' + package_name]),
         ('share/' + package_name, ['package.xml']),

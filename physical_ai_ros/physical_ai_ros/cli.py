@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
+from pathlib import Path
 import sys
 
 from physical_ai_ros import __version__
@@ -128,6 +129,81 @@ def _cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_replay(args: argparse.Namespace) -> int:
+    """Replay a bag through the pipeline; compare with a golden bag; write the report."""
+    import shutil
+
+    from physical_ai_ros.core.stages import COMMAND_TOPICS
+    from physical_ai_ros.replay.golden import Tolerances, command_series, compare_bags
+    from physical_ai_ros.replay.junit import write_junit
+    from physical_ai_ros.replay.report import summary, write_report
+    from physical_ai_ros.replay.runner import ReplayOptions, replay
+
+    out = Path(args.out)
+    if (out / 'output').exists():
+        shutil.rmtree(out / 'output')  # a previous run's output bag; the report is rewritten
+    remaps = {}
+    for item in args.remap:
+        source, sep, target = item.partition(':=')
+        if not sep or not source or not target:
+            raise PhysicalAiError(f'--remap {item!r}: expected node_topic:=bag_topic')
+        remaps[source.lstrip('/')] = target
+    options = ReplayOptions(
+        params=Path(args.params) if args.params else None,
+        model=Path(args.model) if args.model else None,
+        namespace=args.namespace,
+        remaps=remaps,
+        grid_rate_hz=args.grid_rate,
+        distro=args.distro,
+        work_dir=out,
+    )
+    tolerances = Tolerances.load(args.tolerances)
+    show = not args.quiet and sys.stderr.isatty()
+    result = replay(args.bag, out, options, progress=_progress_bar if show else None)
+    if show:
+        print(file=sys.stderr)
+    comparison = None
+    golden_commands = None
+    if args.golden and not args.update_golden:
+        comparison = compare_bags(result.out_bag, args.golden, tolerances)
+        junit = write_junit(comparison, args.junit or out / 'junit.xml')
+        topic = options.topic(COMMAND_TOPICS[args.output_type or _output_type(options)])
+        golden_commands = command_series(args.golden, topic, result.axes)
+        print(f'junit: {junit}')
+    report = None if args.no_report else write_report(result, out, comparison, golden_commands)
+    print(summary(result, comparison, report))
+    if args.update_golden:
+        if not args.golden:
+            raise PhysicalAiError(
+                '--update-golden needs --golden PATH (where to store the baseline)'
+            )
+        golden = Path(args.golden)
+        if golden.exists():
+            shutil.rmtree(golden) if golden.is_dir() else golden.unlink()
+        shutil.copytree(result.out_bag, golden)
+        print(f'golden baseline updated: {golden}')
+        return 0
+    return 1 if comparison is not None and not comparison.passed else 0
+
+
+def _output_type(options: object) -> str:
+    from physical_ai_ros.core.config_check import load_node_params
+    from physical_ai_ros.core.schema import resolve
+
+    params = getattr(options, 'params', None)
+    values = resolve('safety_node', load_node_params(params, 'safety_node') if params else {})
+    return str(values['output_type'])
+
+
+def _progress_bar(fraction: float) -> None:
+    width = 40
+    filled = round(fraction * width)
+    sys.stderr.write(
+        f'\rreplaying [{"#" * filled}{"." * (width - filled)}] {fraction * 100:5.1f}%'
+    )
+    sys.stderr.flush()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``physical-ai`` with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -165,6 +241,37 @@ def build_parser() -> argparse.ArgumentParser:
     params.add_argument('--markdown', action='store_true', help='Markdown tables (the default)')
     params.add_argument('--output', help='write to this file instead of stdout')
     params.set_defaults(handler=_cmd_params)
+
+    rp = commands.add_parser(
+        'replay',
+        help='replay a rosbag2 deterministically through the pipeline; compare with a golden bag',
+        description='Feed a bag through perception, policy and safety gate in log-time order with '
+        'bag time as the clock, write the outputs to OUT/output (MCAP), a report to '
+        'OUT/report.html, and with --golden compare field by field: exit 1 on regression.',
+    )
+    rp.add_argument('bag', help='rosbag2 directory, .mcap or .db3 file')
+    rp.add_argument('--params', help='ROS params file of the nodes (default: built-in defaults)')
+    rp.add_argument('--model', help='ONNX policy (default: params model_path, else the reference)')
+    rp.add_argument('--out', default='replay_output', help='output folder (default replay_output)')
+    rp.add_argument('--golden', help='golden output bag to compare with (or to write, see below)')
+    rp.add_argument('--tolerances', help='tolerances YAML for the comparison')
+    rp.add_argument(
+        '--update-golden', action='store_true', help='accept this run as the new golden'
+    )
+    rp.add_argument('--junit', help='JUnit XML path (default OUT/junit.xml with --golden)')
+    rp.add_argument('--namespace', default='', help='namespace the bag was recorded in')
+    rp.add_argument('--remap', action='append', default=[], metavar='NODE_TOPIC:=BAG_TOPIC',
+                    help='map a node-relative topic to a bag topic (repeatable)')  # fmt: skip
+    rp.add_argument(
+        '--grid-rate', type=float, default=1.0, help='SpatialGrid record rate [Hz] (default 1)'
+    )
+    rp.add_argument(
+        '--distro', choices=('humble', 'jazzy'), default='jazzy', help='standard type store'
+    )
+    rp.add_argument('--output-type', help=argparse.SUPPRESS)
+    rp.add_argument('--no-report', action='store_true', help='skip the HTML report')
+    rp.add_argument('--quiet', action='store_true', help='no progress bar')
+    rp.set_defaults(handler=_cmd_replay)
 
     model = commands.add_parser('model', help='inspect and check ONNX policies')
     model_commands = model.add_subparsers(dest='model_command', metavar='ACTION', required=True)

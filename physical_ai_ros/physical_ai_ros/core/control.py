@@ -13,9 +13,9 @@ def feed_gate(
     if step.error:
         gate.report_fault(StopReason.POLICY_ERROR, step.error)
     elif step.deadline_missed:
+        limit = f' > {deadline_ms:g} ms' if deadline_ms else ' (past its deadline)'
         gate.report_fault(
-            StopReason.DEADLINE_MISS,
-            f'inference took {step.latency_ms:.1f} ms > {deadline_ms:g} ms',
+            StopReason.DEADLINE_MISS, f'inference took {step.latency_ms:.1f} ms{limit}'
         )
     elif step.action is not None:
         gate.submit(step.action, now_ns)

@@ -255,6 +255,8 @@ class SafetyGate:
             step = self._jerk * dt
             low, high = self._state.accel - step, self._state.accel + step
             wanted_accel = np.minimum(np.maximum(wanted_accel, low), high)
+            # the acceleration limits are hard, the jerk limit is not: clamp again
+            wanted_accel = np.minimum(np.maximum(wanted_accel, -rate), rate)
         output = previous + wanted_accel * dt
         # never overshoot the target on the way
         output = np.where((output - target) * delta > 0.0, target, output)

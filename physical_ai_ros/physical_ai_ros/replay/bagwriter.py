@@ -36,6 +36,7 @@ class BagWriter:
         except WriterError as exc:
             raise BagError(path, str(exc)) from exc
         self._connections: dict[str, Any] = {}
+        self.count = 0
 
     def __enter__(self) -> BagWriter:
         self._writer.open()
@@ -64,3 +65,4 @@ class BagWriter:
                 self.path, f'topic {topic} has type {connection.msgtype}, cannot write {msgtype}'
             )
         self._writer.write(connection, log_time_ns, data)
+        self.count += 1

@@ -1,0 +1,41 @@
+"""diagnostic_msgs/DiagnosticArray built from the stages' states (for /diagnostics)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from physical_ai_ros.core.msgtypes import MessageTypes
+from physical_ai_ros.core.stamps import make_header
+
+OK, WARN, ERROR, STALE = 0, 1, 2, 3  # diagnostic_msgs/DiagnosticStatus levels
+_LEVEL_NAMES = ('OK', 'WARN', 'ERROR', 'STALE')
+
+
+def status(
+    types: MessageTypes, name: str, level: int, message: str, values: Mapping[str, Any]
+) -> Any:
+    """One DiagnosticStatus; values become KeyValue strings (floats to 3 decimals)."""
+    key_value = types.get('diagnostic_msgs/msg/KeyValue')
+    cls = types.get('diagnostic_msgs/msg/DiagnosticStatus')
+    return cls(
+        # the class constant has the right Python type: bytes in rclpy, int in rosbags
+        level=getattr(cls, _LEVEL_NAMES[level]),
+        name=name,
+        message=message,
+        hardware_id='physical_ai_ros',
+        values=[key_value(key=k, value=_text(v)) for k, v in values.items()],
+    )
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float):
+        return f'{value:.3f}'
+    return str(value)
+
+
+def diagnostic_array(types: MessageTypes, stamp_ns: int, statuses: list[Any]) -> Any:
+    """A DiagnosticArray stamped ``stamp_ns``."""
+    return types.get('diagnostic_msgs/msg/DiagnosticArray')(
+        header=make_header(stamp_ns, '', types), status=statuses
+    )

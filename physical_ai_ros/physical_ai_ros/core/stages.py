@@ -1,0 +1,228 @@
+"""The three pipeline stages as the nodes run them: state, inputs, timed outputs, diagnostics.
+
+Each stage owns one core object (Perception, PolicyRuntime, SafetyGate), takes messages and
+explicit times, and returns ``(topic, message)`` pairs to publish, with relative topic names.
+A node wraps one stage; replay and simulation run all three in one process, in time order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from physical_ai_ros.core.commands import build_command
+from physical_ai_ros.core.control import feed_gate
+from physical_ai_ros.core.diagnostics import ERROR, OK, WARN, status
+from physical_ai_ros.core.grid import grid_to_colored_cloud, grid_to_msg, grid_to_occupancy
+from physical_ai_ros.core.msgtypes import MessageTypes
+from physical_ai_ros.core.observation import PolicyInputs
+from physical_ai_ros.core.perception import Perception, PerceptionUpdate
+from physical_ai_ros.core.policy import PolicyModel, PolicyRuntime, PolicyStep
+from physical_ai_ros.core.safety import GateOutput, SafetyGate, StopReason
+from physical_ai_ros.core.schema import perception_config, safety_config
+from physical_ai_ros.core.stamps import NS_PER_S, make_header
+
+Outputs = list[tuple[str, Any]]
+
+#: Topic of the actuator command per output type (relative; remap to the controller's).
+COMMAND_TOPICS = {
+    'twist': 'cmd_vel',
+    'twist_stamped': 'cmd_vel',
+    'float64_array': 'commands',
+    'joint_trajectory': 'joint_trajectory',
+}
+
+
+class PerceptionStage:
+    """perception_node's work: sensors in, grid out at every key-source update."""
+
+    def __init__(self, values: Mapping[str, Any], types: MessageTypes) -> None:
+        self.values = dict(values)
+        self.types = types
+        self.perception = Perception(perception_config(values))
+        self.last_update: PerceptionUpdate | None = None
+
+    def outputs(self, update: PerceptionUpdate, *, grid: bool = True) -> Outputs:
+        """Messages of one update: SpatialGrid, OccupancyGrid and optionally the cloud."""
+        out: Outputs = []
+        if grid:
+            out.append(('grid', grid_to_msg(update.grid, self.types)))
+        if self.values['publish_occupancy']:
+            out.append(('occupancy', grid_to_occupancy(update.grid, self.types)))
+        if self.values['publish_cloud']:
+            out.append(('grid_cloud', grid_to_colored_cloud(update.grid, self.types)))
+        return out
+
+    def update(self, now_ns: int) -> PerceptionUpdate:
+        """Run one update at the key cloud's stamp."""
+        self.last_update = self.perception.update(now_ns)
+        return self.last_update
+
+    def diagnostics(self) -> Any:
+        """DiagnosticStatus: stale sources, drops and rejections."""
+        p = self.perception
+        stale = self.last_update.stale if self.last_update else {'all': 'no update yet'}
+        values: dict[str, Any] = {'updates': p.status.updates}
+        values.update({f'stale/{k}': v for k, v in stale.items()})
+        values.update({f'errors/{k}': v for k, v in p.status.errors.items()})
+        values.update({f'dropped/{s}/{r}': n for (s, r), n in p.monitor.dropped.items()})
+        values.update({f'iot_rejected/{s}/{r}': n for (s, r), n in p.iot.rejections.items()})
+        lidar_stale = any(s.name in stale for s in p.config.lidars)
+        level = ERROR if lidar_stale else (WARN if stale else OK)
+        message = 'ok' if not stale else 'stale: ' + ', '.join(sorted(stale))
+        return status(self.types, 'physical_ai_ros: perception', level, message, values)
+
+
+@dataclass
+class PolicyState:
+    """What policy_node knows between steps."""
+
+    last_step: PolicyStep | None = None
+    last_reason: str = ''
+    previous_action: np.ndarray[Any, Any] | None = None
+    joint_positions: dict[str, float] = field(default_factory=dict)
+    joint_velocities: dict[str, float] = field(default_factory=dict)
+
+
+class PolicyStage:
+    """policy_node's work: one inference per control period on the newest inputs."""
+
+    STATE_RUNNING, STATE_DEGRADED, STATE_ERROR = 1, 2, 3
+
+    def __init__(
+        self,
+        values: Mapping[str, Any],
+        types: MessageTypes,
+        model: PolicyModel,
+        *,
+        stopwatch: Any = None,
+    ) -> None:
+        self.values = dict(values)
+        self.types = types
+        self.runtime = PolicyRuntime(
+            model, deadline_s=values['deadline_ms'] / 1000.0, stopwatch=stopwatch
+        )
+        self.state = PolicyState()
+        self.grid_timeout_ns = int(values['grid_timeout_s'] * NS_PER_S)
+
+    def on_joint_state(self, msg: Any) -> None:
+        """Keep the newest joint positions and velocities by name."""
+        names = list(msg.name)
+        self.state.joint_positions = dict(zip(names, map(float, msg.position), strict=False))
+        self.state.joint_velocities = dict(zip(names, map(float, msg.velocity), strict=False))
+
+    def step(
+        self,
+        now_ns: int,
+        grid: Any,
+        twist: Mapping[str, float] | None,
+        iot: Mapping[str, float] | None,
+    ) -> tuple[PolicyStep | None, Outputs]:
+        """One control step at ``now_ns``; returns the step (None if skipped) and outputs."""
+        state = self.state
+        if grid is None or now_ns - grid.stamp_ns > self.grid_timeout_ns:
+            age = (
+                'no grid yet'
+                if grid is None
+                else f'grid {(now_ns - grid.stamp_ns) / 1e9:.2f} s old'
+            )
+            state.last_reason = age
+            return None, [('policy/status', self._status(now_ns, self.STATE_DEGRADED, age, None))]
+        step = self.runtime.step(PolicyInputs(
+            grid=grid, iot=iot, twist=twist, joint_positions=state.joint_positions or None,
+            joint_velocities=state.joint_velocities or None, previous_action=state.previous_action,
+        ))  # fmt: skip
+        state.last_step = step
+        if step.action is not None:
+            state.previous_action = step.action
+        if step.error:
+            state.last_reason = step.error
+            level, reason = self.STATE_ERROR, step.error
+        elif step.deadline_missed:
+            level, reason = self.STATE_DEGRADED, f'deadline miss ({step.latency_ms:.1f} ms)'
+        else:
+            level, reason = self.STATE_RUNNING, ''
+        return step, [('policy/status', self._status(now_ns, level, reason, step))]
+
+    def _status(self, now_ns: int, state: int, reason: str, step: PolicyStep | None) -> Any:
+        action = (
+            np.zeros(0, np.float32)
+            if step is None or step.action is None
+            else step.action.astype(np.float32)
+        )
+        return self.types.get('physical_ai_ros_interfaces/msg/PolicyStatus')(
+            header=make_header(now_ns, '', self.types),
+            state=state,
+            model_sha256=self.runtime.model.sha256,
+            reason=reason,
+            inference_ms=0.0 if step is None else float(step.latency_ms),
+            deadline_misses=self.runtime.stats.misses,
+            action=action,
+        )
+
+    def diagnostics(self) -> Any:
+        """DiagnosticStatus: model, latency, misses, failures."""
+        stats = self.runtime.stats.summary()
+        values: dict[str, Any] = {'model_sha256': self.runtime.model.sha256, **stats}
+        level = OK if not self.state.last_reason else WARN
+        return status(
+            self.types, 'physical_ai_ros: policy', level, self.state.last_reason or 'ok', values
+        )
+
+
+class SafetyStage:
+    """safety_node's work: gate every policy command, publish at a fixed rate, say why it stops."""
+
+    def __init__(self, values: Mapping[str, Any], types: MessageTypes) -> None:
+        self.values = dict(values)
+        self.types = types
+        self.gate = SafetyGate(safety_config(values))
+        self.topic = COMMAND_TOPICS[values['output_type']]
+        self.last: GateOutput | None = None
+
+    def on_policy_step(self, step: PolicyStep | None, now_ns: int, stale_reason: str = '') -> None:
+        """Feed a policy step (or the reason there was none) to the gate."""
+        self.gate.set_stale(stale_reason)
+        if step is not None:
+            feed_gate(self.gate, step, now_ns)
+
+    def tick(self, now_ns: int) -> Outputs:
+        """The command to publish at ``now_ns``."""
+        self.last = self.gate.update(now_ns)
+        values = self.values
+        msg = build_command(
+            values['output_type'],
+            tuple(values['axes']),
+            self.last.command,
+            self.types,
+            stamp_ns=now_ns,
+            frame_id=values['frame_id'],
+            trajectory_field=values['trajectory_field'],
+            time_from_start_ns=int(values['trajectory_time_from_start_s'] * NS_PER_S),
+        )
+        return [(self.topic, msg)]
+
+    def diagnostics(self) -> Any:
+        """DiagnosticStatus: why the gate stops, and how often it did."""
+        last = self.last
+        values: dict[str, Any] = {
+            f'stops/{r.name.lower()}': n for r, n in self.gate.stop_counts.items()
+        }
+        values['estop_latched'] = self.gate.estop_latched
+        if last is None:
+            return status(self.types, 'physical_ai_ros: safety', WARN, 'not started', values)
+        values['command'] = ' '.join(f'{v:.3f}' for v in last.command)
+        if last.reason is StopReason.NONE:
+            return status(
+                self.types, 'physical_ai_ros: safety', OK, 'passing policy commands', values
+            )
+        level = (
+            ERROR
+            if last.reason in (StopReason.ESTOP, StopReason.NON_FINITE, StopReason.POLICY_ERROR)
+            else WARN
+        )
+        message = f'stopping: {last.reason.value}' + (f' ({last.detail})' if last.detail else '')
+        return status(self.types, 'physical_ai_ros: safety', level, message, values)

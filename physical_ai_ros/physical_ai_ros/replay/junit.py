@@ -1,0 +1,38 @@
+"""JUnit XML of a golden comparison, one test case per topic, for CI dashboards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import xml.etree.ElementTree as ET
+
+from physical_ai_ros.replay.golden import Comparison
+
+
+def write_junit(
+    comparison: Comparison, path: Path | str, *, suite: str = 'physical_ai_ros.replay'
+) -> Path:
+    """Write the comparison as JUnit XML and return the path."""
+    failures = sum(not t.passed for t in comparison.topics)
+    root = ET.Element(
+        'testsuites', name=suite, tests=str(len(comparison.topics)), failures=str(failures)
+    )
+    suite_el = ET.SubElement(
+        root,
+        'testsuite',
+        name=suite,
+        tests=str(len(comparison.topics)),
+        failures=str(failures),
+        errors='0',
+        skipped='0',
+    )
+    for topic in comparison.topics:
+        case = ET.SubElement(suite_el, 'testcase', classname=suite, name=topic.topic)
+        ET.SubElement(case, 'system-out').text = f'{topic.compared} messages compared'
+        if topic.divergence is not None:
+            failure = ET.SubElement(
+                case, 'failure', message=str(topic.divergence), type='divergence'
+            )
+            failure.text = str(topic.divergence)
+    path = Path(path)
+    ET.ElementTree(root).write(path, encoding='utf-8', xml_declaration=True)
+    return path

@@ -1,0 +1,248 @@
+"""The replay report: a one-screen summary, and an HTML page with plots (plus the PNGs)."""
+
+from __future__ import annotations
+
+import base64
+from collections import Counter
+import html
+import io
+from pathlib import Path
+from string import Template
+from typing import Any
+
+import numpy as np
+
+from physical_ai_ros.core.stamps import NS_PER_S
+from physical_ai_ros.replay.golden import Comparison
+from physical_ai_ros.replay.runner import ReplayResult
+
+
+def summary(result: ReplayResult, comparison: Comparison | None, report: Path | None) -> str:
+    """The text printed at the end of a replay."""
+    speed = result.duration_s / result.wall_s if result.wall_s > 0 else float('inf')
+    lines = [
+        f'replayed {result.duration_s:.2f} s of bag time in {result.wall_s:.2f} s '
+        f'({speed:.1f}x real time)',
+        f'  messages in {result.messages_in}, out {result.messages_out} -> {result.out_bag}',
+        f'  perception updates {result.updates}, policy steps {result.policy_steps}, '
+        f'model {result.model_sha256[:12]}',
+    ]
+    ticks = max(len(result.commands), 1)
+    if result.stops:
+        stops = ', '.join(
+            f'{k.lower()} {100.0 * v / ticks:.1f}%' for k, v in result.stops.most_common()
+        )
+        lines.append(
+            f'  gate stopping in {sum(result.stops.values())} of {ticks} command periods: {stops}'
+        )
+    else:
+        lines.append(f'  gate passed the policy through in all {ticks} command periods')
+    if result.faults:
+        kinds: Counter[str] = Counter()
+        for (_, kind), n in result.faults.items():
+            kinds[kind] += n
+        lines.append(
+            '  faults in the bag: ' + ', '.join(f'{k} x{n}' for k, n in kinds.most_common())
+        )
+    else:
+        lines.append('  faults in the bag: none')
+    if comparison is not None:
+        if comparison.passed:
+            lines.append(f'  golden: PASS ({len(comparison.topics)} topics match)')
+        else:
+            failed = [t.topic for t in comparison.topics if not t.passed]
+            lines.append(f'  golden: FAIL on {len(failed)} topic(s): {", ".join(failed)}')
+            lines.append(f'  first divergence: {comparison.first}')
+    if report is not None:
+        lines.append(f'  report: {report}')
+    return '\n'.join(lines)
+
+
+def _png(fig: Any) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format='png', dpi=90, bbox_inches='tight')
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _commands_plot(result: ReplayResult, golden: list[tuple[int, list[float]]] | None) -> bytes:
+    import matplotlib.pyplot as plt
+
+    t0 = result.start_ns
+    n_axes = max(len(result.axes), 1)
+    fig, axes = plt.subplots(n_axes, 1, figsize=(9, 2.2 * n_axes), sharex=True, squeeze=False)
+    times = np.array([(t - t0) / NS_PER_S for t, _, _ in result.commands])
+    values = (
+        np.array([v for _, v, _ in result.commands]) if result.commands else np.zeros((0, n_axes))
+    )
+    stopping = np.array([r != 'NONE' for _, _, r in result.commands])
+    for k, ax in enumerate(axes[:, 0]):
+        name = result.axes[k] if k < len(result.axes) else f'axis {k}'
+        if golden:
+            g_times = np.array([(t - t0) / NS_PER_S for t, _ in golden])
+            ax.plot(g_times, [v[k] for _, v in golden], color='0.6', lw=3, label='golden')
+        if values.size:
+            ax.plot(times, values[:, k], lw=1.2, label='this run')
+            ax.fill_between(
+                times,
+                0,
+                1,
+                where=stopping,
+                transform=ax.get_xaxis_transform(),
+                color='tab:red',
+                alpha=0.12,
+                label='gate stopping',
+            )
+        ax.set_ylabel(name)
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(loc='upper right', fontsize=8)
+    axes[-1, 0].set_xlabel('bag time [s]')
+    fig.suptitle('Commands sent to the actuators')
+    return _png(fig)
+
+
+def _latency_plot(result: ReplayResult) -> bytes:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 3))
+    for stage, samples in sorted(result.latency_ms.items()):
+        if samples:
+            data = np.asarray(samples)
+            label = (
+                f'{stage}: median {np.median(data):.2f} ms, p99 {np.percentile(data, 99):.2f} ms'
+            )
+            ax.hist(data, bins=50, alpha=0.6, label=label)
+    ax.set_xlabel('wall-clock time per call [ms] (this machine; not part of the outputs)')
+    ax.set_ylabel('calls')
+    ax.legend(fontsize=8)
+    fig.suptitle('Per-stage latency')
+    return _png(fig)
+
+
+def _timeline_plot(result: ReplayResult) -> bytes:
+    import matplotlib.pyplot as plt
+
+    t0 = result.start_ns
+    end = result.duration_s
+    rows: dict[str, list[tuple[float, float, str]]] = {}
+    open_since: dict[str, tuple[float, str]] = {}
+    for event in result.events:
+        t = (event.time_ns - t0) / NS_PER_S
+        if event.kind in ('stale', 'stop'):
+            key = 'gate stop' if event.kind == 'stop' else f'stale: {event.source}'
+            if event.kind == 'stop' and 'gate stop' in open_since:
+                start, label = open_since.pop('gate stop')
+                rows.setdefault('gate stop', []).append((start, t, label))
+            open_since[key] = (t, event.detail)
+        elif event.kind in ('fresh', 'resume'):
+            key = 'gate stop' if event.kind == 'resume' else f'stale: {event.source}'
+            if key in open_since:
+                start, label = open_since.pop(key)
+                rows.setdefault(key, []).append((start, t, label))
+        elif event.kind == 'fault':
+            rows.setdefault(f'fault: {event.source}', []).append(
+                (t, t + max(end / 400, 0.01), event.detail)
+            )
+    for key, (start, label) in open_since.items():
+        rows.setdefault(key, []).append((start, end, label))
+    names = sorted(rows, key=lambda k: (not k.startswith('gate'), k))[:25]
+    fig, ax = plt.subplots(figsize=(9, 0.35 * max(len(names), 2) + 1.2))
+    colours = {'gate': 'tab:red', 'stal': 'tab:orange', 'faul': 'tab:purple'}
+    for i, name in enumerate(names):
+        spans = [(a, max(b - a, end / 400)) for a, b, _ in rows[name]]
+        ax.broken_barh(spans, (i - 0.35, 0.7), color=colours.get(name[:4], 'tab:gray'))
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.set_xlim(0, max(end, 1e-3))
+    ax.set_xlabel('bag time [s]')
+    ax.grid(axis='x', alpha=0.3)
+    fig.suptitle('Stale sources, faults and safety stops')
+    return _png(fig)
+
+
+def _snapshots_plot(result: ReplayResult) -> bytes | None:
+    if not result.snapshots:
+        return None
+    import matplotlib.pyplot as plt
+
+    n = len(result.snapshots)
+    fig, axes = plt.subplots(2, n, figsize=(2.4 * n, 5), squeeze=False)
+    for k, (t, occupancy, rgb) in enumerate(result.snapshots):
+        axes[0, k].imshow(
+            np.nan_to_num(occupancy, nan=0.5), origin='lower', cmap='gray_r', vmin=0, vmax=1
+        )
+        axes[0, k].set_title(f't={(t - result.start_ns) / NS_PER_S:.1f} s', fontsize=9)
+        axes[1, k].imshow(np.nan_to_num(np.clip(rgb, 0, 1), nan=0.85), origin='lower')
+        for ax in axes[:, k]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    axes[0, 0].set_ylabel('occupancy')
+    axes[1, 0].set_ylabel('camera colour')
+    fig.suptitle('Grid snapshots (robot at the centre, x to the right)')
+    return _png(fig)
+
+
+def write_report(
+    result: ReplayResult,
+    out_dir: Path | str,
+    comparison: Comparison | None = None,
+    golden_commands: list[tuple[int, list[float]]] | None = None,
+) -> Path:
+    """Write ``report.html`` (PNGs embedded) and the PNGs beside it; returns the HTML path."""
+    import matplotlib
+
+    matplotlib.use('Agg')
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    images = {
+        'commands.png': _commands_plot(result, golden_commands),
+        'latency.png': _latency_plot(result),
+        'timeline.png': _timeline_plot(result),
+    }
+    snapshots = _snapshots_plot(result)
+    if snapshots is not None:
+        images['grid_snapshots.png'] = snapshots
+    for name, data in images.items():
+        (out_dir / name).write_bytes(data)
+    page = Template((Path(__file__).parent / 'report_template.html').read_text(encoding='utf-8'))
+    text = page.substitute(
+        summary=html.escape(summary(result, comparison, None)),
+        verdict=_verdict(comparison),
+        images=''.join(_img(name, data) for name, data in images.items()),
+        faults=_fault_rows(result) or '<tr><td colspan="4">none</td></tr>',
+        counts=''.join(
+            _row(source, kind, str(n)) for (source, kind), n in sorted(result.faults.items())
+        ),
+    )
+    path = out_dir / 'report.html'
+    path.write_text(text, encoding='utf-8')
+    return path
+
+
+def _row(*cells: str) -> str:
+    return '<tr>' + ''.join(f'<td>{html.escape(c)}</td>' for c in cells) + '</tr>'
+
+
+def _img(name: str, data: bytes) -> str:
+    return f'<img alt="{name}" src="data:image/png;base64,{base64.b64encode(data).decode()}">'
+
+
+def _fault_rows(result: ReplayResult) -> str:
+    return ''.join(
+        _row(f'{(e.time_ns - result.start_ns) / NS_PER_S:.3f}', e.source, e.detail, e.consequence)
+        for e in result.events
+        if e.kind == 'fault'
+    )
+
+
+def _verdict(comparison: Comparison | None) -> str:
+    if comparison is None:
+        return ''
+    rows = ''.join(
+        _row(t.topic, str(t.compared), 'pass' if t.passed else 'FAIL', str(t.divergence or ''))
+        for t in comparison.topics
+    )
+    head = '<tr><th>topic</th><th>messages</th><th>result</th><th>first divergence</th></tr>'
+    title = 'PASS' if comparison.passed else 'FAIL'
+    return f'<h2>Golden comparison: {title}</h2><table>{head}{rows}</table>'

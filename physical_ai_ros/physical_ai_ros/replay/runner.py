@@ -1,0 +1,509 @@
+"""Deterministic replay of a rosbag2 through the pipeline the nodes run.
+
+Messages are fed in log-time order; bag time is the only clock. The control-rate timers of
+the policy and safety stages (and the diagnostics timer) fire at their simulated times
+between messages, so the same bag, params and model give the same output messages, byte for
+byte. Wall-clock latencies are measured for the report only and never reach the outputs.
+Faults in the bag (corrupt messages, unknown types, gaps, out-of-order stamps, clocks that
+jump back) are counted and recorded with the gate's state right after them, never fatal.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+import time
+from typing import Any
+
+import numpy as np
+from rosbags.rosbag2 import Reader
+from rosbags.rosbag2.errors import ReaderError
+from rosbags.typesys import get_types_from_msg
+
+from physical_ai_ros.core.config_check import load_node_params
+from physical_ai_ros.core.diagnostics import diagnostic_array
+from physical_ai_ros.core.errors import PhysicalAiError
+from physical_ai_ros.core.policy import PolicyModel
+from physical_ai_ros.core.safety import StopReason
+from physical_ai_ros.core.schema import resolve
+from physical_ai_ros.core.stages import PerceptionStage, PolicyStage, SafetyStage
+from physical_ai_ros.core.stamps import NS_PER_S, stamp_to_ns
+from physical_ai_ros.core.tf_static import StaticTransforms
+from physical_ai_ros.replay.bagwriter import BagWriter
+from physical_ai_ros.replay.errors import BagError
+from physical_ai_ros.replay.typestore import Distro, TypestoreTypes, make_typestore
+
+MAX_EVENTS = 5000  # events kept for the report; counters stay exact beyond it
+
+
+@dataclass(frozen=True)
+class ReplayOptions:
+    """How to replay.
+
+    Attributes:
+        params: ROS params file (the nodes' ``ros__parameters``); defaults otherwise.
+        model: ONNX model, overriding ``policy_node.model_path``.
+        namespace: namespace of the recorded topics (as the nodes would run in).
+        remaps: node-relative topic to bag topic, like ``--ros-args -r``.
+        grid_rate_hz: rate at which the full SpatialGrid is recorded (OccupancyGrid: every
+            update).
+        distro: type store for standard messages absent from the bag's definitions.
+        work_dir: where a generated reference policy is written.
+    """
+
+    params: Path | None = None
+    model: Path | None = None
+    namespace: str = ''
+    remaps: dict[str, str] = field(default_factory=dict)
+    grid_rate_hz: float = 1.0
+    distro: Distro = 'jazzy'
+    work_dir: Path | None = None
+
+    def topic(self, relative: str) -> str:
+        """The bag topic of a node-relative topic name."""
+        if relative in self.remaps:
+            return self.remaps[relative]
+        prefix = '/' + self.namespace.strip('/') if self.namespace.strip('/') else ''
+        return f'{prefix}/{relative}'
+
+
+@dataclass
+class Event:
+    """Something the report shows on its timeline."""
+
+    time_ns: int
+    kind: str  # fault | gap | stale | fresh | stop | resume
+    source: str
+    detail: str
+    consequence: str = ''
+
+
+@dataclass
+class ReplayResult:
+    """Everything the summary, report and tests need."""
+
+    out_bag: Path
+    start_ns: int = 0
+    end_ns: int = 0
+    messages_in: int = 0
+    messages_out: int = 0
+    updates: int = 0
+    policy_steps: int = 0
+    faults: Counter[tuple[str, str]] = field(default_factory=Counter)
+    stops: Counter[str] = field(default_factory=Counter)
+    events: list[Event] = field(default_factory=list)
+    commands: list[tuple[int, list[float], str]] = field(default_factory=list)
+    axes: tuple[str, ...] = ()
+    latency_ms: dict[str, list[float]] = field(default_factory=dict)
+    snapshots: list[tuple[int, np.ndarray[Any, Any], np.ndarray[Any, Any]]] = field(
+        default_factory=list
+    )
+    model_sha256: str = ''
+    wall_s: float = 0.0
+
+    @property
+    def duration_s(self) -> float:
+        """Bag time replayed [s]."""
+        return (self.end_ns - self.start_ns) / NS_PER_S
+
+
+class _Timer:
+    def __init__(self, start_ns: int, rate_hz: float) -> None:
+        self.period = round(NS_PER_S / rate_hz)
+        self.next = start_ns
+
+    def due(self, until_ns: int) -> Iterator[int]:
+        while self.next <= until_ns:
+            yield self.next
+            self.next += self.period
+
+
+class ReplayRunner:
+    """Replays one bag (see the module docstring)."""
+
+    def __init__(self, options: ReplayOptions) -> None:
+        self.options = options
+        self.types = TypestoreTypes(make_typestore(options.distro))
+        self.values = {
+            node: resolve(node, load_node_params(options.params, node) if options.params else {})
+            for node in ('perception_node', 'policy_node', 'safety_node')
+        }
+        self.model = self._load_model()
+        self.perception = PerceptionStage(self.values['perception_node'], self.types)
+        self.policy = PolicyStage(self.values['policy_node'], self.types, self.model)
+        self.safety = SafetyStage(self.values['safety_node'], self.types)
+        self.tf = StaticTransforms()
+        self._routes = self._make_routes()
+
+    def _load_model(self) -> PolicyModel:
+        values = self.values['policy_node']
+        path = self.options.model or (Path(values['model_path']) if values['model_path'] else None)
+        if path is None:
+            from physical_ai_ros.policies.reference import write_reference_policy
+
+            work = self.options.work_dir or Path('.')
+            path = write_reference_policy(work / 'reference_policy.onnx')
+        return PolicyModel.load(
+            path,
+            contract_path=values['contract_path'] or None,
+            providers=values['providers'],
+            intra_op_threads=values['intra_op_threads'],
+            inter_op_threads=values['inter_op_threads'],
+            expected_sha256=values['model_sha256'],
+        )
+
+    def _make_routes(self) -> dict[str, tuple[str, str]]:
+        """Bag topic -> (role, source name)."""
+        p = self.values['perception_node']
+        topic = self.options.topic
+        routes = {topic(f'{name}/points'): ('cloud', name) for name in p['lidar.names']}
+        suffix = 'image_raw/compressed' if p['camera.compressed'] else 'image_raw'
+        for name in p['camera.names']:
+            routes[topic(f'{name}/{suffix}')] = ('image', name)
+            routes[topic(f'{name}/camera_info')] = ('camera_info', name)
+        routes[topic('iot/readings')] = ('iot', '')
+        for sensor in p['iot.sensor_ids']:
+            routes[topic(f'iot/{sensor}')] = ('iot', sensor)
+        routes[topic('odom')] = ('odom', 'odom')
+        routes[topic('joint_states')] = ('joint_states', 'joint_states')
+        routes[topic('estop')] = ('estop', 'estop')
+        routes[topic('tf_static')] = ('tf_static', 'tf_static')
+        routes['/tf_static'] = ('tf_static', 'tf_static')
+        return routes
+
+    def run(
+        self,
+        bag: Path | str,
+        out_dir: Path | str,
+        *,
+        progress: Callable[[float], None] | None = None,
+    ) -> ReplayResult:
+        """Replay ``bag``; the output bag goes to ``out_dir/output``.
+
+        Raises:
+            BagError: the bag cannot be opened, or the output exists already.
+        """
+        bag, out_dir = Path(bag), Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        result = ReplayResult(
+            out_bag=out_dir / 'output',
+            axes=tuple(self.values['safety_node']['axes']),
+            model_sha256=self.model.sha256,
+        )
+        if not bag.exists():
+            raise BagError(bag, 'does not exist')
+        wall_start = time.perf_counter()
+        try:
+            reader = Reader(bag)
+            reader.open()
+        except (ReaderError, OSError, ValueError, KeyError) as exc:
+            raise BagError(bag, f'not a readable rosbag2 ({exc})') from exc
+        try:
+            with BagWriter(result.out_bag, self.types, storage='mcap') as writer:
+                self._replay(reader, writer, result, progress)
+        finally:
+            reader.close()
+        result.wall_s = time.perf_counter() - wall_start
+        return result
+
+    # --- the loop -----------------------------------------------------------------------
+
+    def _replay(
+        self,
+        reader: Reader,
+        writer: BagWriter,
+        result: ReplayResult,
+        progress: Callable[[float], None] | None,
+    ) -> None:
+        known = self._register_bag_types(reader, result)
+        start, end = reader.start_time, reader.end_time
+        result.start_ns = start
+        policy_timer = _Timer(start, self.values['policy_node']['control_rate_hz'])
+        safety_timer = _Timer(start, self.values['safety_node']['rate_hz'])
+        diagnostics_timer = _Timer(start, 1.0)
+        self._grid_period = (
+            int(NS_PER_S / self.options.grid_rate_hz) if self.options.grid_rate_hz > 0 else 0
+        )
+        self._last_grid_ns: int | None = None
+        self._last_log: dict[str, int] = {}
+        self._pending: list[Event] = []
+        self._stale: dict[str, str] = {}
+        self._reason = StopReason.NONE
+        self._snapshot_times = list(np.linspace(start, end, 6)[1:]) if end > start else []
+        span = max(end - start, 1)
+        shown = -1
+        for connection, log_ns, raw in reader.messages():
+            self._timers(log_ns, policy_timer, safety_timer, diagnostics_timer, writer, result)
+            result.messages_in += 1
+            self._gap(connection.topic, log_ns, result)
+            if connection.topic not in known:
+                self._fault(result, log_ns, connection.topic, 'unknown type', connection.msgtype)
+                continue
+            route = self._routes.get(connection.topic)
+            if route is None:
+                continue
+            try:
+                msg = self.types.deserialize(raw, connection.msgtype)
+            except Exception as exc:  # rosbags raises several types for truncated CDR
+                self._fault(
+                    result,
+                    log_ns,
+                    connection.topic,
+                    'corrupt message',
+                    f'{type(exc).__name__}: {exc}'[:200],
+                )
+                continue
+            self._dispatch(route, msg, log_ns, writer, result)
+            if progress is not None:
+                fraction = (log_ns - start) / span
+                if int(fraction * 200) != shown:
+                    shown = int(fraction * 200)
+                    progress(fraction)
+        self._timers(end, policy_timer, safety_timer, diagnostics_timer, writer, result)
+        result.end_ns = end
+        result.messages_out = writer.count
+        if progress is not None:
+            progress(1.0)
+
+    def _register_bag_types(self, reader: Reader, result: ReplayResult) -> set[str]:
+        """Register custom types from the bag's own definitions; topics whose type is known."""
+        known = set()
+        store = self.types.store
+        for connection in reader.connections:
+            if connection.msgtype not in store.types and connection.msgdef.data:
+                with contextlib.suppress(Exception):
+                    store.register(get_types_from_msg(connection.msgdef.data, connection.msgtype))
+            if connection.msgtype in store.types:
+                known.add(connection.topic)
+        return known
+
+    def _timers(
+        self,
+        until_ns: int,
+        policy: _Timer,
+        safety: _Timer,
+        diagnostics: _Timer,
+        writer: BagWriter,
+        result: ReplayResult,
+    ) -> None:
+        """Fire every timer due up to ``until_ns`` in time order (policy before safety on ties)."""
+        while True:
+            due = [
+                (t.next, k)
+                for k, t in enumerate((policy, safety, diagnostics))
+                if t.next <= until_ns
+            ]
+            if not due:
+                return
+            now, which = min(due)
+            if which == 0:
+                policy.next += policy.period
+                self._policy_tick(now, writer, result)
+            elif which == 1:
+                safety.next += safety.period
+                self._safety_tick(now, writer, result)
+            else:
+                diagnostics.next += diagnostics.period
+                statuses = [
+                    self.perception.diagnostics(),
+                    self.policy.diagnostics(),
+                    self.safety.diagnostics(),
+                ]
+                writer.write('/diagnostics', diagnostic_array(self.types, now, statuses), now)
+
+    def _policy_tick(self, now: int, writer: BagWriter, result: ReplayResult) -> None:
+        perception = self.perception.perception
+        grid = perception.grid if self.perception.last_update is not None else None
+        started = time.perf_counter()
+        step, outputs = self.policy.step(
+            now, grid, perception.twist or None, perception.iot.features(now)
+        )
+        result.latency_ms.setdefault('policy', []).append((time.perf_counter() - started) * 1e3)
+        stale = '' if step is not None else self.policy.state.last_reason
+        self.safety.on_policy_step(step, now, stale)
+        result.policy_steps += step is not None
+        self._write(writer, outputs, now)
+
+    def _safety_tick(self, now: int, writer: BagWriter, result: ReplayResult) -> None:
+        outputs = self.safety.tick(now)
+        last = self.safety.last
+        assert last is not None
+        self._write(writer, outputs, now)
+        result.commands.append((now, [float(v) for v in last.command], last.reason.name))
+        if last.reason is not StopReason.NONE:
+            result.stops[last.reason.name] += 1
+        if last.reason is not self._reason:
+            kind = 'resume' if last.reason is StopReason.NONE else 'stop'
+            self._event(
+                result,
+                Event(
+                    now,
+                    kind,
+                    'safety',
+                    last.reason.value + (f': {last.detail}' if last.detail else ''),
+                ),
+            )
+            self._reason = last.reason
+        consequence = (
+            f'gate stopping ({last.reason.value})'
+            if last.stopping
+            else 'gate passing policy commands'
+        )
+        for event in self._pending:
+            event.consequence = consequence
+        self._pending.clear()
+
+    def _dispatch(
+        self, route: tuple[str, str], msg: Any, now: int, writer: BagWriter, result: ReplayResult
+    ) -> None:
+        role, source = route
+        stage = self.perception
+        perception = stage.perception
+        reason = ''
+        if role == 'cloud':
+            self._ensure_extrinsic(source, msg)
+            reason = perception.on_cloud(source, msg)
+            if not reason and source == perception.config.key:
+                started = time.perf_counter()
+                update = stage.update(stamp_to_ns(msg.header.stamp))
+                result.latency_ms.setdefault('perception', []).append(
+                    (time.perf_counter() - started) * 1e3
+                )
+                result.updates += 1
+                self._track_stale(update.stale, now, result)
+                self._write(writer, stage.outputs(update, grid=self._grid_due(now)), now)
+                self._snapshot(update.grid, now, result)
+        elif role == 'image':
+            self._ensure_extrinsic(source, msg)
+            reason = perception.on_image(source, msg, compressed=stage.values['camera.compressed'])
+        elif role == 'camera_info':
+            reason = perception.on_camera_info(source, msg)
+        elif role == 'iot':
+            reason = perception.on_iot(msg, source)
+            if reason:
+                self._fault(
+                    result,
+                    now,
+                    'iot',
+                    'rejected reading',
+                    reason,
+                    record=reason.split(':')[0] != 'unknown sensor',
+                )
+                return
+        elif role == 'odom':
+            reason = perception.on_odometry(msg)
+        elif role == 'joint_states':
+            self.policy.on_joint_state(msg)
+        elif role == 'estop':
+            self.safety.gate.set_estop(bool(msg.data))
+        elif role == 'tf_static':
+            self.tf.add(msg)
+        if reason:
+            kind = (
+                'out-of-order stamp'
+                if 'out of order' in reason
+                else ('duplicate stamp' if 'duplicate' in reason else 'malformed message')
+            )
+            if kind == 'out-of-order stamp' and self._jump_ns(reason) > NS_PER_S:
+                kind = 'clock jumped backwards'
+            self._fault(result, now, source or role, kind, reason)
+
+    @staticmethod
+    def _jump_ns(reason: str) -> int:
+        try:
+            words = reason.split()
+            return int(words[-1]) - int(words[words.index('stamp') + 1])
+        except (ValueError, IndexError):
+            return 0
+
+    def _ensure_extrinsic(self, source: str, msg: Any) -> None:
+        perception = self.perception.perception
+        if source in perception.extrinsics:
+            return
+        base = self.perception.values['base_frame']
+        matrix = self.tf.lookup(base, str(msg.header.frame_id))
+        if matrix is not None:
+            perception.set_extrinsic(source, matrix)
+
+    def _grid_due(self, now: int) -> bool:
+        if not self._grid_period:
+            return False
+        if self._last_grid_ns is None or now - self._last_grid_ns >= self._grid_period:
+            self._last_grid_ns = now
+            return True
+        return False
+
+    def _gap(self, topic: str, now: int, result: ReplayResult) -> None:
+        last = self._last_log.get(topic)
+        self._last_log[topic] = now
+        if last is not None and now - last > NS_PER_S and topic in self._routes:
+            self._fault(
+                result, now, topic, 'gap', f'no message for {(now - last) / NS_PER_S:.2f} s'
+            )
+
+    def _track_stale(self, stale: dict[str, str], now: int, result: ReplayResult) -> None:
+        for source, why in stale.items():
+            if source not in self._stale:
+                self._event(result, Event(now, 'stale', source, why))
+        for source in self._stale:
+            if source not in stale:
+                self._event(result, Event(now, 'fresh', source, 'fresh again'))
+        self._stale = dict(stale)
+
+    def _snapshot(self, grid: Any, now: int, result: ReplayResult) -> None:
+        if self._snapshot_times and now >= self._snapshot_times[0]:
+            self._snapshot_times.pop(0)
+            rgb = np.stack([grid.layer(c) for c in 'rgb'], axis=-1)
+            result.snapshots.append((now, grid.layer('occupancy').copy(), rgb.copy()))
+
+    def _fault(
+        self,
+        result: ReplayResult,
+        now: int,
+        source: str,
+        kind: str,
+        detail: str,
+        *,
+        record: bool = True,
+    ) -> None:
+        result.faults[(source, kind)] += 1
+        if record:
+            event = Event(now, 'fault', source, f'{kind}: {detail}')
+            if self._event(result, event):
+                self._pending.append(event)
+
+    @staticmethod
+    def _event(result: ReplayResult, event: Event) -> bool:
+        if len(result.events) >= MAX_EVENTS:
+            return False
+        result.events.append(event)
+        return True
+
+    def _write(self, writer: BagWriter, outputs: list[tuple[str, Any]], now: int) -> None:
+        for topic, msg in outputs:
+            writer.write(self.options.topic(topic), msg, now)
+
+
+def replay(
+    bag: Path | str,
+    out_dir: Path | str,
+    options: ReplayOptions | None = None,
+    *,
+    progress: Callable[[float], None] | None = None,
+) -> ReplayResult:
+    """Replay ``bag`` into ``out_dir`` (see :class:`ReplayRunner`).
+
+    Raises:
+        BagError: the bag is unreadable.
+        PhysicalAiError: bad parameters or model (typed, with the reason).
+    """
+    options = options or ReplayOptions()
+    if options.work_dir is None:
+        options = ReplayOptions(**{**options.__dict__, 'work_dir': Path(out_dir)})
+    return ReplayRunner(options).run(bag, out_dir, progress=progress)
+
+
+__all__ = ['PhysicalAiError', 'ReplayOptions', 'ReplayResult', 'ReplayRunner', 'replay']
