@@ -242,9 +242,11 @@ class SafetyGate:
         if dt <= 0.0:
             unchanged: np.ndarray[Any, Any] = previous.copy()
             return unchanged
+        # reversing goes through zero: slow down to a stop (max_decel) before speeding up the
+        # other way (max_accel), so each limit governs its own half of the manoeuvre
+        target = np.where(target * previous < 0.0, 0.0, target)
         delta = target - previous
-        # speeding up (away from zero) is limited by max_accel, slowing down by max_decel
-        speeding_up = (np.abs(target) > np.abs(previous)) & (target * previous >= 0.0)
+        speeding_up = np.abs(target) > np.abs(previous)
         rate = np.where(speeding_up, self._accel, self._decel)
         wanted_accel = np.minimum(np.maximum(delta / dt, -rate), rate)
         if self._jerk is not None:
@@ -258,8 +260,9 @@ class SafetyGate:
             # the acceleration limits are hard, the jerk limit is not: clamp again
             wanted_accel = np.minimum(np.maximum(wanted_accel, -rate), rate)
         output = previous + wanted_accel * dt
-        # never overshoot the target on the way
-        output = np.where((output - target) * delta > 0.0, target, output)
+        # never move away from the target (jerk can lag), never overshoot it
+        output = np.where((output - previous) * delta < 0.0, previous, output)
+        output = np.where(((output - target) * delta > 0.0) | (delta == 0.0), target, output)
         self._state.accel = (output - previous) / dt
         return output
 

@@ -215,3 +215,17 @@ def test_property_output_is_always_finite_and_within_limits(
             # speeding up never beats max_accel (decelerating is bounded by max_decel)
             assert (np.abs(out) - np.abs(previous) <= np.array(cfg.max_accel) * dt + 1e-9).all()
         previous = out
+
+
+def test_reversing_decelerates_to_zero_before_accelerating_the_other_way() -> None:
+    gate = SafetyGate(
+        config(min_velocity=(-1.0, -1.0), max_accel=(0.5, 2.0), max_decel=(2.0, 4.0))
+    )
+    run(gate, 0, 150, [1.0, 0.0])
+    speeds = np.array(run(gate, 150 * PERIOD, 200, [-1.0, 0.0]))[:, 0]
+    steps = np.diff(np.concatenate([[1.0], speeds]))
+    slowing = speeds > 0
+    assert np.all(steps[slowing] >= -2.0 * 0.02 - 1e-9)  # max_decel while still going forward
+    reverse = np.flatnonzero(speeds < 0)
+    assert np.all(np.abs(steps[reverse]) <= 0.5 * 0.02 + 1e-9)  # max_accel once reversing
+    assert speeds[-1] == pytest.approx(-1.0)

@@ -1,0 +1,225 @@
+"""Replay: both storage formats, determinism, golden pass/fail, fault bags, report, CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from rosbags.rosbag2 import Reader, StoragePlugin, Writer
+import yaml
+
+from physical_ai_ros.cli import main
+from physical_ai_ros.core.stamps import make_header
+from physical_ai_ros.replay.golden import Tolerances, compare_bags
+from physical_ai_ros.replay.runner import ReplayOptions, replay
+from physical_ai_ros.sim.synthetic import ScenarioConfig, write_synthetic_bag
+
+SMALL = ScenarioConfig(
+    seconds=2.0, lidar_channels=16, lidar_columns=256, camera_width=160, camera_height=90
+)
+CONFIG = Path(__file__).resolve().parents[2] / 'config' / 'mobile_base.yaml'
+
+
+def small_params() -> dict[str, Any]:
+    """The shipped mobile-base params, extrinsics from the bag's /tf_static, a smaller grid."""
+    data: dict[str, Any] = yaml.safe_load(CONFIG.read_text())
+    perception = data['perception_node']['ros__parameters']
+    perception['lidar']['extrinsics'] = []
+    perception['camera']['extrinsics'] = []
+    perception['grid'].update(width=100, height=100)
+    data['safety_node']['ros__parameters']['rate_hz'] = 20.0
+    return data
+
+
+@pytest.fixture(scope='module')
+def bags(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp('bags')
+    return {
+        storage: write_synthetic_bag(root / storage, SMALL, storage=storage)
+        for storage in ('mcap', 'sqlite3')
+    }
+
+
+@pytest.fixture(scope='module')
+def params(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp('params') / 'params.yaml'
+    path.write_text(yaml.safe_dump(small_params()))
+    return path
+
+
+def messages(bag: Path) -> dict[str, list[tuple[int, bytes]]]:
+    out: dict[str, list[tuple[int, bytes]]] = {}
+    with Reader(bag) as reader:
+        for connection, t, raw in reader.messages():
+            out.setdefault(connection.topic, []).append((t, bytes(raw)))
+    return out
+
+
+@pytest.mark.parametrize('storage', ['mcap', 'sqlite3'])
+def test_replay_writes_every_output_topic(
+    bags: dict[str, Path], params: Path, tmp_path: Path, storage: str
+) -> None:
+    result = replay(bags[storage], tmp_path, ReplayOptions(params=params))
+    assert result.updates == 20 and result.policy_steps >= 18
+    assert not result.faults
+    out = messages(result.out_bag)
+    assert set(out) == {'/grid', '/occupancy', '/policy/status', '/cmd_vel', '/diagnostics'}
+    assert len(out['/cmd_vel']) == int(result.duration_s * 20) + 1  # 20 Hz, both ends
+    assert len(out['/grid']) == 2  # 1 Hz full grid, OccupancyGrid at every update
+    assert len(out['/occupancy']) == 20
+    with Reader(result.out_bag) as reader:
+        assert reader.ros_distro is not None
+        assert {c.msgtype for c in reader.connections} >= {
+            'physical_ai_ros_interfaces/msg/SpatialGrid', 'geometry_msgs/msg/TwistStamped',
+            'diagnostic_msgs/msg/DiagnosticArray',
+        }  # fmt: skip
+    moving = [v for _, v, reason in result.commands if reason == 'NONE']
+    assert moving and max(v[0] for v in moving) > 0.3  # the reference policy drove
+
+
+def test_replay_is_byte_for_byte_deterministic(
+    bags: dict[str, Path], params: Path, tmp_path: Path
+) -> None:
+    first = replay(bags['mcap'], tmp_path / 'a', ReplayOptions(params=params))
+    second = replay(bags['mcap'], tmp_path / 'b', ReplayOptions(params=params))
+    assert messages(first.out_bag) == messages(second.out_bag)
+
+
+def test_golden_pass_and_fail_on_a_changed_parameter(
+    bags: dict[str, Path], params: Path, tmp_path: Path
+) -> None:
+    golden = replay(bags['mcap'], tmp_path / 'golden', ReplayOptions(params=params)).out_bag
+    same = replay(bags['mcap'], tmp_path / 'same', ReplayOptions(params=params)).out_bag
+    assert compare_bags(same, golden).passed
+    changed = tmp_path / 'changed.yaml'
+    data = yaml.safe_load(params.read_text())
+    data['safety_node']['ros__parameters']['max_velocity'] = [0.5, 1.0]  # a deliberate change
+    changed.write_text(yaml.safe_dump(data))
+    other = replay(bags['mcap'], tmp_path / 'other', ReplayOptions(params=changed)).out_bag
+    comparison = compare_bags(other, golden)
+    assert not comparison.passed
+    first = comparison.first
+    assert first is not None and first.topic in ('/cmd_vel', '/policy/status', '/diagnostics')
+    cmd = next(t for t in comparison.topics if t.topic == '/cmd_vel')
+    assert cmd.divergence is not None and cmd.divergence.field == 'twist.linear.x'
+    assert cmd.divergence.got == pytest.approx(0.5) and cmd.divergence.expected > 0.5
+    loose = tmp_path / 'tol.yaml'
+    loose.write_text(
+        yaml.safe_dump(
+            {
+                'topics': {
+                    '/cmd_vel': {'abs': 1.0},
+                    '/diagnostics': {'skip': True},
+                    '/policy/status': {'skip': True},
+                }
+            }
+        )
+    )
+    assert compare_bags(other, golden, Tolerances.load(loose)).passed
+
+
+def test_cli_golden_flow_exit_codes_and_junit(
+    bags: dict[str, Path], params: Path, tmp_path: Path, capsys: Any
+) -> None:
+    bag, golden, out = str(bags['mcap']), str(tmp_path / 'golden'), str(tmp_path / 'out')
+    args = ['replay', bag, '--params', str(params), '--out', out, '--golden', golden]
+    assert main([*args, '--update-golden']) == 0
+    assert main(args) == 0
+    text = capsys.readouterr()
+    assert 'golden: PASS' in text.out and 'replaying [' not in text.err  # no bar when not a TTY
+    suite = ET.parse(Path(out) / 'junit.xml').getroot()
+    assert suite.get('failures') == '0' and int(suite.get('tests', '0')) == 5
+    changed = tmp_path / 'changed.yaml'
+    data = yaml.safe_load(params.read_text())
+    data['safety_node']['ros__parameters']['max_accel'] = [0.2, 2.0]
+    changed.write_text(yaml.safe_dump(data))
+    assert main(['replay', bag, '--params', str(changed), '--out', out, '--golden', golden]) == 1
+    text = capsys.readouterr().out
+    assert 'golden: FAIL' in text and 'first divergence: t=' in text and '/cmd_vel' in text
+    suite = ET.parse(Path(out) / 'junit.xml').getroot()
+    failures = suite.findall('.//failure')
+    assert int(suite.get('failures', '0')) == len(failures) >= 1
+    html = (Path(out) / 'report.html').read_text()
+    assert 'Golden comparison: FAIL' in html and html.count('data:image/png;base64,') == 4
+    assert main(['replay', str(tmp_path / 'nope'), '--out', out]) == 2
+
+
+def write_fault_bag(path: Path, types: Any) -> None:
+    """Odometry and lidar with a corrupt cloud, an unknown type, a gap and stamps going back."""
+    good = write_synthetic_bag(path.parent / 'source', SMALL)
+    with Reader(good) as reader:
+        source = [(c.topic, c.msgtype, t, bytes(raw)) for c, t, raw in reader.messages()]
+    writer = Writer(path, version=9, storage_plugin=StoragePlugin.MCAP)
+    writer.open()
+    connections: dict[str, Any] = {}
+
+    def write(topic: str, msgtype: str, t: int, raw: bytes) -> None:
+        if topic not in connections:
+            connections[topic] = writer.add_connection(topic, msgtype, typestore=types.store)
+        writer.write(connections[topic], t, raw)
+
+    unknown = writer.add_connection(
+        '/acme/widget', 'acme_msgs/msg/Widget', msgdef='', rihs01='RIHS01_' + '0' * 64
+    )
+    start = source[0][2]
+    for topic, msgtype, t, raw in source:
+        if start + 600_000_000 < t < start + 1_800_000_000 and topic == '/lidar/points':
+            continue  # a 1.2 s gap in the lidar
+        if topic == '/lidar/points' and t == start + 300_000_000:
+            raw = raw[: len(raw) // 3]  # truncated in transit
+        write(topic, msgtype, t, raw)
+    writer.write(unknown, start + 100, b'\x00\x01\x00\x00\x07\x00\x00\x00')
+    # an odometry message whose stamp jumps 5 s back, and a duplicate one
+    odom = types.get('nav_msgs/msg/Odometry')
+    back = types.deserialize(
+        next(raw for topic, _, _, raw in source if topic == '/odom'), 'nav_msgs/msg/Odometry'
+    )
+    back.header = make_header(start - 5_000_000_000, 'odom', types)
+    write('/odom', odom.__msgtype__, start + 1_900_000_000, types.serialize(back))
+    writer.close()
+
+
+def test_fault_bag_is_reported_never_fatal(params: Path, tmp_path: Path, types: Any) -> None:
+    bag = tmp_path / 'faulty'
+    write_fault_bag(bag, types)
+    result = replay(bag, tmp_path / 'out', ReplayOptions(params=params))
+    kinds = {kind for (_, kind) in result.faults}
+    assert {'corrupt message', 'unknown type', 'gap', 'clock jumped backwards'} <= kinds
+    assert result.faults[('/lidar/points', 'corrupt message')] == 1
+    faults = [e for e in result.events if e.kind == 'fault']
+    assert all(e.consequence for e in faults), faults  # each got the gate's state after it
+    gap = next(e for e in faults if e.detail.startswith('gap'))
+    assert gap.consequence.startswith('gate stopping')  # a 1.2 s lidar gap stops the robot
+    assert result.stops  # and the stops are counted
+    published = len(messages(result.out_bag)['/cmd_vel'])
+    assert published == int(result.duration_s * 20) + 1  # the gate kept publishing
+
+
+def test_missing_params_and_bad_model_are_typed_errors(
+    bags: dict[str, Path], tmp_path: Path
+) -> None:
+    from physical_ai_ros.core.errors import ModelError
+    from physical_ai_ros.core.params import ParamError
+
+    bad = tmp_path / 'bad.yaml'
+    bad.write_text('safety_node:\n  ros__parameters:\n    rate_hz: 0.1\n')
+    with pytest.raises(ParamError, match=r'rate_hz=0\.1'):
+        replay(bags['mcap'], tmp_path / 'x', ReplayOptions(params=bad))
+    with pytest.raises(ModelError, match='cannot read it'):
+        replay(bags['mcap'], tmp_path / 'y', ReplayOptions(model=tmp_path / 'absent.onnx'))
+
+
+def test_outputs_are_stamped_with_bag_time(
+    bags: dict[str, Path], params: Path, tmp_path: Path, types: Any
+) -> None:
+    result = replay(bags['mcap'], tmp_path, ReplayOptions(params=params))
+    with Reader(result.out_bag) as reader:
+        for connection, t, raw in reader.messages():
+            if connection.topic == '/cmd_vel':
+                msg = types.deserialize(raw, connection.msgtype)
+                assert msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec == t
+    assert result.start_ns == 1_700_000_000 * 10**9
+    assert np.isclose(result.duration_s, 2.0, atol=0.1)
