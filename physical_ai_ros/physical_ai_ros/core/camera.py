@@ -129,6 +129,22 @@ class PinholeCamera:
             frame_id=str(msg.header.frame_id),
         )
 
+    def scaled(self, factor: int) -> PinholeCamera:
+        """The model of the image shrunk by ``factor`` (like binning), e.g. by a reduced decode."""
+        if factor == 1:
+            return self
+        k, p = self.k.copy(), self.p.copy()
+        for matrix in (k, p):
+            matrix[:2] /= factor
+            # pixel centres: coordinate c in the full image is (c + 0.5) / f - 0.5 in the small one
+            matrix[0, 2] += 0.5 / factor - 0.5
+            matrix[1, 2] += 0.5 / factor - 0.5
+        # libjpeg's reduced decode rounds the size up
+        width, height = -(-self.width // factor), -(-self.height // factor)
+        return PinholeCamera(
+            width, height, k, self.d, self.distortion_model, self.r, p, self.frame_id
+        )
+
     @property
     def is_fisheye(self) -> bool:
         """Whether the equidistant (fisheye) model applies."""

@@ -32,7 +32,7 @@ class GroundConfig:
     candidate_max_z: float = 0.5
     inlier_distance: float = 0.05
     band: float = 0.08
-    sample_size: int = 2048
+    sample_size: int = 1024
     iterations: int = 64
     seed: int = 0
 

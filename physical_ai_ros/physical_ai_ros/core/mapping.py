@@ -200,8 +200,11 @@ class GridMapper:
         data = grid.data
         seen = np.isfinite(self.last_seen_s)
         occupancy = data[self._occupancy]
-        occupancy[...] = np.nan
-        occupancy[seen] = 1.0 / (1.0 + np.exp(-lo[seen]))
+        np.negative(lo, out=occupancy)
+        np.exp(occupancy, out=occupancy)
+        occupancy += 1.0
+        np.reciprocal(occupancy, out=occupancy)
+        occupancy[~seen] = np.nan
 
         self._heights(points[obstacle, 2], obstacle_cells, hit, free)
         area = geometry.resolution**2
@@ -215,8 +218,7 @@ class GridMapper:
         intensity[hit] = intensity_sum.reshape(counts.shape)[hit] / counts[hit]
         self._colours(frame, linear, inside, n_cells)
         age = grid.layer('age')
-        age[...] = np.nan
-        age[seen] = now_s - self.last_seen_s[seen]
+        np.subtract(now_s, self.last_seen_s, out=age, casting='same_kind')  # NaN where never seen
         grid.stamp_ns = frame.stamp_ns
         return {
             'hit_cells': int(hit.sum()),

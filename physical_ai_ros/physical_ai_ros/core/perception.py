@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 
 from physical_ai_ros.core.camera import PinholeCamera
@@ -67,6 +68,7 @@ class PerceptionConfig:
     odom_timeout_s: float = 0.5
     use_odometry: bool = True
     ipm: bool = False
+    camera_decode_scale: int = 1
     base_frame: str = 'base_link'
 
     def __post_init__(self) -> None:
@@ -312,15 +314,26 @@ class Perception:
                     'no CameraInfo yet' if camera.model is None else 'no extrinsic yet'
                 )
                 continue
+            scale = self.config.camera_decode_scale
             try:
-                decode = compressed_to_array if camera.compressed else image_to_array
-                rgb = decode(camera.message, 'rgb8')
+                if camera.compressed:
+                    rgb = compressed_to_array(camera.message, 'rgb8', reduce=scale)
+                else:
+                    rgb = image_to_array(camera.message, 'rgb8')
             except PhysicalAiError as exc:
                 self._drop(source.name, str(exc))
                 stale[source.name] = f'undecodable image: {exc}'
                 camera.message = None
                 continue
-            view = CameraView(camera.model, self.extrinsics[source.name], rgb, camera.stamp_ns)
+            model = camera.model
+            if rgb.shape[:2] != (model.height, model.width):
+                # a reduced decode: the model of the smaller image (a raw image is shrunk to it)
+                model = model.scaled(scale)
+                if not camera.compressed:
+                    rgb = cv2.resize(
+                        rgb, (model.width, model.height), interpolation=cv2.INTER_AREA
+                    )
+            view = CameraView(model, self.extrinsics[source.name], rgb, camera.stamp_ns)
             views.append((source.name, view))
         return views
 

@@ -248,6 +248,13 @@ PERCEPTION = ParamSet(
             0.0,
             5.0,
         ),
+        P(
+            'camera.decode_scale',
+            'int',
+            1,
+            'Decode images at 1/1, 1/2, 1/4 or 1/8 size: faster, and enough to colour cells.',
+            choices=(1, 2, 4, 8),
+        ),
         P('camera.ground_projection', 'bool', False, 'Colour floor cells from the image (IPM).'),
         P(
             'iot.sensor_ids',
@@ -684,6 +691,7 @@ def perception_config(values: Mapping[str, Any]) -> PerceptionConfig:
         odom_timeout_s=values['odom_timeout_s'],
         use_odometry=values['use_odometry'],
         ipm=values['camera.ground_projection'],
+        camera_decode_scale=values['camera.decode_scale'],
         base_frame=values['base_frame'],
     )
 

@@ -170,3 +170,15 @@ def test_real_raspicam_camera_info(types: Any, real_data: Any) -> None:
     uv, visible = camera.project(np.array([[0.0, 0.0, 1.0], [0.0, 0.0, -1.0]]))
     np.testing.assert_allclose(uv[0], (camera.k[0, 2], camera.k[1, 2]), atol=1e-6)
     np.testing.assert_array_equal(visible, [True, False])
+
+
+def test_scaled_model_matches_a_reduced_decode() -> None:
+    camera = PinholeCamera.from_camera_info(camera_info(d=[0.0] * 5))
+    half = camera.scaled(2)
+    assert (half.width, half.height) == (320, 240)
+    point = np.array([[0.3, -0.2, 2.0]])
+    full_uv, _ = camera.project(point)
+    half_uv, visible = half.project(point)
+    # a pixel of the half-size image averages 2x2 full pixels: centres at 2i + 0.5
+    np.testing.assert_allclose(half_uv[0], (full_uv[0] - 0.5) / 2.0, atol=1e-9)
+    assert visible[0] and camera.scaled(1) is camera
