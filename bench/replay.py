@@ -128,10 +128,10 @@ def replay_once(bag: Path, out: Path, progress: Any = None) -> tuple[float, floa
     return result.wall_s, result.duration_s
 
 
-def rss_mb() -> float:
-    """Resident set size of this process now [MB] (Linux)."""
+def rss_mb(field: str = 'VmRSS') -> float:
+    """Resident set size of this process now (``VmHWM``: its peak) [MB] (Linux)."""
     for line in Path('/proc/self/status').read_text().splitlines():
-        if line.startswith('VmRSS:'):
+        if line.startswith(field + ':'):
             return int(line.split()[1]) / 1024
     return float('nan')
 
@@ -139,12 +139,13 @@ def rss_mb() -> float:
 def rss_profile(bag: Path, out: Path) -> dict[str, float]:
     """In a fresh process: RSS at 10%..100% of the replay, and the peak [MB]."""
     code = (
-        'import json, resource, sys; sys.path.insert(0, sys.argv[3]);'
+        'import json, sys; sys.path.insert(0, sys.argv[3]);'
         'from replay import replay_once, rss_mb; from pathlib import Path;'
         'samples = {};'
         'replay_once(Path(sys.argv[1]), Path(sys.argv[2]),'
         ' lambda f: samples.setdefault(round(f, 1), rss_mb()));'
-        'samples["peak"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024;'
+        # VmHWM, not ru_maxrss: the latter keeps the forking parent's peak across exec
+        'samples["peak"] = rss_mb("VmHWM");'
         'print(json.dumps(samples))'
     )
     done = subprocess.run(
