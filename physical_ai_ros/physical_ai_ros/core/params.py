@@ -111,9 +111,12 @@ def _scalar(spec: ParamSpec, kind: str, value: Any, node: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise refuse()
         out = value
-    else:  # double: an integer literal in YAML is accepted as the number it is
+    else:  # double
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise refuse()
+        if isinstance(value, int):
+            # rclpy refuses an integer for a double parameter at start-up: say so here
+            raise refuse(f'write {value}.0 (ROS 2 does not turn integers into doubles); ')
         out = float(value)
         if not math.isfinite(out):
             raise refuse('must be finite; ')
