@@ -19,3 +19,25 @@ def feed_gate(
         )
     elif step.action is not None:
         gate.submit(step.action, now_ns)
+
+
+#: ``PolicyStatus.state`` values (physical_ai_ros_interfaces/msg/PolicyStatus).
+STATE_UNCONFIGURED, STATE_RUNNING, STATE_DEGRADED, STATE_ERROR = 0, 1, 2, 3
+
+
+def apply_status(gate: SafetyGate, state: int, reason: str) -> None:
+    """Tell the gate what a PolicyStatus message says (the safety node's view of the policy).
+
+    An error or a deadline miss stops the robot until the next valid command; a degraded
+    policy (stale grid) marks the inputs stale until it runs again.
+    """
+    if state == STATE_RUNNING:
+        gate.set_stale('')
+    elif state == STATE_ERROR:
+        gate.report_fault(StopReason.POLICY_ERROR, reason)
+    elif state == STATE_DEGRADED and reason.startswith('deadline miss'):
+        gate.report_fault(StopReason.DEADLINE_MISS, reason)
+    elif state == STATE_DEGRADED:
+        gate.set_stale(f'policy: {reason}')
+    else:
+        gate.set_stale('policy not configured')

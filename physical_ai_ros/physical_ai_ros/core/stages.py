@@ -14,7 +14,12 @@ from typing import Any
 import numpy as np
 
 from physical_ai_ros.core.commands import build_command
-from physical_ai_ros.core.control import feed_gate
+from physical_ai_ros.core.control import (
+    STATE_DEGRADED,
+    STATE_ERROR,
+    STATE_RUNNING,
+    apply_status,
+)
 from physical_ai_ros.core.diagnostics import ERROR, OK, WARN, status
 from physical_ai_ros.core.grid import grid_to_colored_cloud, grid_to_msg, grid_to_occupancy
 from physical_ai_ros.core.msgtypes import MessageTypes
@@ -90,8 +95,6 @@ class PolicyState:
 class PolicyStage:
     """policy_node's work: one inference per control period on the newest inputs."""
 
-    STATE_RUNNING, STATE_DEGRADED, STATE_ERROR = 1, 2, 3
-
     def __init__(
         self,
         values: Mapping[str, Any],
@@ -130,22 +133,31 @@ class PolicyStage:
                 else f'grid {(now_ns - grid.stamp_ns) / 1e9:.2f} s old'
             )
             state.last_reason = age
-            return None, [('policy/status', self._status(now_ns, self.STATE_DEGRADED, age, None))]
+            return None, [('policy/status', self._status(now_ns, STATE_DEGRADED, age, None))]
         step = self.runtime.step(PolicyInputs(
             grid=grid, iot=iot, twist=twist, joint_positions=state.joint_positions or None,
             joint_velocities=state.joint_velocities or None, previous_action=state.previous_action,
         ))  # fmt: skip
         state.last_step = step
-        if step.action is not None:
-            state.previous_action = step.action
+        outputs: Outputs = []
         if step.error:
             state.last_reason = step.error
-            level, reason = self.STATE_ERROR, step.error
-        elif step.deadline_missed:
-            level, reason = self.STATE_DEGRADED, f'deadline miss ({step.latency_ms:.1f} ms)'
+            level, reason = STATE_ERROR, step.error
+        elif step.deadline_missed:  # a late answer is not sent: the gate stops instead
+            level, reason = STATE_DEGRADED, f'deadline miss ({step.latency_ms:.1f} ms)'
         else:
-            level, reason = self.STATE_RUNNING, ''
-        return step, [('policy/status', self._status(now_ns, level, reason, step))]
+            level, reason = STATE_RUNNING, ''
+            assert step.action is not None
+            state.previous_action = step.action
+            outputs.append(('policy/command', self._command(step.action)))
+        outputs.append(('policy/status', self._status(now_ns, level, reason, step)))
+        return step, outputs
+
+    def _command(self, action: np.ndarray[Any, Any]) -> Any:
+        """The raw action as std_msgs/Float64MultiArray, one value per contract axis."""
+        return build_command(
+            'float64_array', self.runtime.model.contract.axes, action, self.types, stamp_ns=0
+        )
 
     def _status(self, now_ns: int, state: int, reason: str, step: PolicyStep | None) -> Any:
         action = (
@@ -182,15 +194,31 @@ class SafetyStage:
         self.gate = SafetyGate(safety_config(values))
         self.topic = COMMAND_TOPICS[values['output_type']]
         self.last: GateOutput | None = None
+        self.status_timeout_ns = int(values['input_timeout_s'] * NS_PER_S)
+        self.last_status_ns: int | None = None
 
-    def on_policy_step(self, step: PolicyStep | None, now_ns: int, stale_reason: str = '') -> None:
-        """Feed a policy step (or the reason there was none) to the gate."""
-        self.gate.set_stale(stale_reason)
-        if step is not None:
-            feed_gate(self.gate, step, now_ns)
+    def on_command(self, msg: Any, now_ns: int) -> None:
+        """A raw policy command (std_msgs/Float64MultiArray, one value per axis)."""
+        self.gate.submit(np.asarray(msg.data, dtype=np.float64), now_ns)
+
+    def on_status(self, msg: Any, now_ns: int) -> None:
+        """A PolicyStatus: errors and deadline misses stop, a degraded policy marks stale."""
+        self.last_status_ns = now_ns
+        apply_status(self.gate, int(msg.state), str(msg.reason))
+
+    def on_estop(self, engaged: bool) -> None:
+        """The e-stop input (std_msgs/Bool)."""
+        self.gate.set_estop(engaged)
 
     def tick(self, now_ns: int) -> Outputs:
         """The command to publish at ``now_ns``."""
+        if self.last_status_ns is None or now_ns - self.last_status_ns > self.status_timeout_ns:
+            silent = (
+                'no policy status yet'
+                if self.last_status_ns is None
+                else 'policy status timed out'
+            )
+            self.gate.set_stale(silent)
         self.last = self.gate.update(now_ns)
         values = self.values
         msg = build_command(

@@ -322,9 +322,12 @@ class ReplayRunner:
             now, grid, perception.twist or None, perception.iot.features(now)
         )
         result.latency_ms.setdefault('policy', []).append((time.perf_counter() - started) * 1e3)
-        stale = '' if step is not None else self.policy.state.last_reason
-        self.safety.on_policy_step(step, now, stale)
         result.policy_steps += step is not None
+        for topic, msg in outputs:  # over topics in ROS; in-process here, in the same order
+            if topic == 'policy/command':
+                self.safety.on_command(msg, now)
+            else:
+                self.safety.on_status(msg, now)
         self._write(writer, outputs, now)
 
     def _safety_tick(self, now: int, writer: BagWriter, result: ReplayResult) -> None:
@@ -398,7 +401,7 @@ class ReplayRunner:
         elif role == 'joint_states':
             self.policy.on_joint_state(msg)
         elif role == 'estop':
-            self.safety.gate.set_estop(bool(msg.data))
+            self.safety.on_estop(bool(msg.data))
         elif role == 'tf_static':
             self.tf.add(msg)
         if reason:

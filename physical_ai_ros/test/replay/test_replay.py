@@ -66,7 +66,9 @@ def test_replay_writes_every_output_topic(
     assert result.updates == 20 and result.policy_steps >= 18
     assert not result.faults
     out = messages(result.out_bag)
-    assert set(out) == {'/grid', '/occupancy', '/policy/status', '/cmd_vel', '/diagnostics'}
+    assert set(out) == {
+        '/grid', '/occupancy', '/policy/command', '/policy/status', '/cmd_vel', '/diagnostics'
+    }
     assert len(out['/cmd_vel']) == int(result.duration_s * 20) + 1  # 20 Hz, both ends
     assert len(out['/grid']) == 2  # 1 Hz full grid, OccupancyGrid at every update
     assert len(out['/occupancy']) == 20
@@ -131,7 +133,7 @@ def test_cli_golden_flow_exit_codes_and_junit(
     text = capsys.readouterr()
     assert 'golden: PASS' in text.out and 'replaying [' not in text.err  # no bar when not a TTY
     suite = ET.parse(Path(out) / 'junit.xml').getroot()
-    assert suite.get('failures') == '0' and int(suite.get('tests', '0')) == 5
+    assert suite.get('failures') == '0' and int(suite.get('tests', '0')) == 6
     changed = tmp_path / 'changed.yaml'
     data = yaml.safe_load(params.read_text())
     data['safety_node']['ros__parameters']['max_accel'] = [0.2, 2.0]
