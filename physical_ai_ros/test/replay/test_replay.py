@@ -67,7 +67,12 @@ def test_replay_writes_every_output_topic(
     assert not result.faults
     out = messages(result.out_bag)
     assert set(out) == {
-        '/grid', '/occupancy', '/policy/command', '/policy/status', '/cmd_vel', '/diagnostics'
+        '/grid',
+        '/occupancy',
+        '/policy/command',
+        '/policy/status',
+        '/cmd_vel',
+        '/diagnostics',
     }
     assert len(out['/cmd_vel']) == int(result.duration_s * 20) + 1  # 20 Hz, both ends
     assert len(out['/grid']) == 2  # 1 Hz full grid, OccupancyGrid at every update

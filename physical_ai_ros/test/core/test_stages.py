@@ -1,0 +1,86 @@
+"""The stages as the nodes run them: message in, message out, diagnostics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from physical_ai_ros.core.control import STATE_DEGRADED, STATE_ERROR, STATE_RUNNING
+from physical_ai_ros.core.grid import GridGeometry, SpatialGrid
+from physical_ai_ros.core.policy import PolicyModel
+from physical_ai_ros.core.safety import StopReason
+from physical_ai_ros.core.schema import resolve
+from physical_ai_ros.core.stages import PolicyStage, SafetyStage
+from physical_ai_ros.policies.reference import write_reference_policy
+
+MS = 1_000_000
+
+
+def status(state: int, reason: str = '') -> SimpleNamespace:
+    return SimpleNamespace(state=state, reason=reason)
+
+
+def command(*values: float) -> SimpleNamespace:
+    return SimpleNamespace(data=list(values))
+
+
+def test_safety_stage_follows_policy_status_and_commands(types: Any) -> None:
+    stage = SafetyStage(resolve('safety_node', {'stop_mode': 'immediate'}), types)
+    assert stage.gate.update(0).reason is StopReason.NOT_STARTED
+    stage.on_command(command(0.5, 0.1), 0)
+    stage.on_status(status(STATE_RUNNING), 0)
+    ((topic, msg),) = stage.tick(20 * MS)
+    assert topic == 'cmd_vel' and msg.twist.linear.x > 0.0 and stage.last.reason is StopReason.NONE
+    stage.on_status(status(STATE_ERROR, 'inference failed: shape'), 40 * MS)
+    stage.tick(40 * MS)
+    assert stage.last.reason is StopReason.POLICY_ERROR and 'shape' in stage.last.detail
+    stage.on_command(command(0.5, 0.1), 60 * MS)
+    stage.on_status(status(STATE_DEGRADED, 'deadline miss (80.0 ms)'), 60 * MS)
+    stage.tick(60 * MS)
+    assert stage.last.reason is StopReason.DEADLINE_MISS
+    stage.on_command(command(0.5, 0.1), 80 * MS)
+    stage.on_status(status(STATE_DEGRADED, 'grid 0.70 s old'), 80 * MS)
+    stage.tick(80 * MS)
+    assert stage.last.reason is StopReason.STALE_INPUT and 'grid 0.70 s old' in stage.last.detail
+    stage.on_status(status(STATE_RUNNING), 100 * MS)
+    stage.on_command(command(0.5, 0.1), 100 * MS)
+    stage.tick(100 * MS)
+    assert stage.last.reason is StopReason.NONE
+    stage.tick(1200 * MS)  # the policy went silent for longer than input_timeout_s (1 s)
+    assert stage.last.reason is StopReason.STALE_INPUT and 'timed out' in stage.last.detail
+    np.testing.assert_array_equal(stage.last.command, [0.0, 0.0])
+    stage.on_estop(True)
+    stage.tick(1300 * MS)
+    assert stage.last.reason is StopReason.ESTOP
+    diagnostics = stage.diagnostics()
+    assert diagnostics.level == 2 and 'e-stop' in diagnostics.message
+
+
+def test_policy_stage_sends_no_late_or_failed_command(types: Any, tmp_path: Path) -> None:
+    model = PolicyModel.load(write_reference_policy(tmp_path / 'ref.onnx'))
+    ticks = iter([0, 80 * MS, 100 * MS, 110 * MS])
+    stage = PolicyStage(
+        resolve('policy_node', {'deadline_ms': 50.0}), types, model, stopwatch=lambda: next(ticks)
+    )
+    grid = SpatialGrid(GridGeometry(80, 80, 0.1))
+    grid.layer('occupancy')[:] = 0.0
+    step, outputs = stage.step(0, grid, None, None)
+    assert step is not None and step.deadline_missed
+    assert [t for t, _ in outputs] == ['policy/status']  # no command: it is late
+    assert outputs[0][1].state == STATE_DEGRADED and 'deadline miss' in outputs[0][1].reason
+    step, outputs = stage.step(0, grid, None, None)
+    assert [t for t, _ in outputs] == ['policy/command', 'policy/status']
+    np.testing.assert_allclose(outputs[0][1].data, [0.8, 0.0], atol=1e-6)
+    _, outputs = stage.step(int(0.6e9), grid, None, None)  # grid older than grid_timeout_s
+    assert outputs[0][1].state == STATE_DEGRADED and 'grid 0.60 s old' in outputs[0][1].reason
+
+
+def test_stage_parameters_are_validated(types: Any) -> None:
+    from physical_ai_ros.core.params import ParamError
+
+    with pytest.raises(ParamError, match='max_velocity'):
+        SafetyStage(resolve('safety_node', {'max_velocity': [1.0]}), types)
