@@ -45,6 +45,10 @@ setup(
     entry_points={
         'console_scripts': [
             'physical-ai = physical_ai_ros.cli:main',
+            'perception_node = physical_ai_ros.nodes.perception_node:main',
+            'policy_node = physical_ai_ros.nodes.policy_node:main',
+            'safety_node = physical_ai_ros.nodes.safety_node:main',
+            'physical_ai_node = physical_ai_ros.nodes.physical_ai_node:main',
         ],
     },
 )

@@ -201,3 +201,39 @@ def _suggest(name: str, names: Iterable[str]) -> str:
 
     close = difflib.get_close_matches(name, list(names), n=1)
     return f"; did you mean '{close[0]}'?" if close else ''
+
+
+#: rcl_interfaces/msg/ParameterType value of each schema type.
+ROS_TYPES = {
+    'bool': 1, 'int': 2, 'double': 3, 'string': 4,
+    'bool_array': 6, 'int_array': 7, 'double_array': 8, 'string_array': 9,
+}  # fmt: skip
+_INT64 = 2**63 - 1
+
+
+def ros_descriptor_fields(spec: ParamSpec) -> dict[str, Any]:
+    """The ``rcl_interfaces/ParameterDescriptor`` fields a node declares for ``spec``.
+
+    Ranges go into ``floating_point_range``/``integer_range`` (rclpy enforces them on every
+    set), as ``(from_value, to_value)``; choices and array lengths, which rclpy cannot
+    enforce, into ``additional_constraints`` (the set-parameters callback enforces them).
+    """
+    fields: dict[str, Any] = {
+        'name': spec.name,
+        'type': ROS_TYPES[spec.type],
+        'description': spec.description + (f' [{spec.unit}]' if spec.unit else ''),
+        'read_only': spec.read_only,
+        'additional_constraints': spec.allowed(),
+        'floating_point_range': None,
+        'integer_range': None,
+    }
+    if spec.min is not None or spec.max is not None:
+        if spec.type == 'double':
+            lo = -math.inf if spec.min is None else float(spec.min)
+            hi = math.inf if spec.max is None else float(spec.max)
+            fields['floating_point_range'] = (lo, hi)
+        elif spec.type == 'int':
+            lo_i = -_INT64 - 1 if spec.min is None else int(spec.min)
+            hi_i = _INT64 if spec.max is None else int(spec.max)
+            fields['integer_range'] = (lo_i, hi_i)
+    return fields

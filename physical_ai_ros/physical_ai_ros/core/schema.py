@@ -64,6 +64,13 @@ PERCEPTION = ParamSet(
             read_only=True,
         ),
         P(
+            'lidar.enabled',
+            'bool',
+            True,
+            'Subscribe to the lidars (false: no grid updates).',
+            read_only=True,
+        ),
+        P(
             'lidar.names',
             'string_array',
             ['lidar'],
@@ -255,7 +262,21 @@ PERCEPTION = ParamSet(
             'Decode images at 1/1, 1/2, 1/4 or 1/8 size: faster, and enough to colour cells.',
             choices=(1, 2, 4, 8),
         ),
+        P(
+            'camera.enabled',
+            'bool',
+            True,
+            'Fuse the cameras (false: rgb layers stay unknown).',
+            read_only=True,
+        ),
         P('camera.ground_projection', 'bool', False, 'Colour floor cells from the image (IPM).'),
+        P(
+            'iot.enabled',
+            'bool',
+            True,
+            'Use the IoT sensors (false: no IoT layers or features).',
+            read_only=True,
+        ),
         P(
             'iot.sensor_ids',
             'string_array',
@@ -642,7 +663,7 @@ def perception_config(values: Mapping[str, Any]) -> PerceptionConfig:
     """The :class:`PerceptionConfig` of resolved ``perception_node`` values."""
     positions = values['iot.positions']
     sensors = []
-    for i, sensor_id in enumerate(values['iot.sensor_ids']):
+    for i, sensor_id in enumerate(values['iot.sensor_ids'] if values['iot.enabled'] else ()):
         position = tuple(positions[3 * i : 3 * i + 3]) if positions else None
         if position is not None and not math.isfinite(position[0]):
             position = None
@@ -664,8 +685,10 @@ def perception_config(values: Mapping[str, Any]) -> PerceptionConfig:
             values['grid.width'], values['grid.height'], values['grid.resolution']
         ),
         lidars=_sources(values, 'lidar', values['lidar.timeout_s'], values['lidar.max_skew_s']),
-        cameras=_sources(
-            values, 'camera', values['camera.timeout_s'], values['camera.max_skew_s']
+        cameras=(
+            _sources(values, 'camera', values['camera.timeout_s'], values['camera.max_skew_s'])
+            if values['camera.enabled']
+            else ()
         ),
         iot=tuple(sensors),
         crop=CropConfig(

@@ -1,0 +1,80 @@
+"""Play a bag with its clock into the pipeline on sim time, and record the outputs.
+
+ros2 launch physical_ai_ros replay_launch.py bag:=run.mcap output:=out_bag
+"""
+
+from launch import LaunchDescription
+from launch.actions import (
+    DeclareLaunchArgument,
+    ExecuteProcess,
+    IncludeLaunchDescription,
+    TimerAction,
+)
+from launch.launch_description_sources import PythonLaunchDescriptionSource
+from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
+from launch_ros.substitutions import FindPackageShare
+
+OUTPUT_TOPICS = [
+    'grid',
+    'occupancy',
+    'policy/command',
+    'policy/status',
+    'cmd_vel',
+    'commands',
+    'joint_trajectory',
+    '/diagnostics',
+]
+
+
+def generate_launch_description() -> LaunchDescription:
+    """Bringup on sim time, ``ros2 bag record`` of the outputs, then ``ros2 bag play --clock``."""
+    bag = LaunchConfiguration('bag')
+    output = LaunchConfiguration('output')
+    arguments = [
+        DeclareLaunchArgument('bag', description='rosbag2 to play (directory, .mcap or .db3)'),
+        DeclareLaunchArgument(
+            'output', default_value='replay_record', description='Bag to record the outputs to'
+        ),
+        DeclareLaunchArgument(
+            'params_file',
+            default_value=PathJoinSubstitution(
+                [FindPackageShare('physical_ai_ros'), 'config', 'mobile_base.yaml']
+            ),
+            description='ROS params file for all nodes',
+        ),
+        DeclareLaunchArgument(
+            'model', default_value='', description='ONNX policy ("" keeps the params file value)'
+        ),
+        DeclareLaunchArgument('rate', default_value='1.0', description='Playback rate'),
+        DeclareLaunchArgument(
+            'start_delay',
+            default_value='3.0',
+            description='Seconds to let the nodes activate before playing',
+        ),
+    ]
+    bringup = IncludeLaunchDescription(
+        PythonLaunchDescriptionSource(
+            PathJoinSubstitution(
+                [FindPackageShare('physical_ai_ros'), 'launch', 'bringup_launch.py']
+            )
+        ),
+        launch_arguments={
+            'use_sim_time': 'true',
+            'params_file': LaunchConfiguration('params_file'),
+            'model': LaunchConfiguration('model'),
+        }.items(),
+    )
+    record = ExecuteProcess(
+        cmd=['ros2', 'bag', 'record', '--storage', 'mcap', '--output', output, *OUTPUT_TOPICS],
+        output='screen',
+    )
+    play = TimerAction(
+        period=LaunchConfiguration('start_delay'),
+        actions=[
+            ExecuteProcess(
+                cmd=['ros2', 'bag', 'play', bag, '--clock', '--rate', LaunchConfiguration('rate')],
+                output='screen',
+            )
+        ],
+    )
+    return LaunchDescription([*arguments, bringup, record, play])
