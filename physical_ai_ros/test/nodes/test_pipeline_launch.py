@@ -12,9 +12,7 @@ import unittest
 
 import pytest
 
-launch_testing = pytest.importorskip(
-    'launch_testing', reason='launch_testing is not installed (no ROS 2 here)'
-)
+pytest.importorskip('launch_testing', reason='launch_testing is not installed (no ROS 2 here)')
 rclpy = pytest.importorskip('rclpy', reason='rclpy is not installed (no ROS 2 here)')
 
 import launch  # noqa: E402
