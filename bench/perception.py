@@ -24,7 +24,7 @@ from timing import HEADER, measure
 from physical_ai_ros.core.ground import fit_ground
 from physical_ai_ros.core.image import array_to_compressed
 from physical_ai_ros.core.iot import IotSensorConfig
-from physical_ai_ros.core.lidar import VoxelFilter, prepare_cloud
+from physical_ai_ros.core.lidar import prepare_cloud, VoxelFilter
 from physical_ai_ros.core.perception import (
     GridGeometry,
     Perception,
@@ -36,13 +36,13 @@ from physical_ai_ros.core.stamps import make_header
 from physical_ai_ros.core.transforms import extrinsic
 from physical_ai_ros.replay.typestore import TypestoreTypes
 from physical_ai_ros.sim.synthetic import (
-    LIDAR_DTYPE,
-    ScenarioConfig,
     camera_frame,
     camera_info,
     camera_intrinsics,
     factory_aisle,
+    LIDAR_DTYPE,
     lidar_scan,
+    ScenarioConfig,
 )
 
 RUNS = 200

@@ -24,12 +24,11 @@ from rosbags.rosbag2 import Reader
 
 from physical_ai_ros.core.image import array_to_compressed
 from physical_ai_ros.core.pointcloud import array_to_cloud
-from physical_ai_ros.core.stamps import NS_PER_S, make_header
+from physical_ai_ros.core.stamps import make_header, NS_PER_S
 from physical_ai_ros.replay.bagwriter import BagWriter
 from physical_ai_ros.replay.runner import ReplayOptions, ReplayRunner
 from physical_ai_ros.replay.typestore import TypestoreTypes
 from physical_ai_ros.sim.synthetic import (
-    ScenarioConfig,
     camera_frame,
     camera_info,
     camera_intrinsics,
@@ -39,6 +38,7 @@ from physical_ai_ros.sim.synthetic import (
     lidar_scan,
     odometry,
     robot_pose,
+    ScenarioConfig,
     static_transforms,
     temperature_at,
 )

@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """Bring up physical_ai_ros: perception, policy and safety gate, as three nodes or one process.
 
 ros2 launch physical_ai_ros bringup_launch.py params_file:=my_robot.yaml model:=policy.onnx
@@ -72,7 +86,7 @@ def _nodes(context: LaunchContext) -> list:
             Node(
                 package='physical_ai_ros',
                 executable='physical_ai_node',
-                name='physical_ai',
+                # no name: a node-name remap would rename all three nodes of the process
                 output='screen',
                 parameters=[params_file, *overrides],
                 arguments=[] if autostart else ['--no-autostart'],

@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """The ``physical-ai`` command: offline tools for integrators, technicians and CI."""
 
 from __future__ import annotations
@@ -134,10 +148,10 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     import shutil
 
     from physical_ai_ros.core.stages import COMMAND_TOPICS
-    from physical_ai_ros.replay.golden import Tolerances, command_series, compare_bags
+    from physical_ai_ros.replay.golden import command_series, compare_bags, Tolerances
     from physical_ai_ros.replay.junit import write_junit
     from physical_ai_ros.replay.report import summary, write_report
-    from physical_ai_ros.replay.runner import ReplayOptions, replay
+    from physical_ai_ros.replay.runner import replay, ReplayOptions
 
     out = Path(args.out)
     if (out / 'output').exists():

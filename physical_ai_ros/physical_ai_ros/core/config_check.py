@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """Offline validation of ROS 2 params files (``physical-ai check-config``).
 
 A params file maps node names to ``ros__parameters`` (nested keys are dotted names, as rclpy
@@ -15,7 +29,7 @@ from typing import Any
 import yaml
 
 from physical_ai_ros.core.params import ParamError, validate_value
-from physical_ai_ros.core.schema import NODES, check_node
+from physical_ai_ros.core.schema import check_node, NODES
 
 #: Parameters every rclpy node has; accepted in any section.
 ROS_PARAMETERS = ('use_sim_time',)

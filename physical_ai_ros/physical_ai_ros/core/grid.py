@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """The shared spatial picture: an ego-centric, multi-layer grid around the robot.
 
 A :class:`SpatialGrid` is a preallocated ``(layers, height, width)`` float32 array in the base
@@ -113,7 +127,7 @@ class SpatialGrid:
         return view
 
     def copy(self) -> SpatialGrid:
-        """A deep copy (for snapshots; the live grid is updated in place)."""
+        """Return a deep copy, for snapshots: the live grid is updated in place."""
         out = SpatialGrid.__new__(SpatialGrid)
         out.__dict__.update(self.__dict__)
         out.data = self.data.copy()

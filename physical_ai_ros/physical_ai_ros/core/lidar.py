@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """Lidar preprocessing in the base frame: transform, crop, NaN removal, voxel downsampling.
 
 No per-point Python: every step is a vectorised numpy pass. Voxel downsampling keeps one real
@@ -15,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from physical_ai_ros.core.errors import PointCloudError
-from physical_ai_ros.core.pointcloud import PointCloud2Like, cloud_to_array
+from physical_ai_ros.core.pointcloud import cloud_to_array, PointCloud2Like
 from physical_ai_ros.core.transforms import Matrix
 
 FloatPoints = np.ndarray[Any, np.dtype[np.float32]]

@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """Perception: lidar, cameras and IoT fused into the shared :class:`SpatialGrid`.
 
 Messages are handed in as they arrive (``on_cloud``, ``on_compressed`` ...); each returns ''
@@ -20,15 +34,15 @@ from physical_ai_ros.core.camera import PinholeCamera
 from physical_ai_ros.core.errors import PhysicalAiError
 from physical_ai_ros.core.fusion import CameraView, colour_points, floor_colours
 from physical_ai_ros.core.grid import GridGeometry, SpatialGrid
-from physical_ai_ros.core.ground import GroundConfig, fit_ground
+from physical_ai_ros.core.ground import fit_ground, GroundConfig
 from physical_ai_ros.core.image import compressed_to_array, image_to_array
 from physical_ai_ros.core.iot import IotSensorConfig, IotTracker, reading_from_msg
 from physical_ai_ros.core.lidar import (
     CropConfig,
     LidarFrame,
-    VoxelFilter,
     merge_frames,
     prepare_cloud,
+    VoxelFilter,
 )
 from physical_ai_ros.core.mapping import FrameInput, GridMapper, MappingConfig
 from physical_ai_ros.core.sources import SourceMonitor

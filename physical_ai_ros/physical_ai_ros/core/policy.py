@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """The policy runtime: an ONNX model, its contract, and one inference per control step.
 
 Loading checks the file (optional sha256 pin), chooses execution providers from a preference
@@ -20,7 +34,7 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 
-from physical_ai_ros.core.contract import METADATA_KEY, PolicyContract, check_against_model
+from physical_ai_ros.core.contract import check_against_model, METADATA_KEY, PolicyContract
 from physical_ai_ros.core.errors import ContractError, ModelError, PhysicalAiError
 from physical_ai_ros.core.observation import ObservationBuilder, PolicyInputs
 

@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """The parameters of every node, declared once, and the core configs built from them.
 
 Nodes declare these with rclpy ParameterDescriptors; ``physical-ai check-config`` validates
@@ -12,7 +26,7 @@ from collections.abc import Mapping
 import math
 from typing import Any
 
-from physical_ai_ros.core.commands import COMMAND_TYPES, check_axes
+from physical_ai_ros.core.commands import check_axes, COMMAND_TYPES
 from physical_ai_ros.core.grid import GridGeometry
 from physical_ai_ros.core.ground import GroundConfig
 from physical_ai_ros.core.iot import IotSensorConfig

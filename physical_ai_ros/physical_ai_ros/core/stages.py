@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """The three pipeline stages as the nodes run them: state, inputs, timed outputs, diagnostics.
 
 Each stage owns one core object (Perception, PolicyRuntime, SafetyGate), takes messages and
@@ -15,12 +29,12 @@ import numpy as np
 
 from physical_ai_ros.core.commands import build_command
 from physical_ai_ros.core.control import (
+    apply_status,
     STATE_DEGRADED,
     STATE_ERROR,
     STATE_RUNNING,
-    apply_status,
 )
-from physical_ai_ros.core.diagnostics import ERROR, OK, WARN, status
+from physical_ai_ros.core.diagnostics import ERROR, OK, status, WARN
 from physical_ai_ros.core.grid import grid_to_colored_cloud, grid_to_msg, grid_to_occupancy
 from physical_ai_ros.core.msgtypes import MessageTypes
 from physical_ai_ros.core.observation import PolicyInputs
@@ -28,7 +42,7 @@ from physical_ai_ros.core.perception import Perception, PerceptionUpdate
 from physical_ai_ros.core.policy import PolicyModel, PolicyRuntime, PolicyStep
 from physical_ai_ros.core.safety import GateOutput, SafetyGate, StopReason
 from physical_ai_ros.core.schema import perception_config, safety_config
-from physical_ai_ros.core.stamps import NS_PER_S, make_header
+from physical_ai_ros.core.stamps import make_header, NS_PER_S
 
 Outputs = list[tuple[str, Any]]
 
@@ -124,7 +138,7 @@ class PolicyStage:
         twist: Mapping[str, float] | None,
         iot: Mapping[str, float] | None,
     ) -> tuple[PolicyStep | None, Outputs]:
-        """One control step at ``now_ns``; returns the step (None if skipped) and outputs."""
+        """Run one control step at ``now_ns``: the step, None if skipped, and the outputs."""
         state = self.state
         if grid is None or now_ns - grid.stamp_ns > self.grid_timeout_ns:
             age = (

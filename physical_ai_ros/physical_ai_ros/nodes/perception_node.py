@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """perception_node: lidar, cameras and IoT in; the shared spatial grid out."""
 
 from __future__ import annotations
@@ -28,11 +42,11 @@ from physical_ai_ros.core.stages import PerceptionStage
 from physical_ai_ros.core.stamps import stamp_to_ns
 from physical_ai_ros.core.transforms import transform_to_matrix
 from physical_ai_ros.nodes.common import (
+    diagnostics_publisher,
     LATEST_RELIABLE,
+    publish_diagnostics,
     SENSOR_QOS,
     TYPES,
-    diagnostics_publisher,
-    publish_diagnostics,
     warn,
 )
 from physical_ai_ros.nodes.ros_params import declare, validator, values

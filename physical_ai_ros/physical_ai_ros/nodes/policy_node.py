@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """policy_node: the grid and robot state in; the raw command and a status out, at a fixed rate."""
 
 from __future__ import annotations
@@ -22,12 +36,12 @@ from physical_ai_ros.core.policy import PolicyModel
 from physical_ai_ros.core.schema import POLICY
 from physical_ai_ros.core.stages import PolicyStage
 from physical_ai_ros.nodes.common import (
-    LATEST_RELIABLE,
-    SENSOR_QOS,
-    TYPES,
     diagnostics_publisher,
+    LATEST_RELIABLE,
     now_ns,
     publish_diagnostics,
+    SENSOR_QOS,
+    TYPES,
     warn,
 )
 from physical_ai_ros.nodes.ros_params import declare, plain, validator, values

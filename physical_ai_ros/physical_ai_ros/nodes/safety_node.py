@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """safety_node: the policy's command in; safe actuator commands out at a fixed rate."""
 
 from __future__ import annotations
@@ -16,11 +30,11 @@ from physical_ai_ros.core.params import ParamError
 from physical_ai_ros.core.schema import SAFETY
 from physical_ai_ros.core.stages import SafetyStage
 from physical_ai_ros.nodes.common import (
-    LATEST_RELIABLE,
-    TYPES,
     diagnostics_publisher,
+    LATEST_RELIABLE,
     now_ns,
     publish_diagnostics,
+    TYPES,
 )
 from physical_ai_ros.nodes.ros_params import declare, validator, values
 from physical_ai_ros_interfaces.msg import PolicyStatus

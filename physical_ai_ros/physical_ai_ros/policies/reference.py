@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """The reference policy: a reactive controller over the occupancy grid, as an ONNX graph.
 
 It follows free space forward, slows down and turns away near obstacles, and stops when the
@@ -62,7 +76,7 @@ def _weights() -> dict[str, np.ndarray[Any, Any]]:
 def build_reference_policy() -> Any:
     """Return the reference policy as an ``onnx.ModelProto`` (needs the ``onnx`` package)."""
     import onnx
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import helper, numpy_helper, TensorProto
 
     def const(name: str, value: Any) -> Any:
         return numpy_helper.from_array(np.asarray(value, dtype=np.float32), name)

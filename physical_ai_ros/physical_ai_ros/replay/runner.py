@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """Deterministic replay of a rosbag2 through the pipeline the nodes run.
 
 Messages are fed in log-time order; bag time is the only clock. The control-rate timers of
@@ -34,7 +48,7 @@ from physical_ai_ros.core.stamps import NS_PER_S, stamp_to_ns
 from physical_ai_ros.core.tf_static import StaticTransforms
 from physical_ai_ros.replay.bagwriter import BagWriter
 from physical_ai_ros.replay.errors import BagError
-from physical_ai_ros.replay.typestore import Distro, TypestoreTypes, make_typestore
+from physical_ai_ros.replay.typestore import Distro, make_typestore, TypestoreTypes
 
 MAX_EVENTS = 5000  # events kept for the report; counters stay exact beyond it
 

@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """A rosbags type store with the ROS 2 standard types and this stack's own messages.
 
 Offline code (replay, simulation, tests) builds and reads messages with it; its classes have
@@ -9,7 +23,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
-from rosbags.typesys import Stores, get_types_from_msg, get_typestore
+from rosbags.typesys import get_types_from_msg, get_typestore, Stores
 from rosbags.typesys.store import Typestore
 
 from physical_ai_ros.core.errors import MessageTypeError

@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """A small factory-aisle scenario written straight to a rosbag2, with no physics engine.
 
 The robot drives down an aisle between racks towards a pallet; a hot machine warms the air
@@ -17,7 +31,7 @@ import numpy as np
 
 from physical_ai_ros.core.image import array_to_compressed
 from physical_ai_ros.core.pointcloud import array_to_cloud
-from physical_ai_ros.core.stamps import NS_PER_S, make_header
+from physical_ai_ros.core.stamps import make_header, NS_PER_S
 from physical_ai_ros.replay.bagwriter import BagWriter, Storage
 from physical_ai_ros.replay.typestore import TypestoreTypes
 from physical_ai_ros.sim.world import Box, World
@@ -271,7 +285,7 @@ def static_transforms(types: TypestoreTypes, stamp: int) -> Any:
 def camera_info(
     types: TypestoreTypes, header: Any, config: ScenarioConfig, f: float, cx: float, cy: float
 ) -> Any:
-    """CameraInfo of the ideal (undistorted) pinhole camera that renders the frames."""
+    """Build the CameraInfo of the ideal (undistorted) pinhole camera of the frames."""
     t = types.get
     return t('sensor_msgs/msg/CameraInfo')(
         header=header,

@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """PinholeCamera from CameraInfo: projection, undistortion, binning/ROI, bad calibrations."""
 
 from __future__ import annotations
@@ -15,19 +29,19 @@ FX, FY, CX, CY = 500.0, 480.0, 320.0, 240.0
 
 
 def camera_info(**overrides: Any) -> SimpleNamespace:
-    base: dict[str, Any] = dict(
-        header=SimpleNamespace(frame_id='cam_optical'),
-        width=640,
-        height=480,
-        distortion_model='plumb_bob',
-        d=[-0.2, 0.05, 0.001, -0.001, 0.0],
-        k=[FX, 0, CX, 0, FY, CY, 0, 0, 1],
-        r=[1, 0, 0, 0, 1, 0, 0, 0, 1],
-        p=[FX, 0, CX, 0, 0, FY, CY, 0, 0, 0, 1, 0],
-        binning_x=0,
-        binning_y=0,
-        roi=SimpleNamespace(x_offset=0, y_offset=0, width=0, height=0, do_rectify=False),
-    )
+    base: dict[str, Any] = {
+        'header': SimpleNamespace(frame_id='cam_optical'),
+        'width': 640,
+        'height': 480,
+        'distortion_model': 'plumb_bob',
+        'd': [-0.2, 0.05, 0.001, -0.001, 0.0],
+        'k': [FX, 0, CX, 0, FY, CY, 0, 0, 1],
+        'r': [1, 0, 0, 0, 1, 0, 0, 0, 1],
+        'p': [FX, 0, CX, 0, 0, FY, CY, 0, 0, 0, 1, 0],
+        'binning_x': 0,
+        'binning_y': 0,
+        'roi': SimpleNamespace(x_offset=0, y_offset=0, width=0, height=0, do_rectify=False),
+    }
     base.update(overrides)
     return SimpleNamespace(**base)
 

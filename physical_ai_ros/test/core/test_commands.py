@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """Actuator command messages: Twist, TwistStamped, Float64MultiArray, JointTrajectory."""
 
 from __future__ import annotations
@@ -7,7 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from physical_ai_ros.core.commands import MESSAGE_TYPE, build_command, check_axes
+from physical_ai_ros.core.commands import build_command, check_axes, MESSAGE_TYPE
 
 
 def roundtrip(types: Any, msg: Any) -> Any:
@@ -51,7 +65,8 @@ def test_float64_array_in_joint_order(types: Any) -> None:
 def test_joint_trajectory_single_point(types: Any, field: str) -> None:
     msg = build_command(
         'joint_trajectory', ('shoulder', 'elbow'), np.array([0.1, -0.2]), types,
-        stamp_ns=123, trajectory_field=field, time_from_start_ns=250_000_000,  # type: ignore[arg-type]
+        stamp_ns=123, trajectory_field=field,  # type: ignore[arg-type]
+        time_from_start_ns=250_000_000,
     )  # fmt: skip
     msg = roundtrip(types, msg)
     assert msg.joint_names == ['shoulder', 'elbow']

@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """Image and CompressedImage codecs: every encoding, padding, conversions, corrupt data."""
 
 from __future__ import annotations
@@ -161,9 +175,8 @@ def test_impossible_conversions_are_refused(encoding: str, target: str, match: s
 
 
 def image(**overrides: Any) -> SimpleNamespace:
-    base: dict[str, Any] = dict(
-        height=2, width=3, encoding='rgb8', is_bigendian=0, step=9, data=bytes(18)
-    )
+    base: dict[str, Any] = {'height': 2, 'width': 3, 'encoding': 'rgb8', 'is_bigendian': 0}
+    base.update(step=9, data=bytes(18))
     base.update(overrides)
     return SimpleNamespace(**base)
 

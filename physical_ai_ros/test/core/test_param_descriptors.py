@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """The parameter declarations each node makes, checked without rclpy."""
 
 from __future__ import annotations
@@ -6,7 +20,7 @@ import math
 
 import pytest
 
-from physical_ai_ros.core.params import ROS_TYPES, ros_descriptor_fields
+from physical_ai_ros.core.params import ros_descriptor_fields, ROS_TYPES
 from physical_ai_ros.core.schema import NODES
 
 

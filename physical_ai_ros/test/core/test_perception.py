@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """Perception with known answers: boxes, slopes, cameras, IoT, decay, ego-motion, garbage."""
 
 from __future__ import annotations
@@ -11,7 +25,7 @@ import pytest
 
 from physical_ai_ros.core.camera import PinholeCamera
 from physical_ai_ros.core.fusion import CameraView, colour_points
-from physical_ai_ros.core.ground import GroundConfig, fit_ground
+from physical_ai_ros.core.ground import fit_ground, GroundConfig
 from physical_ai_ros.core.image import array_to_image
 from physical_ai_ros.core.iot import IotSensorConfig
 from physical_ai_ros.core.lidar import CropConfig
@@ -66,11 +80,11 @@ def cloud_msg(types: Any, xyz: np.ndarray, stamp: int, frame: str = 'lidar') -> 
 
 
 def config(**overrides: Any) -> PerceptionConfig:
-    base: dict[str, Any] = dict(
-        geometry=GridGeometry(120, 120, 0.1),
-        lidars=(SensorSource('lidar', extrinsic([0, 0, 0, 0, 0, 0]), timeout_s=0.5),),
-        use_odometry=False,
-    )
+    base: dict[str, Any] = {
+        'geometry': GridGeometry(120, 120, 0.1),
+        'lidars': (SensorSource('lidar', extrinsic([0, 0, 0, 0, 0, 0]), timeout_s=0.5),),
+        'use_odometry': False,
+    }
     base.update(overrides)
     return PerceptionConfig(**base)
 

@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """PointCloud2 decoding and encoding: layouts, round-trips, malformed messages, real data."""
 
 from __future__ import annotations
@@ -12,10 +26,10 @@ import pytest
 
 from physical_ai_ros.core.errors import PointCloudError
 from physical_ai_ros.core.pointcloud import (
-    POINTFIELD_DTYPES,
     array_to_cloud,
     cloud_to_array,
     cloud_to_xyz,
+    POINTFIELD_DTYPES,
 )
 from physical_ai_ros.core.stamps import make_header
 
@@ -163,15 +177,15 @@ def field(name: str = 'x', offset: int = 0, datatype: int = 7, count: int = 1) -
 
 
 def cloud(**overrides: Any) -> SimpleNamespace:
-    base: dict[str, Any] = dict(
-        height=1,
-        width=2,
-        is_bigendian=False,
-        point_step=12,
-        row_step=24,
-        fields=[field('x', 0), field('y', 4), field('z', 8)],
-        data=bytes(24),
-    )
+    base: dict[str, Any] = {
+        'height': 1,
+        'width': 2,
+        'is_bigendian': False,
+        'point_step': 12,
+        'row_step': 24,
+        'fields': [field('x', 0), field('y', 4), field('z', 8)],
+        'data': bytes(24),
+    }
     base.update(overrides)
     return SimpleNamespace(**base)
 

@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """SafetyGate: limits, ramps, timeouts, faults, the e-stop latch, and a property over outputs."""
 
 from __future__ import annotations
@@ -14,14 +28,14 @@ PERIOD = 20 * MS  # 50 Hz output
 
 
 def config(**overrides: object) -> SafetyConfig:
-    base: dict[str, object] = dict(
-        axes=('linear.x', 'angular.z'),
-        min_velocity=(-0.2, -1.0),
-        max_velocity=(1.0, 1.0),
-        max_accel=(0.5, 2.0),
-        max_decel=(1.0, 4.0),
-        command_timeout_s=0.3,
-    )
+    base: dict[str, object] = {
+        'axes': ('linear.x', 'angular.z'),
+        'min_velocity': (-0.2, -1.0),
+        'max_velocity': (1.0, 1.0),
+        'max_accel': (0.5, 2.0),
+        'max_decel': (1.0, 4.0),
+        'command_timeout_s': 0.3,
+    }
     base.update(overrides)
     return SafetyConfig(**base)  # type: ignore[arg-type]
 

@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """launch_testing of the real nodes: sensors in, commands out; e-stop; a bad parameter refused.
 
 Runs where ROS 2 (rclpy, launch_testing) is installed and the workspace is sourced:
@@ -15,7 +29,7 @@ import pytest
 pytest.importorskip('launch_testing', reason='launch_testing is not installed (no ROS 2 here)')
 rclpy = pytest.importorskip('rclpy', reason='rclpy is not installed (no ROS 2 here)')
 
-import launch  # noqa: E402
+import launch  # noqa: E402, I100 (after the skips above)
 from launch.launch_description_sources import PythonLaunchDescriptionSource  # noqa: E402
 from launch_ros.substitutions import FindPackageShare  # noqa: E402
 import launch_testing.actions  # noqa: E402

@@ -1,3 +1,17 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """Replay: both storage formats, determinism, golden pass/fail, fault bags, report, CLI."""
 
 from __future__ import annotations
@@ -13,8 +27,8 @@ import yaml
 
 from physical_ai_ros.cli import main
 from physical_ai_ros.core.stamps import make_header
-from physical_ai_ros.replay.golden import Tolerances, compare_bags
-from physical_ai_ros.replay.runner import ReplayOptions, replay
+from physical_ai_ros.replay.golden import compare_bags, Tolerances
+from physical_ai_ros.replay.runner import replay, ReplayOptions
 from physical_ai_ros.sim.synthetic import ScenarioConfig, write_synthetic_bag
 
 SMALL = ScenarioConfig(
