@@ -173,7 +173,8 @@ class ReplayRunner:
         """Bag topic -> (role, source name)."""
         p = self.values['perception_node']
         topic = self.options.topic
-        routes = {topic(f'{name}/points'): ('cloud', name) for name in p['lidar.names']}
+        lidars = p['lidar.names'] if p['lidar.enabled'] else []
+        routes = {topic(f'{name}/points'): ('cloud', name) for name in lidars}
         suffix = 'image_raw/compressed' if p['camera.compressed'] else 'image_raw'
         for name in p['camera.names']:
             routes[topic(f'{name}/{suffix}')] = ('image', name)
