@@ -54,6 +54,7 @@ def _autostart(node: LifecycleNode) -> list:
         OnStateTransition(
             target_lifecycle_node=node,
             goal_state='inactive',
+            handle_once=True,  # only after the first configure, not after every deactivate
             entities=[
                 EmitEvent(
                     event=ChangeState(

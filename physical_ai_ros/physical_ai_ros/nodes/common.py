@@ -12,16 +12,22 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""What every node shares: lifecycle return values, throttled warnings, diagnostics."""
+"""What every node shares: the lifecycle base, QoS, throttled warnings, diagnostics, main."""
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, TypeVar
 
 from diagnostic_msgs.msg import DiagnosticArray
-from rclpy.lifecycle import LifecycleNode
+import rclpy
+from rclpy.executors import ExternalShutdownException
+from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
+from rclpy.publisher import Publisher
 from rclpy.qos import qos_profile_sensor_data, QoSProfile, ReliabilityPolicy
+from rclpy.service import Service
+from rclpy.subscription import Subscription
+from rclpy.timer import Timer
 
 from physical_ai_ros.core.diagnostics import diagnostic_array
 from physical_ai_ros.core.msgtypes import ImportedMessageTypes
@@ -30,33 +36,82 @@ TYPES = ImportedMessageTypes()
 SENSOR_QOS = qos_profile_sensor_data
 #: Grid and commands: keep only the newest, delivered reliably.
 LATEST_RELIABLE = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
+Entity = TypeVar('Entity')
 
 
-def now_ns(node: LifecycleNode) -> int:
-    """ROS time (sim time when use_sim_time is set) in nanoseconds."""
-    return int(node.get_clock().now().nanoseconds)
+class StageNode(LifecycleNode):
+    """A lifecycle node that knows whether it is active and releases what it created.
 
-
-_LAST_WARNING: dict[tuple[int, str], float] = {}
-
-
-def warn(node: LifecycleNode, key: str, text: str, period_s: float = 5.0) -> None:
-    """Log a warning at most once per ``period_s`` per node and key.
-
-    Bad input is normal on a factory floor; a flood of one kind must not hide another.
+    Subclasses create their publishers, subscriptions, timers and services in
+    ``on_configure`` through :meth:`own`, so ``on_cleanup`` can destroy them all.
     """
-    slot = (id(node), key)
-    now = time.monotonic()  # log throttling only: never reaches core
-    if now - _LAST_WARNING.get(slot, -period_s) >= period_s:
-        _LAST_WARNING[slot] = now
-        node.get_logger().warning(text)
+
+    def __init__(self, name: str, **kwargs: Any) -> None:
+        super().__init__(name, **kwargs)
+        self.active = False
+        self._owned: list[Any] = []
+        self._last_warning: dict[str, float] = {}
+
+    def own(self, entity: Entity) -> Entity:
+        """Remember an entity created at configure time, for cleanup."""
+        self._owned.append(entity)
+        return entity
+
+    def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Lifecycle transition: start passing data through."""
+        self.active = True
+        return super().on_activate(state)
+
+    def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Lifecycle transition: stop passing data through."""
+        self.active = False
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Lifecycle transition: destroy what configure created."""
+        destroy = {
+            Timer: self.destroy_timer,
+            Subscription: self.destroy_subscription,
+            Publisher: self.destroy_publisher,
+            Service: self.destroy_service,
+        }
+        for entity in reversed(self._owned):
+            next(d for kind, d in destroy.items() if isinstance(entity, kind))(entity)
+        self._owned.clear()
+        return TransitionCallbackReturn.SUCCESS
+
+    def now_ns(self) -> int:
+        """ROS time (sim time when use_sim_time is set) in nanoseconds."""
+        return int(self.get_clock().now().nanoseconds)
+
+    def warn(self, key: str, text: str, period_s: float = 5.0) -> None:
+        """Log a warning at most once per ``period_s`` per key.
+
+        Bad input is normal on a factory floor; a flood of one kind must not hide another.
+        """
+        now = time.monotonic()  # log throttling only: never reaches core
+        if now - self._last_warning.get(key, -period_s) >= period_s:
+            self._last_warning[key] = now
+            self.get_logger().warning(text)
+
+    def diagnostics_timer(self, status: Any) -> None:
+        """Publish ``status()`` on the absolute /diagnostics topic once a second."""
+        publisher = self.own(self.create_publisher(DiagnosticArray, '/diagnostics', 10))
+
+        def publish() -> None:
+            publisher.publish(diagnostic_array(TYPES, self.now_ns(), [status()]))
+
+        self.own(self.create_timer(1.0, publish))
 
 
-def diagnostics_publisher(node: LifecycleNode) -> Any:
-    """Publisher of the absolute /diagnostics topic, as diagnostic_aggregator expects."""
-    return node.create_publisher(DiagnosticArray, '/diagnostics', 10)
-
-
-def publish_diagnostics(node: LifecycleNode, publisher: Any, statuses: list[Any]) -> None:
-    """Publish statuses stamped with ROS time."""
-    publisher.publish(diagnostic_array(TYPES, now_ns(node), statuses))
+def spin(node_class: type[LifecycleNode], args: list[str] | None = None) -> None:
+    """Run one node until shutdown (the body of every node's ``main``)."""
+    rclpy.init(args=args)
+    node = node_class()
+    try:
+        rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()

@@ -19,9 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from nav_msgs.msg import OccupancyGrid, Odometry
-import rclpy
-import rclpy.executors
-from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
+from rclpy.lifecycle import LifecycleState, TransitionCallbackReturn
 from rclpy.time import Time
 from sensor_msgs.msg import (
     CameraInfo,
@@ -33,7 +31,7 @@ from sensor_msgs.msg import (
     RelativeHumidity,
     Temperature,
 )
-from std_msgs.msg import Float32MultiArray
+from std_msgs.msg import Float32MultiArray, MultiArrayDimension
 from tf2_ros import Buffer, TransformException, TransformListener
 
 from physical_ai_ros.core.params import ParamError
@@ -41,14 +39,7 @@ from physical_ai_ros.core.schema import PERCEPTION
 from physical_ai_ros.core.stages import PerceptionStage
 from physical_ai_ros.core.stamps import stamp_to_ns
 from physical_ai_ros.core.transforms import transform_to_matrix
-from physical_ai_ros.nodes.common import (
-    diagnostics_publisher,
-    LATEST_RELIABLE,
-    publish_diagnostics,
-    SENSOR_QOS,
-    TYPES,
-    warn,
-)
+from physical_ai_ros.nodes.common import LATEST_RELIABLE, SENSOR_QOS, spin, StageNode, TYPES
 from physical_ai_ros.nodes.ros_params import declare, validator, values
 from physical_ai_ros_interfaces.msg import IotReading, SpatialGrid
 
@@ -60,7 +51,7 @@ SCALAR_MSGS = {
 }
 
 
-class PerceptionNode(LifecycleNode):
+class PerceptionNode(StageNode):
     """Runs :class:`PerceptionStage` on live topics (relative names, sensor-data QoS)."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -70,7 +61,6 @@ class PerceptionNode(LifecycleNode):
         self.stage: PerceptionStage | None = None
         self.tf_buffer = Buffer()
         self.tf_listener = TransformListener(self.tf_buffer, self)
-        self._subscriptions: list[Any] = []
 
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
         """Lifecycle transition: check the parameters, build the stage and the ROS interfaces."""
@@ -80,104 +70,64 @@ class PerceptionNode(LifecycleNode):
             self.get_logger().error(f'cannot configure: {exc}')
             return TransitionCallbackReturn.FAILURE
         self.stage = PerceptionStage(config, TYPES)
-        self.grid_pub = self.create_lifecycle_publisher(SpatialGrid, 'grid', LATEST_RELIABLE)
-        self.occupancy_pub = self.create_lifecycle_publisher(
-            OccupancyGrid, 'occupancy', LATEST_RELIABLE
-        )
-        self.cloud_pub = self.create_lifecycle_publisher(
-            PointCloud2, 'grid_cloud', LATEST_RELIABLE
-        )
-        self.features_pub = self.create_lifecycle_publisher(
-            Float32MultiArray, 'iot/features', LATEST_RELIABLE
-        )
-        self.diagnostics_pub = diagnostics_publisher(self)
+        self.publishers_ = {
+            topic: self.own(self.create_lifecycle_publisher(kind, topic, LATEST_RELIABLE))
+            for topic, kind in (
+                ('grid', SpatialGrid),
+                ('occupancy', OccupancyGrid),
+                ('grid_cloud', PointCloud2),
+                ('iot/features', Float32MultiArray),
+            )
+        }
         self._subscribe(config)
-        self.diagnostics_timer = self.create_timer(1.0, self._diagnostics)
+        self.diagnostics_timer(lambda: self.stage.diagnostics())
         return TransitionCallbackReturn.SUCCESS
 
     def _subscribe(self, config: dict[str, Any]) -> None:
-        sub = self.create_subscription
-        subs = self._subscriptions
+        def sub(kind: Any, topic: str, callback: Any, qos: Any = SENSOR_QOS) -> None:
+            self.own(self.create_subscription(kind, topic, callback, qos))
+
+        perception = self.stage.perception
         for name in config['lidar.names'] if config['lidar.enabled'] else ():
-            subs.append(
-                sub(PointCloud2, f'{name}/points', lambda m, n=name: self._cloud(n, m), SENSOR_QOS)
-            )
+            sub(PointCloud2, f'{name}/points', lambda m, n=name: self._cloud(n, m))
         if config['camera.enabled']:
             compressed = config['camera.compressed']
-            image_type, suffix = (
-                (CompressedImage, 'image_raw/compressed') if compressed else (Image, 'image_raw')
-            )
+            kind = CompressedImage if compressed else Image
+            suffix = 'image_raw/compressed' if compressed else 'image_raw'
             for name in config['camera.names']:
-                subs.append(
-                    sub(
-                        image_type,
-                        f'{name}/{suffix}',
-                        lambda m, n=name: self._image(n, m, compressed),
-                        SENSOR_QOS,
-                    )
-                )
-                subs.append(
-                    sub(
-                        CameraInfo,
-                        f'{name}/camera_info',
-                        lambda m, n=name: self._report(
-                            n, self.stage.perception.on_camera_info(n, m)
-                        ),
-                        SENSOR_QOS,
-                    )
-                )
+                sub(kind, f'{name}/{suffix}', lambda m, n=name: self._image(n, m, compressed))
+                sub(CameraInfo, f'{name}/camera_info', lambda m, n=name: self._info(n, m))
         if config['iot.enabled']:
-            subs.append(
-                sub(
-                    IotReading,
-                    'iot/readings',
-                    lambda m: self._report('iot', self.stage.perception.on_iot(m)),
-                    50,
-                )
-            )
-            for sensor, quantity in zip(
-                config['iot.sensor_ids'], config['iot.quantities'], strict=True
-            ):
+            sub(IotReading, 'iot/readings', lambda m: self._iot(m, ''), 50)
+            sensors = zip(config['iot.sensor_ids'], config['iot.quantities'], strict=True)
+            for sensor, quantity in sensors:
                 if quantity in SCALAR_MSGS:
-                    subs.append(
-                        sub(
-                            SCALAR_MSGS[quantity],
-                            f'iot/{sensor}',
-                            lambda m, s=sensor: self._report(
-                                'iot', self.stage.perception.on_iot(m, s)
-                            ),
-                            SENSOR_QOS,
-                        )
+                    sub(
+                        SCALAR_MSGS[quantity], f'iot/{sensor}', lambda m, s=sensor: self._iot(m, s)
                     )
         if config['use_odometry']:
-            subs.append(
-                sub(
-                    Odometry,
-                    'odom',
-                    lambda m: self._report('odom', self.stage.perception.on_odometry(m)),
-                    SENSOR_QOS,
-                )
-            )
+            sub(Odometry, 'odom', lambda m: self._report('odom', perception.on_odometry(m)))
+
+    def _info(self, source: str, msg: CameraInfo) -> None:
+        self._report(source, self.stage.perception.on_camera_info(source, msg))
+
+    def _iot(self, msg: Any, sensor: str) -> None:
+        self._report('iot', self.stage.perception.on_iot(msg, sensor))
 
     def _report(self, source: str, reason: str) -> None:
         if reason:
-            warn(self, source, f'{source}: dropped: {reason}')
+            self.warn(source, f'{source}: dropped: {reason}')
 
     def _extrinsic(self, source: str, frame_id: str) -> None:
         """Take a sensor's pose from TF unless a parameter gave it."""
         perception = self.stage.perception
         if source in perception.extrinsics:
             return
+        base = perception.config.base_frame
         try:
-            transform = self.tf_buffer.lookup_transform(
-                perception.config.base_frame, frame_id, Time()
-            )
+            transform = self.tf_buffer.lookup_transform(base, frame_id, Time())
         except TransformException as exc:
-            warn(
-                self,
-                f'tf/{source}',
-                f'{source}: no transform {perception.config.base_frame} <- {frame_id}: {exc}',
-            )
+            self.warn(f'tf/{source}', f'{source}: no transform {base} <- {frame_id}: {exc}')
             return
         perception.set_extrinsic(source, transform_to_matrix(transform.transform))
 
@@ -193,54 +143,16 @@ class PerceptionNode(LifecycleNode):
         if reason or source != stage.perception.config.key:
             return
         update = stage.update(stamp_to_ns(msg.header.stamp))
-        publishers = {
-            'grid': self.grid_pub,
-            'occupancy': self.occupancy_pub,
-            'grid_cloud': self.cloud_pub,
-        }
         for topic, out in stage.outputs(update):
-            publishers[topic].publish(out)
-        ids = stage.perception.iot.order
-        if ids:
-            features = Float32MultiArray(
-                data=stage.perception.iot.feature_vector(update.stamp_ns).tolist()
-            )
-            features.layout.dim = [
-                TYPES.get('std_msgs/msg/MultiArrayDimension')(
-                    label=','.join(ids), size=len(ids), stride=len(ids)
-                )
-            ]
-            self.features_pub.publish(features)
-
-    def _diagnostics(self) -> None:
-        publish_diagnostics(self, self.diagnostics_pub, [self.stage.diagnostics()])
-
-    def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
-        """Lifecycle transition: release the ROS interfaces and the stage."""
-        for subscription in self._subscriptions:
-            self.destroy_subscription(subscription)
-        self._subscriptions.clear()
-        self.destroy_timer(self.diagnostics_timer)
-        for publisher in (
-            self.grid_pub,
-            self.occupancy_pub,
-            self.cloud_pub,
-            self.features_pub,
-            self.diagnostics_pub,
-        ):
-            self.destroy_publisher(publisher)
-        self.stage = None
-        return TransitionCallbackReturn.SUCCESS
+            self.publishers_[topic].publish(out)
+        iot = stage.perception.iot
+        if iot.order:  # feature names travel in the layout label, comma-separated
+            features = Float32MultiArray(data=iot.feature_vector(update.stamp_ns).tolist())
+            label = ','.join(iot.order)
+            features.layout.dim = [MultiArrayDimension(label=label, size=len(iot.order), stride=1)]
+            self.publishers_['iot/features'].publish(features)
 
 
 def main(args: list[str] | None = None) -> None:
     """Run perception_node until shutdown."""
-    rclpy.init(args=args)
-    node = PerceptionNode()
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    spin(PerceptionNode, args)

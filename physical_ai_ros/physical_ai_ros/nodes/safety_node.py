@@ -19,9 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from geometry_msgs.msg import Twist, TwistStamped
-import rclpy
-import rclpy.executors
-from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
+from rclpy.lifecycle import LifecycleState, TransitionCallbackReturn
 from std_msgs.msg import Bool, Float64MultiArray
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
@@ -29,13 +27,7 @@ from trajectory_msgs.msg import JointTrajectory
 from physical_ai_ros.core.params import ParamError
 from physical_ai_ros.core.schema import SAFETY
 from physical_ai_ros.core.stages import SafetyStage
-from physical_ai_ros.nodes.common import (
-    diagnostics_publisher,
-    LATEST_RELIABLE,
-    now_ns,
-    publish_diagnostics,
-    TYPES,
-)
+from physical_ai_ros.nodes.common import LATEST_RELIABLE, spin, StageNode, TYPES
 from physical_ai_ros.nodes.ros_params import declare, validator, values
 from physical_ai_ros_interfaces.msg import PolicyStatus
 
@@ -47,7 +39,7 @@ OUTPUT_TYPES = {
 }
 
 
-class SafetyNode(LifecycleNode):
+class SafetyNode(StageNode):
     """Runs :class:`SafetyStage`: the gate publishes at ``rate_hz`` whatever the policy does.
 
     Its publisher is a plain one, not a lifecycle one: an inactive gate still sends stops.
@@ -58,7 +50,6 @@ class SafetyNode(LifecycleNode):
         declare(self, SAFETY)
         self.add_on_set_parameters_callback(validator(self, SAFETY))
         self.stage: SafetyStage | None = None
-        self.active = False
 
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
         """Lifecycle transition: check the parameters, build the stage and the ROS interfaces."""
@@ -67,61 +58,28 @@ class SafetyNode(LifecycleNode):
         except ParamError as exc:
             self.get_logger().error(f'cannot configure: {exc}')
             return TransitionCallbackReturn.FAILURE
-        self.stage = SafetyStage(config, TYPES)
-        self.command_pub = self.create_publisher(
-            OUTPUT_TYPES[config['output_type']], self.stage.topic, LATEST_RELIABLE
-        )
-        self.diagnostics_pub = diagnostics_publisher(self)
-        self.subs = [
-            self.create_subscription(
-                Float64MultiArray, 'policy/command', self._command, LATEST_RELIABLE
-            ),
-            self.create_subscription(
-                PolicyStatus,
-                'policy/status',
-                lambda m: self.stage.on_status(m, now_ns(self)),
-                LATEST_RELIABLE,
-            ),
-            self.create_subscription(
-                Bool, 'estop', lambda m: self.stage.on_estop(bool(m.data)), LATEST_RELIABLE
-            ),
-        ]
-        self.reset_srv = self.create_service(Trigger, '~/reset', self._reset)
-        self.timer = self.create_timer(1.0 / config['rate_hz'], self._tick)
-        self.diagnostics_timer = self.create_timer(
-            1.0,
-            lambda: publish_diagnostics(self, self.diagnostics_pub, [self.stage.diagnostics()]),
-        )
-        return TransitionCallbackReturn.SUCCESS
-
-    def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
-        """Lifecycle transition: start passing data through."""
-        self.active = True
-        return super().on_activate(state)
-
-    def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
-        """Lifecycle transition: stop passing data through."""
-        self.active = False
-        return super().on_deactivate(state)
-
-    def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
-        """Lifecycle transition: release the ROS interfaces and the stage."""
-        for timer in (self.timer, self.diagnostics_timer):
-            self.destroy_timer(timer)
-        for subscription in self.subs:
-            self.destroy_subscription(subscription)
-        self.destroy_service(self.reset_srv)
-        for publisher in (self.command_pub, self.diagnostics_pub):
-            self.destroy_publisher(publisher)
-        self.stage = None
+        stage = self.stage = SafetyStage(config, TYPES)
+        kind = OUTPUT_TYPES[config['output_type']]
+        self.command_pub = self.own(self.create_publisher(kind, stage.topic, LATEST_RELIABLE))
+        on_status = lambda m: stage.on_status(m, self.now_ns())  # noqa: E731
+        on_estop = lambda m: stage.on_estop(bool(m.data))  # noqa: E731
+        for msg_type, topic, callback in (
+            (Float64MultiArray, 'policy/command', self._command),
+            (PolicyStatus, 'policy/status', on_status),
+            (Bool, 'estop', on_estop),
+        ):
+            self.own(self.create_subscription(msg_type, topic, callback, LATEST_RELIABLE))
+        self.own(self.create_service(Trigger, '~/reset', self._reset))
+        self.own(self.create_timer(1.0 / config['rate_hz'], self._tick))
+        self.diagnostics_timer(stage.diagnostics)
         return TransitionCallbackReturn.SUCCESS
 
     def _command(self, msg: Float64MultiArray) -> None:
         if self.active:  # an inactive gate passes nothing through
-            self.stage.on_command(msg, now_ns(self))
+            self.stage.on_command(msg, self.now_ns())
 
     def _tick(self) -> None:
-        for _, msg in self.stage.tick(now_ns(self)):
+        for _, msg in self.stage.tick(self.now_ns()):
             self.command_pub.publish(msg)
 
     def _reset(self, request: Trigger.Request, response: Trigger.Response) -> Trigger.Response:
@@ -132,12 +90,4 @@ class SafetyNode(LifecycleNode):
 
 def main(args: list[str] | None = None) -> None:
     """Run safety_node until shutdown."""
-    rclpy.init(args=args)
-    node = SafetyNode()
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    spin(SafetyNode, args)

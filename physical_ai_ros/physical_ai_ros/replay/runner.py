@@ -46,6 +46,7 @@ from physical_ai_ros.core.schema import resolve
 from physical_ai_ros.core.stages import PerceptionStage, PolicyStage, SafetyStage
 from physical_ai_ros.core.stamps import NS_PER_S, stamp_to_ns
 from physical_ai_ros.core.tf_static import StaticTransforms
+from physical_ai_ros.policies.loading import load_policy
 from physical_ai_ros.replay.bagwriter import BagWriter
 from physical_ai_ros.replay.errors import BagError
 from physical_ai_ros.replay.typestore import Distro, make_typestore, TypestoreTypes
@@ -153,21 +154,8 @@ class ReplayRunner:
         self._routes = self._make_routes()
 
     def _load_model(self) -> PolicyModel:
-        values = self.values['policy_node']
-        path = self.options.model or (Path(values['model_path']) if values['model_path'] else None)
-        if path is None:
-            from physical_ai_ros.policies.reference import write_reference_policy
-
-            work = self.options.work_dir or Path('.')
-            path = write_reference_policy(work / 'reference_policy.onnx')
-        return PolicyModel.load(
-            path,
-            contract_path=values['contract_path'] or None,
-            providers=values['providers'],
-            intra_op_threads=values['intra_op_threads'],
-            inter_op_threads=values['inter_op_threads'],
-            expected_sha256=values['model_sha256'],
-        )
+        work = self.options.work_dir or Path('.')
+        return load_policy(self.values['policy_node'], self.options.model, cache_dir=work)
 
     def _make_routes(self) -> dict[str, tuple[str, str]]:
         """Bag topic -> (role, source name)."""
