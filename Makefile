@@ -45,7 +45,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check $(PKG) bench
 	$(VENV)/bin/ruff format --check $(PKG) bench
 	$(VENV)/bin/mypy --strict $(SRC)/core $(SRC)/replay
-	$(VENV)/bin/mypy $(SRC)/cli.py $(SRC)/sim $(SRC)/policies
+	$(VENV)/bin/mypy $(SRC)/cli.py $(SRC)/sim $(SRC)/policies $(SRC)/nodes
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format $(PKG) bench

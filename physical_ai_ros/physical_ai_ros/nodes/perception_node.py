@@ -58,7 +58,7 @@ class PerceptionNode(StageNode):
         super().__init__('perception_node', **kwargs)
         declare(self, PERCEPTION)
         self.add_on_set_parameters_callback(validator(self, PERCEPTION))
-        self.stage: PerceptionStage | None = None
+        self.stage: PerceptionStage  # from configure on
         self.tf_buffer = Buffer()
         self.tf_listener = TransformListener(self.tf_buffer, self)
 

@@ -46,7 +46,7 @@ class PolicyNode(StageNode):
         declare(self, POLICY)
         self._check = validator(self, POLICY)
         self.add_on_set_parameters_callback(self._on_set)
-        self.stage: PolicyStage | None = None
+        self.stage: PolicyStage  # from configure on
         self.grid: Any = None
         self.twist: dict[str, float] | None = None
         self.iot: dict[str, float] | None = None
@@ -105,7 +105,7 @@ class PolicyNode(StageNode):
         if not result.successful:
             return result
         for parameter in parameters:
-            if parameter.name == 'model_path' and self.stage is not None:
+            if parameter.name == 'model_path' and hasattr(self, 'stage'):
                 try:
                     model = load_policy(self.config, plain(parameter.value))
                 except PhysicalAiError as exc:

@@ -49,7 +49,7 @@ class SafetyNode(StageNode):
         super().__init__('safety_node', **kwargs)
         declare(self, SAFETY)
         self.add_on_set_parameters_callback(validator(self, SAFETY))
-        self.stage: SafetyStage | None = None
+        self.stage: SafetyStage  # from configure on
 
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
         """Lifecycle transition: check the parameters, build the stage and the ROS interfaces."""
