@@ -99,7 +99,7 @@ def prepare_cloud(
             keep &= (base[k] >= crop.box_min[k]) & (base[k] <= crop.box_max[k])
     nonfinite = n - int(np.count_nonzero(np.isfinite(range2)))
     if 'intensity' in names and points['intensity'].ndim == 1:
-        intensity = points['intensity'][keep].astype(np.float32)
+        intensity = points['intensity'][keep].astype(np.float32, copy=False)
     else:
         intensity = np.zeros(int(np.count_nonzero(keep)), np.float32)
     kept = np.ascontiguousarray(base[:, keep].T)
