@@ -30,11 +30,13 @@ $(OLD_VENV)/.installed: $(PKG)/setup.py requirements/oldest.txt
 
 setup: $(VENV)/.installed
 
-# The main job: record the built-in scenario, replay it through perception, the reference
-# policy and the safety gate, compare with the first run's outputs, and write the report.
+# The main job: record the built-in MuJoCo scenario (the reference policy drives the robot
+# in closed loop), replay it through perception, policy and safety gate, compare with the
+# first replay's outputs, and write the report.
 demo: $(VENV)/.installed
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
-	$(VENV)/bin/physical-ai make-demo-bag $(DEMO_DIR)/scenario --seconds 10
+	$(VENV)/bin/physical-ai sim record --scenario aisle --seconds 20 --seed 0 \
+		--params $(PKG)/config/mobile_base.yaml --out $(DEMO_DIR)/scenario
 	$(VENV)/bin/physical-ai info $(DEMO_DIR)/scenario
 	$(VENV)/bin/physical-ai replay $(DEMO_DIR)/scenario --params $(PKG)/config/mobile_base.yaml \
 		--out $(DEMO_DIR)/baseline --golden $(DEMO_DIR)/golden --update-golden --quiet --no-report
@@ -62,6 +64,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/policy.py
 	$(PY) bench/perception.py
 	$(PY) bench/replay.py
+	$(PY) bench/sim.py
 
 clean:
 	rm -rf $(VENV) $(OLD_VENV) $(DEMO_DIR) .mypy_cache .ruff_cache .pytest_cache

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages the Python stack needs, only those that are missing.
 #   python3-venv   venv for `make` (Debian splits it out of python3)
-#   libgl1 libegl1 OpenCV/open3d imports and MuJoCo's offscreen (EGL) rendering
+#   libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri
+#                  OpenCV/open3d imports, and MuJoCo's offscreen rendering (EGL, Mesa llvmpipe)
 #   libusb-1.0-0   open3d's import (librealsense support is linked in)
 #   libgomp1       OpenMP runtime of open3d and onnxruntime
 set -euo pipefail
-packages=(python3-venv libgl1 libegl1 libusb-1.0-0 libgomp1)
+packages=(python3-venv libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libusb-1.0-0 libgomp1)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

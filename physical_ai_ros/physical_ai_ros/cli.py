@@ -20,9 +20,13 @@ import argparse
 from collections.abc import Callable, Sequence
 from pathlib import Path
 import sys
+from typing import TYPE_CHECKING
 
 from physical_ai_ros import __version__
 from physical_ai_ros.core.errors import PhysicalAiError
+
+if TYPE_CHECKING:
+    from physical_ai_ros.replay.runner import ReplayOptions
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -218,6 +222,70 @@ def _progress_bar(fraction: float) -> None:
     sys.stderr.flush()
 
 
+def _sim_options(args: argparse.Namespace, work_dir: Path) -> ReplayOptions:
+    """Pipeline options of a simulation: the params file and the model the user named."""
+    from physical_ai_ros.replay.runner import ReplayOptions
+
+    model = getattr(args, 'model', None)
+    return ReplayOptions(
+        params=Path(args.params) if args.params else None,
+        model=Path(model) if model else None,
+        work_dir=work_dir,
+    )
+
+
+def _cmd_sim_record(args: argparse.Namespace) -> int:
+    """Record a closed-loop MuJoCo episode (the robot driven by the policy) as a rosbag2."""
+    from physical_ai_ros.sim.episode import run_episode
+
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    episode = run_episode(
+        args.scenario, args.seed, args.out, seconds=args.seconds,
+        options=_sim_options(args, Path(args.out).parent),
+        storage=args.storage, stop_at_goal=False,
+    )  # fmt: skip
+    print(
+        f'wrote {episode.bag} ({args.storage}, {episode.seconds:.1f} s of {args.scenario}, '
+        f'seed {args.seed})'
+    )
+    return 0
+
+
+def _cmd_sim_eval(args: argparse.Namespace) -> int:
+    """Run closed-loop episodes and report how the robot did."""
+    from physical_ai_ros.sim.episode import run_episode
+
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    results = []
+    for k in range(args.episodes):
+        seed = args.seed + k
+        bag = out / f'{args.scenario}_seed{seed}'
+        if bag.exists():
+            import shutil
+
+            shutil.rmtree(bag)
+        episode = run_episode(
+            args.scenario, seed, bag, seconds=args.seconds, options=_sim_options(args, out)
+        )
+        results.append(episode)
+        clearance = f'{episode.min_clearance_m:.2f}'
+        to_goal = f'{episode.time_to_goal_s:.1f} s' if episode.time_to_goal_s is not None else '-'
+        print(
+            f'episode {k} seed {seed}: {"success" if episode.success else "FAIL"}, '
+            f'collisions {episode.collisions}, min clearance {clearance} m, '
+            f'time to goal {to_goal}, mean speed {episode.mean_speed:.2f} m/s, '
+            f'safety stops {episode.safety_stops} -> {bag}'
+        )
+    successes = sum(r.success for r in results)
+    print(
+        f'{args.scenario}: {successes}/{len(results)} reached the goal without collision; '
+        f'collisions in {sum(r.collisions > 0 for r in results)} episode(s); '
+        f'min clearance {min(r.min_clearance_m for r in results):.2f} m'
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``physical-ai`` with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -286,6 +354,33 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument('--no-report', action='store_true', help='skip the HTML report')
     rp.add_argument('--quiet', action='store_true', help='no progress bar')
     rp.set_defaults(handler=_cmd_replay)
+
+    sim = commands.add_parser(
+        'sim', help='MuJoCo factory scenarios: record bags, evaluate policies'
+    )
+    sim_commands = sim.add_subparsers(dest='sim_command', metavar='ACTION', required=True)
+    record = sim_commands.add_parser(
+        'record', help='record a closed-loop episode (sensors, TF, odometry, outputs) as a rosbag2'
+    )
+    record.add_argument('--scenario', default='aisle', help='aisle, blocked or forklift')
+    record.add_argument('--seconds', type=float, default=20.0, help='episode length [s]')
+    record.add_argument(
+        '--seed', type=int, default=0, help='randomisation seed (same seed, same bag)'
+    )
+    record.add_argument('--out', required=True, help='bag directory to create')
+    record.add_argument('--params', help='params file of the nodes')
+    record.add_argument('--model', help='ONNX policy driving the robot (default: reference)')
+    record.add_argument('--storage', choices=('mcap', 'sqlite3'), default='mcap')
+    record.set_defaults(handler=_cmd_sim_record)
+    evaluate = sim_commands.add_parser('eval', help='closed-loop evaluation of a policy')
+    evaluate.add_argument('--model', help='ONNX policy (default: the reference policy)')
+    evaluate.add_argument('--scenario', default='aisle', help='aisle, blocked or forklift')
+    evaluate.add_argument('--episodes', type=int, default=5, help='number of episodes (seeds)')
+    evaluate.add_argument('--seed', type=int, default=0, help='seed of the first episode')
+    evaluate.add_argument('--seconds', type=float, default=40.0, help='time limit per episode [s]')
+    evaluate.add_argument('--params', help='params file of the nodes')
+    evaluate.add_argument('--out-dir', default='sim_eval', help='where the episode bags go')
+    evaluate.set_defaults(handler=_cmd_sim_eval)
 
     model = commands.add_parser('model', help='inspect and check ONNX policies')
     model_commands = model.add_subparsers(dest='model_command', metavar='ACTION', required=True)

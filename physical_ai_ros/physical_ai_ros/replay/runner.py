@@ -223,53 +223,81 @@ class ReplayRunner:
     ) -> None:
         known = self._register_bag_types(reader, result)
         start, end = reader.start_time, reader.end_time
-        result.start_ns = start
-        policy_timer = _Timer(start, self.values['policy_node']['control_rate_hz'])
-        safety_timer = _Timer(start, self.values['safety_node']['rate_hz'])
-        diagnostics_timer = _Timer(start, 1.0)
-        self._grid_period = (
-            int(NS_PER_S / self.options.grid_rate_hz) if self.options.grid_rate_hz > 0 else 0
-        )
-        self._last_grid_ns: int | None = None
-        self._last_log: dict[str, int] = {}
-        self._pending: list[Event] = []
-        self._stale: dict[str, str] = {}
-        self._reason = StopReason.NONE
-        self._snapshot_times = list(np.linspace(start, end, 6)[1:]) if end > start else []
+        self.begin(writer, result, start, end)
         span = max(end - start, 1)
         shown = -1
         for connection, log_ns, raw in reader.messages():
-            self._timers(log_ns, policy_timer, safety_timer, diagnostics_timer, writer, result)
-            result.messages_in += 1
-            self._gap(connection.topic, log_ns, result)
+            self.advance(log_ns)
             if connection.topic not in known:
+                result.messages_in += 1
+                self._gap(connection.topic, log_ns, result)
                 self._fault(result, log_ns, connection.topic, 'unknown type', connection.msgtype)
                 continue
-            route = self._routes.get(connection.topic)
-            if route is None:
-                continue
             try:
-                msg = self.types.deserialize(raw, connection.msgtype)
-            except Exception as exc:  # rosbags raises several types for truncated CDR
-                self._fault(
-                    result,
-                    log_ns,
-                    connection.topic,
-                    'corrupt message',
-                    f'{type(exc).__name__}: {exc}'[:200],
+                msg = (
+                    self.types.deserialize(raw, connection.msgtype)
+                    if connection.topic in self._routes
+                    else None
                 )
+            except Exception as exc:  # rosbags raises several types for truncated CDR
+                result.messages_in += 1
+                self._gap(connection.topic, log_ns, result)
+                detail = f'{type(exc).__name__}: {exc}'[:200]
+                self._fault(result, log_ns, connection.topic, 'corrupt message', detail)
                 continue
-            self._dispatch(route, msg, log_ns, writer, result)
+            self.feed(connection.topic, msg, log_ns)
             if progress is not None:
                 fraction = (log_ns - start) / span
                 if int(fraction * 200) != shown:
                     shown = int(fraction * 200)
                     progress(fraction)
-        self._timers(end, policy_timer, safety_timer, diagnostics_timer, writer, result)
-        result.end_ns = end
-        result.messages_out = writer.count
+        self.end(end)
         if progress is not None:
             progress(1.0)
+
+    # --- the pipeline, driven by whoever has the messages (a bag, or the simulator) -------
+
+    def begin(self, writer: BagWriter, result: ReplayResult, start_ns: int, end_ns: int) -> None:
+        """Start a run at ``start_ns``; outputs go to ``writer``, counts to ``result``."""
+        self._writer, self._result = writer, result
+        result.start_ns = start_ns
+        self._policy_timer = _Timer(start_ns, self.values['policy_node']['control_rate_hz'])
+        self._safety_timer = _Timer(start_ns, self.values['safety_node']['rate_hz'])
+        self._diagnostics_timer = _Timer(start_ns, 1.0)
+        rate = self.options.grid_rate_hz
+        self._grid_period = int(NS_PER_S / rate) if rate > 0 else 0
+        self._last_grid_ns: int | None = None
+        self._last_log: dict[str, int] = {}
+        self._pending: list[Event] = []
+        self._stale: dict[str, str] = {}
+        self._reason = StopReason.NONE
+        span = end_ns > start_ns
+        self._snapshot_times = list(np.linspace(start_ns, end_ns, 6)[1:]) if span else []
+
+    def advance(self, until_ns: int) -> None:
+        """Fire the timers due up to ``until_ns``."""
+        self._timers(
+            until_ns,
+            self._policy_timer,
+            self._safety_timer,
+            self._diagnostics_timer,
+            self._writer,
+            self._result,
+        )
+
+    def feed(self, topic: str, msg: Any, log_ns: int) -> None:
+        """Hand one input message, received at ``log_ns``, to the stage it is for."""
+        self._result.messages_in += 1
+        self._gap(topic, log_ns, self._result)
+        route = self._routes.get(topic)
+        if route is not None:
+            self._dispatch(route, msg, log_ns, self._writer, self._result)
+
+    def end(self, end_ns: int) -> None:
+        """Fire the last timers and close the counts at ``end_ns``."""
+        self.advance(end_ns)
+        self._result.end_ns = end_ns
+        self._result.messages_out = self._writer.count
 
     def _register_bag_types(self, reader: Reader, result: ReplayResult) -> set[str]:
         """Register custom types from the bag's own definitions; topics whose type is known."""

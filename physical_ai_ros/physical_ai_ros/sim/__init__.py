@@ -13,3 +13,8 @@
 # limitations under the License.
 
 """MuJoCo scenarios that record sensor bags and evaluate policies in closed loop."""
+
+import os
+
+# Offscreen rendering without a display; MuJoCo reads this when it is first imported.
+os.environ.setdefault('MUJOCO_GL', 'egl')

@@ -235,8 +235,20 @@ def odometry(
     types: TypestoreTypes, stamp: int, pose: tuple[float, float, float], config: ScenarioConfig
 ) -> Any:
     """nav_msgs/Odometry of the scripted drive, odom -> base_link."""
+    return odometry_message(types, stamp, pose, config.speed, 0.0)
+
+
+def odometry_message(
+    types: TypestoreTypes,
+    stamp: int,
+    pose: tuple[float, float, float],
+    speed: float,
+    yaw_rate: float,
+) -> Any:
+    """nav_msgs/Odometry at ``pose`` (x, y, yaw) moving at ``speed`` and ``yaw_rate``."""
     x, y, yaw = pose
     t = types.get
+    vector = t('geometry_msgs/msg/Vector3')
     return t('nav_msgs/msg/Odometry')(
         header=make_header(stamp, 'odom', types),
         child_frame_id='base_link',
@@ -251,8 +263,8 @@ def odometry(
         ),
         twist=t('geometry_msgs/msg/TwistWithCovariance')(
             twist=t('geometry_msgs/msg/Twist')(
-                linear=t('geometry_msgs/msg/Vector3')(x=config.speed, y=0.0, z=0.0),
-                angular=t('geometry_msgs/msg/Vector3')(x=0.0, y=0.0, z=0.0),
+                linear=vector(x=float(speed), y=0.0, z=0.0),
+                angular=vector(x=0.0, y=0.0, z=float(yaw_rate)),
             ),
             covariance=np.zeros(36),
         ),
@@ -283,14 +295,20 @@ def static_transforms(types: TypestoreTypes, stamp: int) -> Any:
 
 
 def camera_info(
-    types: TypestoreTypes, header: Any, config: ScenarioConfig, f: float, cx: float, cy: float
+    types: TypestoreTypes, header: Any, size: Any, f: float, cx: float, cy: float
 ) -> Any:
-    """Build the CameraInfo of the ideal (undistorted) pinhole camera of the frames."""
+    """Build the CameraInfo of an ideal (undistorted) pinhole camera.
+
+    ``size`` has the image size as ``camera_width``/``camera_height`` (a ScenarioConfig) or
+    ``width``/``height`` (a CameraSpec).
+    """
+    width = int(getattr(size, 'camera_width', getattr(size, 'width', 0)))
+    height = int(getattr(size, 'camera_height', getattr(size, 'height', 0)))
     t = types.get
     return t('sensor_msgs/msg/CameraInfo')(
         header=header,
-        height=config.camera_height,
-        width=config.camera_width,
+        height=height,
+        width=width,
         distortion_model='plumb_bob',
         d=np.zeros(5),
         k=np.array([f, 0, cx, 0, f, cy, 0, 0, 1], dtype=np.float64),
