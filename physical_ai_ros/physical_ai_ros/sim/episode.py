@@ -160,6 +160,7 @@ def run_episode(
                         iot_reading(types, stamp, k, world.temperature(position)),
                         stamp,
                     )
+                emit('/iot/readings', _vibration(types, stamp, world), stamp)
         last = min(stamp, end_ns)
         runner.end(last)
     episode.seconds = (last - START_NS) / NS_PER_S
@@ -228,3 +229,17 @@ def _odom_tf(types: Any, stamp: int, pose: tuple[float, float, float]) -> Any:
         ),
     )
     return t('tf2_msgs/msg/TFMessage')(transforms=[transform])
+
+
+def _vibration(types: Any, stamp: int, world: SimWorld) -> Any:
+    """Vibration of the hot machine [m/s2 RMS], an IotReading from a sensor on the machine."""
+    cls = types.get('physical_ai_ros_interfaces/msg/IotReading')
+    return cls(
+        header=make_header(stamp, 'odom', types),
+        sensor_id='vib_machine',
+        quantity='vibration_rms',
+        value=world.vibration(),
+        unit='m/s2',
+        variance=0.01,
+        status=cls.STATUS_OK,
+    )

@@ -187,6 +187,10 @@ class SimWorld:
         d2 = sum((a - b) ** 2 for a, b in zip(position, self.scenario.hot_machine, strict=True))
         return 21.0 + 60.0 * math.exp(-d2 / 4.0) + float(self.rng.normal(0.0, 0.2))
 
+    def vibration(self) -> float:
+        """RMS vibration of the hot machine [m/s2]: a running motor's hum, with noise."""
+        return 2.5 + 0.4 * math.sin(0.7 * self.time) + float(self.rng.normal(0.0, 0.05))
+
     def clearance(self) -> float:
         """Distance from the robot's footprint to the nearest obstacle [m] (0 when touching)."""
         fromto = np.zeros(6)
