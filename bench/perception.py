@@ -35,12 +35,12 @@ from physical_ai_ros.core.pointcloud import array_to_cloud
 from physical_ai_ros.core.stamps import make_header
 from physical_ai_ros.core.transforms import extrinsic
 from physical_ai_ros.replay.typestore import TypestoreTypes
+from physical_ai_ros.sim.lidar_model import LIDAR_DTYPE
 from physical_ai_ros.sim.synthetic import (
     camera_frame,
     camera_info,
     camera_intrinsics,
     factory_aisle,
-    LIDAR_DTYPE,
     lidar_scan,
     ScenarioConfig,
 )

@@ -34,16 +34,9 @@ from physical_ai_ros.core.pointcloud import array_to_cloud
 from physical_ai_ros.core.stamps import make_header, NS_PER_S
 from physical_ai_ros.replay.bagwriter import BagWriter, Storage
 from physical_ai_ros.replay.typestore import TypestoreTypes
+from physical_ai_ros.sim.lidar_model import beam_directions, organized_scan
 from physical_ai_ros.sim.world import Box, World
 
-LIDAR_DTYPE = np.dtype(
-    {
-        'names': ['x', 'y', 'z', 'intensity', 't', 'ring'],
-        'formats': ['<f4', '<f4', '<f4', '<f4', '<u4', '<u2'],
-        'offsets': [0, 4, 8, 16, 20, 24],
-        'itemsize': 32,
-    }
-)
 LIDAR_MOUNT = (0.2, 0.0, 0.6)  # base_link -> lidar_link [m]
 CAMERA_MOUNT = (0.3, 0.0, 0.9)  # base_link -> camera_optical [m]
 HOT_MACHINE = (9.0, 2.2, 1.0)  # centre of the machine that heats the air [m]
@@ -98,17 +91,7 @@ def lidar_scan(
 ) -> np.ndarray[Any, Any]:
     """An organized scan (channels x columns) in the lidar frame; no return is NaN."""
     channels, columns = config.lidar_channels, config.lidar_columns
-    half = math.radians(config.lidar_vfov_deg) / 2
-    elevation = np.linspace(half, -half, channels)[:, None]
-    azimuth = np.linspace(math.pi, -math.pi, columns, endpoint=False)[None, :]
-    local = np.stack(
-        np.broadcast_arrays(
-            np.cos(elevation) * np.cos(azimuth),
-            np.cos(elevation) * np.sin(azimuth),
-            np.sin(elevation) * np.ones_like(azimuth),
-        ),
-        axis=-1,
-    ).reshape(-1, 3)
+    local = beam_directions(channels, columns, config.lidar_vfov_deg)
     x, y, yaw = pose
     c, s = math.cos(yaw), math.sin(yaw)
     rotation = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
@@ -117,17 +100,7 @@ def lidar_scan(
     distance = distance + rng.normal(0.0, 0.01, distance.shape)
     dropout = rng.random(distance.shape) < 0.01
     distance[(distance > 100.0) | dropout] = np.nan
-    points = np.zeros(channels * columns, dtype=LIDAR_DTYPE)
-    xyz = local * distance[:, None]
-    points['x'], points['y'], points['z'] = xyz[:, 0], xyz[:, 1], xyz[:, 2]
-    points['intensity'] = np.where(
-        np.isfinite(distance), 1000.0 / (1.0 + np.nan_to_num(distance)), 0.0
-    )
-    points['ring'] = np.repeat(np.arange(channels, dtype=np.uint16), columns)
-    points['t'] = np.tile(
-        np.linspace(0, 1e8 / config.lidar_rate_hz, columns, dtype=np.uint32), channels
-    )
-    return points.reshape(channels, columns)
+    return organized_scan(local, distance, channels, columns, int(1e8 / config.lidar_rate_hz))
 
 
 def camera_intrinsics(config: ScenarioConfig) -> tuple[float, float, float]:

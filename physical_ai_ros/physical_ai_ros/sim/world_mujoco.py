@@ -30,8 +30,8 @@ from typing import Any
 import mujoco  # after physical_ai_ros.sim chose the GL backend
 import numpy as np
 
+from physical_ai_ros.sim.lidar_model import beam_directions, organized_scan
 from physical_ai_ros.sim.scene import ROBOT_RADIUS, Scenario, to_mjcf
-from physical_ai_ros.sim.synthetic import LIDAR_DTYPE
 
 
 @dataclass(frozen=True)
@@ -72,18 +72,7 @@ class SimWorld:
         self._obstacle_geoms = [self.model.geom(o.name).id for o in scenario.obstacles] + [
             self.model.geom(m.name).id for m in scenario.movers
         ]
-        half = math.radians(lidar.vfov_deg) / 2
-        elevation = np.linspace(half, -half, lidar.channels)[:, None]
-        azimuth = np.linspace(math.pi, -math.pi, lidar.columns, endpoint=False)[None, :]
-        local = np.stack(
-            np.broadcast_arrays(
-                np.cos(elevation) * np.cos(azimuth),
-                np.cos(elevation) * np.sin(azimuth),
-                np.sin(elevation) * np.ones_like(azimuth),
-            ),
-            axis=-1,
-        )
-        self._beams = local.reshape(-1, 3)
+        self._beams = beam_directions(lidar.channels, lidar.columns, lidar.vfov_deg)
         n = self._beams.shape[0]
         self._geomid = np.zeros(n, np.int32)
         self._dist = np.zeros(n)
@@ -147,16 +136,7 @@ class SimWorld:
         distance[distance < 0] = np.nan  # -1: no hit
         distance += self.rng.normal(0.0, self.scenario.range_noise, distance.shape)
         distance[self.rng.random(distance.shape) < self.scenario.dropout] = np.nan
-        points = np.zeros(distance.size, dtype=LIDAR_DTYPE)
-        xyz = self._beams * distance[:, None]
-        points['x'], points['y'], points['z'] = xyz[:, 0], xyz[:, 1], xyz[:, 2]
-        points['intensity'] = np.where(
-            np.isfinite(distance), 1000.0 / (1.0 + np.nan_to_num(distance)), 0.0
-        )
-        points['ring'] = np.repeat(
-            np.arange(self.lidar.channels, dtype=np.uint16), self.lidar.columns
-        )
-        return points.reshape(self.lidar.channels, self.lidar.columns)
+        return organized_scan(self._beams, distance, self.lidar.channels, self.lidar.columns)
 
     def render(self) -> np.ndarray[Any, Any]:
         """The front camera's RGB frame (H, W, 3)."""
