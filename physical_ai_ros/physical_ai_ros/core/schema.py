@@ -529,7 +529,8 @@ SAFETY = ParamSet(
             'trajectory_field',
             'string',
             'velocities',
-            'JointTrajectory point field the values go to.',
+            'JointTrajectory point field the values go to. The gate limits velocities and stops '
+            'at zero: use positions only with a controller that reads them as increments.',
             choices=('positions', 'velocities'),
         ),
         P(

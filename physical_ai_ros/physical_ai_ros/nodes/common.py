@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import time
 from typing import Any, TypeVar
 
@@ -51,6 +52,23 @@ class StageNode(LifecycleNode):
         self.active = False
         self._owned: list[Any] = []
         self._last_warning: dict[str, float] = {}
+        self.exceptions: dict[str, int] = {}
+
+    def guarded(self, callback: Callable[..., None], name: str) -> Callable[..., None]:
+        """Wrap a callback so an unexpected exception is logged and counted, never fatal.
+
+        Core raises typed errors for bad input and the stages turn them into drops and stops;
+        this is the last line, so that nothing takes the node down.
+        """
+
+        def call(*args: Any) -> None:
+            try:
+                callback(*args)
+            except Exception as exc:
+                self.exceptions[name] = self.exceptions.get(name, 0) + 1
+                self.warn(f'exception/{name}', f'{name}: {type(exc).__name__}: {exc}')
+
+        return call
 
     def own(self, entity: Entity) -> Entity:
         """Remember an entity created at configure time, for cleanup."""
@@ -99,7 +117,14 @@ class StageNode(LifecycleNode):
         publisher = self.own(self.create_publisher(DiagnosticArray, '/diagnostics', 10))
 
         def publish() -> None:
-            publisher.publish(diagnostic_array(TYPES, self.now_ns(), [status()]))
+            stage = status()
+            for name, count in self.exceptions.items():  # what the guard caught, if anything
+                stage.values.append(
+                    TYPES.get('diagnostic_msgs/msg/KeyValue')(
+                        key=f'exceptions/{name}', value=str(count)
+                    )
+                )
+            publisher.publish(diagnostic_array(TYPES, self.now_ns(), [stage]))
 
         self.own(self.create_timer(1.0, publish))
 

@@ -85,7 +85,8 @@ class PerceptionNode(StageNode):
 
     def _subscribe(self, config: dict[str, Any]) -> None:
         def sub(kind: Any, topic: str, callback: Any, qos: Any = SENSOR_QOS) -> None:
-            self.own(self.create_subscription(kind, topic, callback, qos))
+            guarded = self.guarded(callback, topic)
+            self.own(self.create_subscription(kind, topic, guarded, qos))
 
         perception = self.stage.perception
         for name in config['lidar.names'] if config['lidar.enabled'] else ():

@@ -73,8 +73,9 @@ class PolicyNode(StageNode):
             (JointState, 'joint_states', joints, SENSOR_QOS),
             (Float32MultiArray, 'iot/features', self._features, LATEST_RELIABLE),
         ):
-            self.own(self.create_subscription(kind, topic, callback, qos))
-        self.own(self.create_timer(1.0 / self.config['control_rate_hz'], self._step))
+            self.own(self.create_subscription(kind, topic, self.guarded(callback, topic), qos))
+        period = 1.0 / self.config['control_rate_hz']
+        self.own(self.create_timer(period, self.guarded(self._step, 'step')))
         self.diagnostics_timer(lambda: self.stage.diagnostics())
         return TransitionCallbackReturn.SUCCESS
 

@@ -19,11 +19,13 @@ from __future__ import annotations
 from typing import Any
 
 from geometry_msgs.msg import Twist, TwistStamped
+import numpy as np
 from rclpy.lifecycle import LifecycleState, TransitionCallbackReturn
 from std_msgs.msg import Bool, Float64MultiArray
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
+from physical_ai_ros.core.commands import build_command
 from physical_ai_ros.core.params import ParamError
 from physical_ai_ros.core.schema import SAFETY
 from physical_ai_ros.core.stages import SafetyStage
@@ -68,7 +70,8 @@ class SafetyNode(StageNode):
             (PolicyStatus, 'policy/status', on_status),
             (Bool, 'estop', on_estop),
         ):
-            self.own(self.create_subscription(msg_type, topic, callback, LATEST_RELIABLE))
+            guarded = self.guarded(callback, topic)
+            self.own(self.create_subscription(msg_type, topic, guarded, LATEST_RELIABLE))
         self.own(self.create_service(Trigger, '~/reset', self._reset))
         self.own(self.create_timer(1.0 / config['rate_hz'], self._tick))
         self.diagnostics_timer(stage.diagnostics)
@@ -79,7 +82,23 @@ class SafetyNode(StageNode):
             self.stage.on_command(msg, self.now_ns())
 
     def _tick(self) -> None:
-        for _, msg in self.stage.tick(self.now_ns()):
+        now = self.now_ns()
+        try:
+            outputs = self.stage.tick(now)
+        except Exception as exc:
+            self.warn('tick', f'gate failed, sending a stop: {type(exc).__name__}: {exc}')
+            values = self.stage.values
+            zero = np.zeros(len(values['axes']))
+            stop = build_command(
+                values['output_type'],
+                tuple(values['axes']),
+                zero,
+                TYPES,
+                stamp_ns=now,
+                frame_id=values['frame_id'],
+            )
+            outputs = [(self.stage.topic, stop)]
+        for _, msg in outputs:
             self.command_pub.publish(msg)
 
     def _reset(self, request: Trigger.Request, response: Trigger.Response) -> Trigger.Response:
