@@ -99,7 +99,6 @@ class PerceptionStage:
 class PolicyState:
     """What policy_node knows between steps."""
 
-    last_step: PolicyStep | None = None
     last_reason: str = ''
     previous_action: np.ndarray[Any, Any] | None = None
     joint_positions: dict[str, float] = field(default_factory=dict)
@@ -152,7 +151,6 @@ class PolicyStage:
             grid=grid, iot=iot, twist=twist, joint_positions=state.joint_positions or None,
             joint_velocities=state.joint_velocities or None, previous_action=state.previous_action,
         ))  # fmt: skip
-        state.last_step = step
         outputs: Outputs = []
         if step.error:
             state.last_reason = step.error

@@ -35,7 +35,7 @@ from physical_ai_ros.replay.bagwriter import BagWriter, Storage
 from physical_ai_ros.replay.runner import ReplayOptions, ReplayResult, ReplayRunner
 from physical_ai_ros.sim.scene import make_scenario
 from physical_ai_ros.sim.synthetic import camera_info, iot_reading, odometry_message
-from physical_ai_ros.sim.world_mujoco import CameraSpec, LidarSpec, SimWorld
+from physical_ai_ros.sim.world_mujoco import CameraSpec, LidarSpec, quaternion, SimWorld
 
 START_NS = 1_700_000_000 * NS_PER_S
 
@@ -186,49 +186,38 @@ def _schedule(rates: SensorRates, end_ns: int) -> list[tuple[int, str]]:
     return [(t, source) for t, _, source in events]
 
 
+def _transform(types: Any, stamp: int, parent: str, child: str, xyz: Any, xyzw: Any) -> Any:
+    """A geometry_msgs/TransformStamped ``parent`` -> ``child``."""
+    t = types.get
+    x, y, z = (float(v) for v in xyz)
+    qx, qy, qz, qw = (float(v) for v in xyzw)
+    return t('geometry_msgs/msg/TransformStamped')(
+        header=make_header(stamp, parent, types),
+        child_frame_id=child,
+        transform=t('geometry_msgs/msg/Transform')(
+            translation=t('geometry_msgs/msg/Vector3')(x=x, y=y, z=z),
+            rotation=t('geometry_msgs/msg/Quaternion')(x=qx, y=qy, z=qz, w=qw),
+        ),
+    )
+
+
 def _static_tf(world: SimWorld, types: Any, stamp: int) -> Any:
     """base_link -> lidar_link and base_link -> camera_optical, from the MJCF."""
-    from physical_ai_ros.core.stamps import make_header as header
-
-    t = types.get
     transforms = []
     for child, name in (('lidar_link', 'lidar'), ('camera_optical', 'camera')):
         position, rotation = world.mount(name)
-        quaternion = np.zeros(4)
-        import mujoco
-
-        mujoco.mju_mat2Quat(quaternion, rotation.reshape(-1))
-        w, x, y, z = (float(v) for v in quaternion)
         transforms.append(
-            t('geometry_msgs/msg/TransformStamped')(
-                header=header(stamp, 'base_link', types),
-                child_frame_id=child,
-                transform=t('geometry_msgs/msg/Transform')(
-                    translation=t('geometry_msgs/msg/Vector3')(
-                        x=float(position[0]), y=float(position[1]), z=float(position[2])
-                    ),
-                    rotation=t('geometry_msgs/msg/Quaternion')(x=x, y=y, z=z, w=w),
-                ),
-            )
+            _transform(types, stamp, 'base_link', child, position, quaternion(rotation))
         )
-    return t('tf2_msgs/msg/TFMessage')(transforms=transforms)
+    return types.get('tf2_msgs/msg/TFMessage')(transforms=transforms)
 
 
 def _odom_tf(types: Any, stamp: int, pose: tuple[float, float, float]) -> Any:
     """Odom -> base_link at the robot's pose, as a diff_drive_controller broadcasts it."""
     x, y, yaw = pose
-    t = types.get
-    transform = t('geometry_msgs/msg/TransformStamped')(
-        header=make_header(stamp, 'odom', types),
-        child_frame_id='base_link',
-        transform=t('geometry_msgs/msg/Transform')(
-            translation=t('geometry_msgs/msg/Vector3')(x=x, y=y, z=0.0),
-            rotation=t('geometry_msgs/msg/Quaternion')(
-                x=0.0, y=0.0, z=math.sin(yaw / 2), w=math.cos(yaw / 2)
-            ),
-        ),
-    )
-    return t('tf2_msgs/msg/TFMessage')(transforms=[transform])
+    rotation = (0.0, 0.0, math.sin(yaw / 2), math.cos(yaw / 2))
+    transform = _transform(types, stamp, 'odom', 'base_link', (x, y, 0.0), rotation)
+    return types.get('tf2_msgs/msg/TFMessage')(transforms=[transform])
 
 
 def _vibration(types: Any, stamp: int, world: SimWorld) -> Any:

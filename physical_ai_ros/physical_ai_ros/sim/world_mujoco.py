@@ -194,4 +194,12 @@ class SimWorld:
         return False
 
 
-__all__ = ['ROBOT_RADIUS', 'CameraSpec', 'LidarSpec', 'SimWorld']
+def quaternion(rotation: np.ndarray[Any, Any]) -> tuple[float, float, float, float]:
+    """(x, y, z, w) of a 3x3 rotation, as ROS orders a quaternion."""
+    wxyz = np.zeros(4)
+    mujoco.mju_mat2Quat(wxyz, np.ascontiguousarray(rotation, dtype=np.float64).reshape(-1))
+    w, x, y, z = (float(v) for v in wxyz)
+    return x, y, z, w
+
+
+__all__ = ['ROBOT_RADIUS', 'CameraSpec', 'LidarSpec', 'SimWorld', 'quaternion']
