@@ -21,19 +21,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from timing import HEADER, measure
 
-from physical_ai_ros.core.ground import fit_ground
-from physical_ai_ros.core.image import array_to_compressed
-from physical_ai_ros.core.iot import IotSensorConfig
-from physical_ai_ros.core.lidar import prepare_cloud, VoxelFilter
-from physical_ai_ros.core.perception import (
+from physical_ai_ros.core.codecs.image import array_to_compressed
+from physical_ai_ros.core.codecs.pointcloud import array_to_cloud
+from physical_ai_ros.core.codecs.stamps import make_header
+from physical_ai_ros.core.perception.ground import fit_ground
+from physical_ai_ros.core.perception.iot import IotSensorConfig
+from physical_ai_ros.core.perception.lidar import prepare_cloud, VoxelFilter
+from physical_ai_ros.core.perception.perception import (
     GridGeometry,
     Perception,
     PerceptionConfig,
     SensorSource,
 )
-from physical_ai_ros.core.pointcloud import array_to_cloud
-from physical_ai_ros.core.stamps import make_header
-from physical_ai_ros.core.transforms import extrinsic
+from physical_ai_ros.core.perception.transforms import extrinsic
 from physical_ai_ros.replay.typestore import TypestoreTypes
 from physical_ai_ros.sim.lidar_model import LIDAR_DTYPE
 from physical_ai_ros.sim.synthetic import (

@@ -24,12 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from timing import HEADER, measure
 
-from physical_ai_ros.core.contract import METADATA_KEY
-from physical_ai_ros.core.control import feed_gate
-from physical_ai_ros.core.grid import GridGeometry, SpatialGrid
-from physical_ai_ros.core.observation import PolicyInputs
-from physical_ai_ros.core.policy import PolicyModel, PolicyRuntime
-from physical_ai_ros.core.safety import SafetyConfig, SafetyGate
+from physical_ai_ros.core.perception.grid import GridGeometry, SpatialGrid
+from physical_ai_ros.core.policy.contract import METADATA_KEY
+from physical_ai_ros.core.policy.observation import PolicyInputs
+from physical_ai_ros.core.policy.runtime import PolicyModel, PolicyRuntime
+from physical_ai_ros.core.safety.control import feed_gate
+from physical_ai_ros.core.safety.gate import SafetyConfig, SafetyGate
 from physical_ai_ros.policies.reference import write_reference_policy
 
 CNN_CONTRACT = {

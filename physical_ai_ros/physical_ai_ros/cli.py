@@ -72,7 +72,7 @@ def _cmd_make_demo_bag(args: argparse.Namespace) -> int:
 
 def _cmd_model_inspect(args: argparse.Namespace) -> int:
     """Print a model's tensors and contract, and check that they fit."""
-    from physical_ai_ros.core.policy import PolicyModel
+    from physical_ai_ros.core.policy.runtime import PolicyModel
 
     model = PolicyModel.load(
         args.model,
@@ -107,7 +107,7 @@ def _cmd_model_inspect(args: argparse.Namespace) -> int:
 
 def _cmd_model_make_reference(args: argparse.Namespace) -> int:
     """Write the reference policy (contract embedded) to a file."""
-    from physical_ai_ros.core.policy import sha256_of
+    from physical_ai_ros.core.policy.runtime import sha256_of
     from physical_ai_ros.policies.reference import write_reference_policy
 
     path = write_reference_policy(args.out)
@@ -117,7 +117,7 @@ def _cmd_model_make_reference(args: argparse.Namespace) -> int:
 
 def _cmd_check_config(args: argparse.Namespace) -> int:
     """Validate ros__parameters files; exit 1 when any problem is found."""
-    from physical_ai_ros.core.config_check import check_params_file
+    from physical_ai_ros.core.params.config_check import check_params_file
 
     failed = False
     for path in args.files:
@@ -134,7 +134,7 @@ def _cmd_check_config(args: argparse.Namespace) -> int:
 
 def _cmd_params(args: argparse.Namespace) -> int:
     """Print the parameter reference."""
-    from physical_ai_ros.core.params_doc import markdown
+    from physical_ai_ros.core.params.docs import markdown
 
     text = markdown()
     if args.output:
@@ -205,8 +205,8 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 
 def _output_type(options: object) -> str:
-    from physical_ai_ros.core.config_check import load_node_params
-    from physical_ai_ros.core.schema import resolve
+    from physical_ai_ros.core.params.config_check import load_node_params
+    from physical_ai_ros.core.params.schema import resolve
 
     params = getattr(options, 'params', None)
     values = resolve('safety_node', load_node_params(params, 'safety_node') if params else {})

@@ -27,22 +27,26 @@ from typing import Any
 
 import numpy as np
 
-from physical_ai_ros.core.commands import build_command
-from physical_ai_ros.core.control import (
+from physical_ai_ros.core.codecs.commands import build_command
+from physical_ai_ros.core.codecs.diagnostics import ERROR, OK, status, WARN
+from physical_ai_ros.core.codecs.msgtypes import MessageTypes
+from physical_ai_ros.core.codecs.stamps import make_header, NS_PER_S
+from physical_ai_ros.core.params.schema import perception_config, safety_config
+from physical_ai_ros.core.perception.grid import (
+    grid_to_colored_cloud,
+    grid_to_msg,
+    grid_to_occupancy,
+)
+from physical_ai_ros.core.perception.perception import Perception, PerceptionUpdate
+from physical_ai_ros.core.policy.observation import PolicyInputs
+from physical_ai_ros.core.policy.runtime import PolicyModel, PolicyRuntime, PolicyStep
+from physical_ai_ros.core.safety.control import (
     apply_status,
     STATE_DEGRADED,
     STATE_ERROR,
     STATE_RUNNING,
 )
-from physical_ai_ros.core.diagnostics import ERROR, OK, status, WARN
-from physical_ai_ros.core.grid import grid_to_colored_cloud, grid_to_msg, grid_to_occupancy
-from physical_ai_ros.core.msgtypes import MessageTypes
-from physical_ai_ros.core.observation import PolicyInputs
-from physical_ai_ros.core.perception import Perception, PerceptionUpdate
-from physical_ai_ros.core.policy import PolicyModel, PolicyRuntime, PolicyStep
-from physical_ai_ros.core.safety import GateOutput, SafetyGate, StopReason
-from physical_ai_ros.core.schema import perception_config, safety_config
-from physical_ai_ros.core.stamps import make_header, NS_PER_S
+from physical_ai_ros.core.safety.gate import GateOutput, SafetyGate, StopReason
 
 Outputs = list[tuple[str, Any]]
 

@@ -34,11 +34,11 @@ from sensor_msgs.msg import (
 from std_msgs.msg import Float32MultiArray, MultiArrayDimension
 from tf2_ros import Buffer, TransformException, TransformListener
 
-from physical_ai_ros.core.params import ParamError
-from physical_ai_ros.core.schema import PERCEPTION
+from physical_ai_ros.core.codecs.stamps import stamp_to_ns
+from physical_ai_ros.core.params.schema import PERCEPTION
+from physical_ai_ros.core.params.spec import ParamError
+from physical_ai_ros.core.perception.transforms import transform_to_matrix
 from physical_ai_ros.core.stages import PerceptionStage
-from physical_ai_ros.core.stamps import stamp_to_ns
-from physical_ai_ros.core.transforms import transform_to_matrix
 from physical_ai_ros.nodes.common import LATEST_RELIABLE, SENSOR_QOS, spin, StageNode, TYPES
 from physical_ai_ros.nodes.ros_params import declare, validator, values
 from physical_ai_ros_interfaces.msg import IotReading, SpatialGrid

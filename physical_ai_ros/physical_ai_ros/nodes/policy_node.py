@@ -26,11 +26,11 @@ from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Float32MultiArray, Float64MultiArray
 
-from physical_ai_ros.core.commands import TWIST_AXES
+from physical_ai_ros.core.codecs.commands import TWIST_AXES
 from physical_ai_ros.core.errors import PhysicalAiError
-from physical_ai_ros.core.grid import msg_to_grid
-from physical_ai_ros.core.params import ParamError
-from physical_ai_ros.core.schema import POLICY
+from physical_ai_ros.core.params.schema import POLICY
+from physical_ai_ros.core.params.spec import ParamError
+from physical_ai_ros.core.perception.grid import msg_to_grid
 from physical_ai_ros.core.stages import PolicyStage
 from physical_ai_ros.nodes.common import LATEST_RELIABLE, SENSOR_QOS, spin, StageNode, TYPES
 from physical_ai_ros.nodes.ros_params import declare, plain, validator, values

@@ -28,8 +28,13 @@ from rclpy.exceptions import ParameterUninitializedException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from physical_ai_ros.core.params import ParamError, ParamSet, ros_descriptor_fields, validate_value
-from physical_ai_ros.core.schema import check_node
+from physical_ai_ros.core.params.schema import check_node
+from physical_ai_ros.core.params.spec import (
+    ParamError,
+    ParamSet,
+    ros_descriptor_fields,
+    validate_value,
+)
 
 
 def declare(node: Node, params: ParamSet) -> None:

@@ -25,9 +25,9 @@ from std_msgs.msg import Bool, Float64MultiArray
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
-from physical_ai_ros.core.commands import build_command
-from physical_ai_ros.core.params import ParamError
-from physical_ai_ros.core.schema import SAFETY
+from physical_ai_ros.core.codecs.commands import build_command
+from physical_ai_ros.core.params.schema import SAFETY
+from physical_ai_ros.core.params.spec import ParamError
 from physical_ai_ros.core.stages import SafetyStage
 from physical_ai_ros.nodes.common import LATEST_RELIABLE, spin, StageNode, TYPES
 from physical_ai_ros.nodes.ros_params import declare, validator, values

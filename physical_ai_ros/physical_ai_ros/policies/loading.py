@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from physical_ai_ros.core.policy import PolicyModel
+from physical_ai_ros.core.policy.runtime import PolicyModel
 from physical_ai_ros.policies.reference import write_reference_policy
 
 #: Where the reference policy is written when no model is configured.

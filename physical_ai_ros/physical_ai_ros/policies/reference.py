@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from physical_ai_ros.core.contract import METADATA_KEY
+from physical_ai_ros.core.policy.contract import METADATA_KEY
 
 SIZE = 40
 RESOLUTION = 0.1

@@ -37,15 +37,15 @@ from rosbags.rosbag2 import Reader
 from rosbags.rosbag2.errors import ReaderError
 from rosbags.typesys import get_types_from_msg
 
-from physical_ai_ros.core.config_check import load_node_params
-from physical_ai_ros.core.diagnostics import diagnostic_array
+from physical_ai_ros.core.codecs.diagnostics import diagnostic_array
+from physical_ai_ros.core.codecs.stamps import NS_PER_S, stamp_to_ns
 from physical_ai_ros.core.errors import PhysicalAiError
-from physical_ai_ros.core.policy import PolicyModel
-from physical_ai_ros.core.safety import StopReason
-from physical_ai_ros.core.schema import resolve
+from physical_ai_ros.core.params.config_check import load_node_params
+from physical_ai_ros.core.params.schema import resolve
+from physical_ai_ros.core.perception.tf_static import StaticTransforms
+from physical_ai_ros.core.policy.runtime import PolicyModel
+from physical_ai_ros.core.safety.gate import StopReason
 from physical_ai_ros.core.stages import PerceptionStage, PolicyStage, SafetyStage
-from physical_ai_ros.core.stamps import NS_PER_S, stamp_to_ns
-from physical_ai_ros.core.tf_static import StaticTransforms
 from physical_ai_ros.policies.loading import load_policy
 from physical_ai_ros.replay.bagwriter import BagWriter
 from physical_ai_ros.replay.errors import BagError

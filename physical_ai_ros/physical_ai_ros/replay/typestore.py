@@ -26,8 +26,8 @@ import numpy as np
 from rosbags.typesys import get_types_from_msg, get_typestore, Stores
 from rosbags.typesys.store import Typestore
 
+from physical_ai_ros.core.codecs.msgtypes import split_type_name
 from physical_ai_ros.core.errors import MessageTypeError
-from physical_ai_ros.core.msgtypes import split_type_name
 from physical_ai_ros.interfaces_path import msg_files
 
 Distro = Literal['humble', 'jazzy']
@@ -45,7 +45,7 @@ def make_typestore(distro: Distro = 'jazzy') -> Typestore:
 
 
 class TypestoreTypes:
-    """:class:`~physical_ai_ros.core.msgtypes.MessageTypes` backed by a rosbags type store."""
+    """:class:`~physical_ai_ros.core.codecs.msgtypes.MessageTypes` over a rosbags type store."""
 
     def __init__(self, store: Typestore | None = None) -> None:
         self.store = store if store is not None else make_typestore()

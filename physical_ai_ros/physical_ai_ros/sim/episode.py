@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from physical_ai_ros.core.image import array_to_compressed
-from physical_ai_ros.core.pointcloud import array_to_cloud
-from physical_ai_ros.core.stamps import make_header, NS_PER_S
+from physical_ai_ros.core.codecs.image import array_to_compressed
+from physical_ai_ros.core.codecs.pointcloud import array_to_cloud
+from physical_ai_ros.core.codecs.stamps import make_header, NS_PER_S
 from physical_ai_ros.replay.bagwriter import BagWriter, Storage
 from physical_ai_ros.replay.runner import ReplayOptions, ReplayResult, ReplayRunner
 from physical_ai_ros.sim.scene import make_scenario

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from physical_ai_ros.core.grid import SpatialGrid
+from physical_ai_ros.core.perception.grid import SpatialGrid
 from physical_ai_ros.sim.world import World
 
 
@@ -97,8 +97,8 @@ def run_kinematic_episode(
     Returns distance travelled, minimum clearance, whether it collided, final speed, the
     final pose, and ``trace``: one row (t, x, y, yaw, v, w) per control step.
     """
-    from physical_ai_ros.core.control import feed_gate
-    from physical_ai_ros.core.observation import PolicyInputs
+    from physical_ai_ros.core.policy.observation import PolicyInputs
+    from physical_ai_ros.core.safety.control import feed_gate
 
     robot = Unicycle(*start)
     dt = 1.0 / rate_hz

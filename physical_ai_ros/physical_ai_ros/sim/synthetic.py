@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from physical_ai_ros.core.image import array_to_compressed
-from physical_ai_ros.core.pointcloud import array_to_cloud
-from physical_ai_ros.core.stamps import make_header, NS_PER_S
+from physical_ai_ros.core.codecs.image import array_to_compressed
+from physical_ai_ros.core.codecs.pointcloud import array_to_cloud
+from physical_ai_ros.core.codecs.stamps import make_header, NS_PER_S
 from physical_ai_ros.replay.bagwriter import BagWriter, Storage
 from physical_ai_ros.replay.typestore import TypestoreTypes
 from physical_ai_ros.sim.lidar_model import beam_directions, organized_scan

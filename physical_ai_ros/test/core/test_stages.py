@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from physical_ai_ros.core.control import STATE_DEGRADED, STATE_ERROR, STATE_RUNNING
-from physical_ai_ros.core.grid import GridGeometry, SpatialGrid
-from physical_ai_ros.core.policy import PolicyModel
-from physical_ai_ros.core.safety import StopReason
-from physical_ai_ros.core.schema import resolve
+from physical_ai_ros.core.params.schema import resolve
+from physical_ai_ros.core.perception.grid import GridGeometry, SpatialGrid
+from physical_ai_ros.core.policy.runtime import PolicyModel
+from physical_ai_ros.core.safety.control import STATE_DEGRADED, STATE_ERROR, STATE_RUNNING
+from physical_ai_ros.core.safety.gate import StopReason
 from physical_ai_ros.core.stages import PolicyStage, SafetyStage
 from physical_ai_ros.policies.reference import write_reference_policy
 
@@ -94,7 +94,7 @@ def test_policy_stage_sends_no_late_or_failed_command(types: Any, tmp_path: Path
 
 
 def test_stage_parameters_are_validated(types: Any) -> None:
-    from physical_ai_ros.core.params import ParamError
+    from physical_ai_ros.core.params.spec import ParamError
 
     with pytest.raises(ParamError, match='max_velocity'):
         SafetyStage(resolve('safety_node', {'max_velocity': [1.0]}), types)

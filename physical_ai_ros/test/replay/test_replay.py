@@ -26,7 +26,7 @@ from rosbags.rosbag2 import Reader, StoragePlugin, Writer
 import yaml
 
 from physical_ai_ros.cli import main
-from physical_ai_ros.core.stamps import make_header
+from physical_ai_ros.core.codecs.stamps import make_header
 from physical_ai_ros.replay.golden import compare_bags, Tolerances
 from physical_ai_ros.replay.runner import replay, ReplayOptions
 from physical_ai_ros.sim.synthetic import ScenarioConfig, write_synthetic_bag
@@ -223,7 +223,7 @@ def test_missing_params_and_bad_model_are_typed_errors(
     bags: dict[str, Path], tmp_path: Path
 ) -> None:
     from physical_ai_ros.core.errors import ModelError
-    from physical_ai_ros.core.params import ParamError
+    from physical_ai_ros.core.params.spec import ParamError
 
     bad = tmp_path / 'bad.yaml'
     bad.write_text('safety_node:\n  ros__parameters:\n    rate_hz: 0.1\n')

@@ -1,0 +1,440 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Decoding and encoding of ``sensor_msgs/Image`` and ``sensor_msgs/CompressedImage``.
+
+Raw images become zero-copy numpy views (``step`` padding is skipped by strides, not copied);
+colour conversions, demosaicing and JPEG/PNG coding are OpenCV's. Encoding names are those of
+``sensor_msgs/image_encodings.hpp``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import re
+import sys
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+from physical_ai_ros.core.codecs.buffers import byte_view
+from physical_ai_ros.core.codecs.msgtypes import MessageTypes
+from physical_ai_ros.core.errors import CompressedImageError, ImageError
+
+
+@dataclass(frozen=True)
+class EncodingSpec:
+    """What one pixel of an encoding is: element type and channel count."""
+
+    dtype: np.dtype[Any]
+    channels: int
+
+
+_U8, _U16 = np.dtype(np.uint8), np.dtype(np.uint16)
+_NAMED: dict[str, EncodingSpec] = {
+    **{name: EncodingSpec(_U8, 3) for name in ('rgb8', 'bgr8')},
+    **{name: EncodingSpec(_U8, 4) for name in ('rgba8', 'bgra8')},
+    **{name: EncodingSpec(_U16, 3) for name in ('rgb16', 'bgr16')},
+    **{name: EncodingSpec(_U16, 4) for name in ('rgba16', 'bgra16')},
+    'mono8': EncodingSpec(_U8, 1),
+    'mono16': EncodingSpec(_U16, 1),
+    **{f'bayer_{p}8': EncodingSpec(_U8, 1) for p in ('rggb', 'bggr', 'gbrg', 'grbg')},
+    **{f'bayer_{p}16': EncodingSpec(_U16, 1) for p in ('rggb', 'bggr', 'gbrg', 'grbg')},
+    # 4:2:2 packed YUV, two bytes per pixel. ROS calls UYVY "yuv422" and YUYV "yuv422_yuy2".
+    **{name: EncodingSpec(_U8, 2) for name in ('yuv422', 'uyvy', 'yuv422_yuy2', 'yuyv')},
+}
+_CV_TYPE = re.compile(r'^(8U|8S|16U|16S|32S|32F|64F)C([1-4])$')
+_CV_DEPTHS = {
+    '8U': np.uint8, '8S': np.int8, '16U': np.uint16, '16S': np.int16,
+    '32S': np.int32, '32F': np.float32, '64F': np.float64,
+}  # fmt: skip
+
+#: Encodings a model input can be converted to with :func:`convert_encoding`.
+MODEL_ENCODINGS = ('rgb8', 'bgr8', 'mono8')
+
+_BAYER_TO_RGB = {
+    'rggb': cv2.COLOR_BayerRGGB2RGB,
+    'bggr': cv2.COLOR_BayerBGGR2RGB,
+    'gbrg': cv2.COLOR_BayerGBRG2RGB,
+    'grbg': cv2.COLOR_BayerGRBG2RGB,
+}
+_YUV_TO_RGB = {
+    'yuv422': cv2.COLOR_YUV2RGB_UYVY,
+    'uyvy': cv2.COLOR_YUV2RGB_UYVY,
+    'yuv422_yuy2': cv2.COLOR_YUV2RGB_YUYV,
+    'yuyv': cv2.COLOR_YUV2RGB_YUYV,
+}
+# One OpenCV pass per (source order, channels, target) colour conversion.
+_COLOUR_CODES = {
+    ('rgb', 3, 'bgr8'): cv2.COLOR_RGB2BGR,
+    ('bgr', 3, 'rgb8'): cv2.COLOR_BGR2RGB,
+    ('rgb', 3, 'mono8'): cv2.COLOR_RGB2GRAY,
+    ('bgr', 3, 'mono8'): cv2.COLOR_BGR2GRAY,
+    ('rgb', 4, 'bgr8'): cv2.COLOR_RGBA2BGR,
+    ('bgr', 4, 'rgb8'): cv2.COLOR_BGRA2RGB,
+    ('rgb', 4, 'mono8'): cv2.COLOR_RGBA2GRAY,
+    ('bgr', 4, 'mono8'): cv2.COLOR_BGRA2GRAY,
+}
+# Encodings that are a colour layout by another name (cv_bridge reads 8UC3 as bgr8).
+_ALIASES = {'8UC1': 'mono8', '8UC3': 'bgr8', '8UC4': 'bgra8', '16UC1': 'mono16'}
+
+
+def encoding_spec(encoding: str) -> EncodingSpec:
+    """Return element type and channel count of an image encoding.
+
+    Raises:
+        ImageError: the encoding is unknown.
+    """
+    spec = _NAMED.get(encoding)
+    if spec is not None:
+        return spec
+    match = _CV_TYPE.match(encoding) if isinstance(encoding, str) else None
+    if match is None:
+        raise ImageError(
+            'encoding',
+            encoding,
+            f'unsupported; expected one of {", ".join(sorted(_NAMED))} or 8UC1..64FC4',
+        )
+    return EncodingSpec(np.dtype(_CV_DEPTHS[match.group(1)]), int(match.group(2)))
+
+
+class ImageLike(Protocol):
+    """The fields of ``sensor_msgs/Image`` that decoding reads."""
+
+    height: int
+    width: int
+    encoding: str
+    is_bigendian: int
+    step: int
+    data: Any
+
+
+def _as_int(field: str, value: Any) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ImageError(field, value, 'must be an integer')
+    if value < 0:
+        raise ImageError(field, value, 'must be >= 0')
+    return int(value)
+
+
+def image_to_array(msg: ImageLike, desired_encoding: str | None = None) -> np.ndarray[Any, Any]:
+    """Decode an Image into ``(H, W)`` or ``(H, W, C)`` in native byte order.
+
+    Args:
+        msg: the image message.
+        desired_encoding: convert to this model encoding (see :data:`MODEL_ENCODINGS`);
+            ``None`` returns the pixels as they are (a view where possible).
+
+    Raises:
+        ImageError: unknown encoding, ``step`` too small, data too short, or no conversion.
+    """
+    spec = encoding_spec(msg.encoding)
+    height, width, step = (_as_int(f, getattr(msg, f)) for f in ('height', 'width', 'step'))
+    pixel_bytes = spec.dtype.itemsize * spec.channels
+    if step < width * pixel_bytes:
+        raise ImageError('step', step, f'must be >= width*bytes_per_pixel = {width}*{pixel_bytes}')
+    if spec.channels == 2 and width % 2:
+        raise ImageError('width', width, f'must be even for {msg.encoding}')
+    try:
+        buf = byte_view(msg.data)
+    except (TypeError, ValueError) as exc:
+        raise ImageError('data', type(msg.data).__name__, f'is not a byte buffer ({exc})') from exc
+    if buf.size < height * step:
+        raise ImageError(
+            'data', f'{buf.size} bytes', f'shorter than height*step = {height * step}'
+        )
+    big = bool(msg.is_bigendian) and spec.dtype.itemsize > 1
+    dtype = spec.dtype.newbyteorder('>' if big else '<')
+    pixels: np.ndarray[Any, Any] = np.ndarray(
+        (height, width, spec.channels),
+        dtype=dtype,
+        buffer=buf,
+        strides=(step, pixel_bytes, spec.dtype.itemsize),
+    )
+    if not dtype.isnative:
+        pixels = pixels.astype(spec.dtype)
+    if spec.channels == 1:
+        pixels = pixels[:, :, 0]
+    if desired_encoding is None:
+        return pixels
+    return convert_encoding(pixels, msg.encoding, desired_encoding)
+
+
+def convert_encoding(
+    pixels: np.ndarray[Any, Any], encoding: str, desired_encoding: str
+) -> np.ndarray[Any, Any]:
+    """Convert decoded pixels to ``rgb8``, ``bgr8`` or ``mono8`` with OpenCV.
+
+    16-bit colour and mono are scaled to 8 bits; Bayer patterns are demosaiced; packed YUV is
+    converted with the BT.601 matrices OpenCV uses for UYVY/YUYV.
+
+    Raises:
+        ImageError: the target is not a model encoding, or the source cannot be shown as one
+            (float and signed images have no implied range).
+    """
+    if desired_encoding not in MODEL_ENCODINGS:
+        raise ImageError(
+            'desired_encoding', desired_encoding, f'expected one of {", ".join(MODEL_ENCODINGS)}'
+        )
+    encoding = _ALIASES.get(encoding, encoding)
+    if encoding == desired_encoding:
+        return pixels
+    if encoding.startswith('bayer_'):
+        rgb = cv2.cvtColor(_to_8bit(np.ascontiguousarray(pixels)), _BAYER_TO_RGB[encoding[6:10]])
+        return _from_rgb(rgb, desired_encoding)
+    if encoding in _YUV_TO_RGB:
+        rgb = cv2.cvtColor(np.ascontiguousarray(pixels), _YUV_TO_RGB[encoding])
+        return _from_rgb(rgb, desired_encoding)
+    if encoding in ('mono8', 'mono16'):
+        mono = _to_8bit(pixels)
+        if desired_encoding == 'mono8':
+            return np.ascontiguousarray(mono)
+        return cv2.cvtColor(
+            np.ascontiguousarray(mono),
+            cv2.COLOR_GRAY2RGB if desired_encoding == 'rgb8' else cv2.COLOR_GRAY2BGR,
+        )
+    if encoding[:3] in ('rgb', 'bgr'):
+        colour = _to_8bit(pixels)
+        code = _COLOUR_CODES.get((encoding[:3], colour.shape[2], desired_encoding))
+        if code is None:  # same order, alpha to drop
+            return np.ascontiguousarray(colour[:, :, :3])
+        return cv2.cvtColor(np.ascontiguousarray(colour), code)
+    raise ImageError('encoding', encoding, f'cannot be converted to {desired_encoding}')
+
+
+def _to_8bit(pixels: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Scale 16-bit pixels to 8 bits (the top byte), pass 8-bit pixels through."""
+    if pixels.dtype == np.uint16:
+        return (pixels >> 8).astype(np.uint8)
+    return pixels
+
+
+def _from_rgb(rgb: np.ndarray[Any, Any], desired_encoding: str) -> np.ndarray[Any, Any]:
+    if desired_encoding == 'rgb8':
+        return rgb
+    if desired_encoding == 'bgr8':
+        return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+
+
+def array_to_image(
+    pixels: np.ndarray[Any, Any], encoding: str, header: Any, types: MessageTypes
+) -> Any:
+    """Build a ``sensor_msgs/Image`` holding ``pixels`` in ``encoding`` (no padding).
+
+    Raises:
+        ImageError: the array's dtype or channel count does not fit the encoding.
+    """
+    spec = encoding_spec(encoding)
+    channels = 1 if pixels.ndim == 2 else (pixels.shape[2] if pixels.ndim == 3 else -1)
+    if channels != spec.channels or pixels.dtype.base.newbyteorder('=') != spec.dtype:
+        raise ImageError(
+            'encoding',
+            encoding,
+            f'needs {spec.channels} channel(s) of {spec.dtype}, got an array of shape '
+            f'{pixels.shape} and dtype {pixels.dtype}',
+        )
+    height, width = pixels.shape[:2]
+    native = np.ascontiguousarray(pixels, dtype=spec.dtype)
+    return types.get('sensor_msgs/msg/Image')(
+        header=header,
+        height=height,
+        width=width,
+        encoding=encoding,
+        is_bigendian=int(sys.byteorder == 'big' and spec.dtype.itemsize > 1),
+        step=width * spec.channels * spec.dtype.itemsize,
+        data=types.byte_array(native.view(np.uint8).reshape(-1).copy()),
+    )
+
+
+@dataclass(frozen=True)
+class CompressedFormat:
+    """A parsed ``CompressedImage.format`` string.
+
+    image_transport writes ``"<encoding>; <codec> compressed <encoding>"`` (e.g.
+    ``"rgb8; jpeg compressed bgr8"``); older or hand-written publishers write just ``"jpeg"``,
+    ``"jpg"`` or ``"png"``; compressed_depth_image_transport writes
+    ``"16UC1; compressedDepth png"``.
+    """
+
+    codec: str
+    original_encoding: str | None
+    depth: bool
+
+
+def parse_compressed_format(fmt: str) -> CompressedFormat:
+    """Parse a CompressedImage ``format`` string.
+
+    Raises:
+        CompressedImageError: no supported codec (jpeg or png) is named.
+    """
+    if not isinstance(fmt, str):
+        raise CompressedImageError('format', fmt, 'must be a string')
+    text = fmt.strip().lower()
+    original = fmt.split(';', 1)[0].strip() if ';' in fmt else None
+    depth = 'compresseddepth' in text
+    words = set(re.split(r'[\s;]+', text))
+    if words & {'jpeg', 'jpg'}:
+        codec = 'jpeg'
+    elif 'png' in words:
+        codec = 'png'
+    else:
+        raise CompressedImageError('format', fmt, "names no supported codec ('jpeg' or 'png')")
+    return CompressedFormat(codec=codec, original_encoding=original, depth=depth)
+
+
+_DEPTH_HEADER_BYTES = 12  # compressedDepth: int32 format, float32 depthQuantA, depthQuantB
+
+
+_REDUCED = {
+    2: cv2.IMREAD_REDUCED_COLOR_2,
+    4: cv2.IMREAD_REDUCED_COLOR_4,
+    8: cv2.IMREAD_REDUCED_COLOR_8,
+}
+
+
+def compressed_to_array(
+    msg: Any, desired_encoding: str | None = None, *, reduce: int = 1
+) -> np.ndarray[Any, Any]:
+    """Decode a JPEG or PNG CompressedImage.
+
+    Args:
+        msg: the message (``format`` and ``data`` are read).
+        desired_encoding: convert to a model encoding; ``None`` returns what OpenCV decodes:
+            bgr8 or bgra8 for colour, mono8 or mono16 for grey, and for compressedDepth the
+            depth image (uint16 millimetres for 16UC1, float32 metres for 32FC1).
+        reduce: decode at 1/2, 1/4 or 1/8 of the size (colour), which libjpeg does several
+            times faster than a full decode.
+
+    Raises:
+        CompressedImageError: unsupported format, or data that does not decode (corrupt or
+            truncated).
+    """
+    fmt = parse_compressed_format(msg.format)
+    try:
+        data = np.frombuffer(msg.data, dtype=np.uint8)
+    except (TypeError, ValueError, BufferError) as exc:
+        raise CompressedImageError(
+            'data', type(msg.data).__name__, 'is not a byte buffer'
+        ) from exc
+    header = None
+    if fmt.depth:
+        if data.size < _DEPTH_HEADER_BYTES:
+            raise CompressedImageError(
+                'data', f'{data.size} bytes', 'too short for compressedDepth'
+            )
+        header = data[:_DEPTH_HEADER_BYTES]
+        data = data[_DEPTH_HEADER_BYTES:]
+    if data.size == 0:
+        raise CompressedImageError('data', '0 bytes', f'is not a decodable {fmt.codec} image')
+    _check_complete(data, fmt.codec)
+    flags = _REDUCED.get(reduce, cv2.IMREAD_UNCHANGED) if not fmt.depth else cv2.IMREAD_UNCHANGED
+    try:
+        pixels = cv2.imdecode(data, flags)
+    except cv2.error:  # OpenCV asserts on some malformed headers instead of returning None
+        pixels = None
+    if pixels is None or pixels.size == 0:
+        raise CompressedImageError(
+            'data', f'{data.size} bytes', f'is not a decodable {fmt.codec} image'
+        )
+    if header is not None and fmt.original_encoding == '32FC1':
+        return _inverse_depth_to_metres(pixels, header)
+    if desired_encoding is None:
+        return pixels
+    encoding = {1: 'mono8' if pixels.dtype == np.uint8 else 'mono16', 3: 'bgr8', 4: 'bgra8'}
+    channels = 1 if pixels.ndim == 2 else pixels.shape[2]
+    return convert_encoding(pixels, encoding[channels], desired_encoding)
+
+
+_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+
+
+def _check_complete(data: np.ndarray[Any, Any], codec: str) -> None:
+    """Refuse truncated or headless streams before the decoder sees them.
+
+    libjpeg half-decodes a truncated JPEG with only a warning, and some OpenCV 4 releases spend
+    seconds on a PNG signature followed by garbage: neither may reach a control loop.
+    """
+    head = data[:16].tobytes()
+    if head.startswith(b'\xff\xd8'):
+        tail = data[-64:].tobytes().rstrip(b'\x00')
+        if not tail.endswith(b'\xff\xd9'):
+            raise CompressedImageError(
+                'data', f'{data.size} bytes', 'JPEG stream is truncated (no end-of-image marker)'
+            )
+    elif head.startswith(_PNG_SIGNATURE):
+        if head[12:16] != b'IHDR':
+            raise CompressedImageError('data', head, 'PNG stream does not start with IHDR')
+        if b'IEND' not in data[-16:].tobytes():
+            raise CompressedImageError(
+                'data', f'{data.size} bytes', 'PNG stream is truncated (no IEND chunk)'
+            )
+
+
+def _inverse_depth_to_metres(
+    quantized: np.ndarray[Any, Any], header: np.ndarray[Any, Any]
+) -> np.ndarray[Any, Any]:
+    """Undo compressed_depth_image_transport's inverse-depth quantisation (32FC1)."""
+    quant_a, quant_b = header[4:12].view('<f4')
+    depth = np.full(quantized.shape, np.nan, dtype=np.float32)
+    valid = quantized != 0
+    depth[valid] = quant_a / (quantized[valid].astype(np.float32) - quant_b)
+    return depth
+
+
+def array_to_compressed(
+    pixels: np.ndarray[Any, Any],
+    fmt: str,
+    header: Any,
+    types: MessageTypes,
+    *,
+    encoding: str = 'bgr8',
+    quality: int = 90,
+) -> Any:
+    """Build a ``sensor_msgs/CompressedImage`` as image_transport's compressed plugin would.
+
+    Args:
+        pixels: the image, laid out as ``encoding`` says.
+        fmt: ``'jpeg'`` or ``'png'``.
+        header: the ``std_msgs/Header``.
+        types: where the message classes come from.
+        encoding: encoding of ``pixels``: rgb8, bgr8, rgba8, bgra8, mono8 or mono16 (png).
+        quality: JPEG quality 1..100.
+
+    Raises:
+        CompressedImageError: unsupported codec, or pixels the codec cannot carry.
+    """
+    if fmt not in ('jpeg', 'png'):
+        raise CompressedImageError('format', fmt, "expected 'jpeg' or 'png'")
+    spec = encoding_spec(encoding)
+    if encoding.startswith('rgb'):
+        code = cv2.COLOR_RGBA2BGRA if spec.channels == 4 else cv2.COLOR_RGB2BGR
+        pixels = cv2.cvtColor(pixels, code)
+    mono = spec.channels == 1
+    if fmt == 'jpeg' and (spec.dtype != np.uint8 or spec.channels not in (1, 3)):
+        raise CompressedImageError('format', fmt, f'JPEG cannot carry {encoding}')
+    params = [cv2.IMWRITE_JPEG_QUALITY, int(quality)] if fmt == 'jpeg' else []
+    ok, encoded = cv2.imencode('.jpg' if fmt == 'jpeg' else '.png', pixels, params)
+    if not ok:
+        raise CompressedImageError('data', pixels.shape, f'{fmt} encoding failed')
+    if mono:
+        coded_as = 'mono8' if spec.dtype == np.uint8 else 'mono16'
+    else:
+        coded_as = 'bgra8' if spec.channels == 4 else 'bgr8'
+    return types.get('sensor_msgs/msg/CompressedImage')(
+        header=header,
+        format=f'{encoding}; {fmt} compressed {coded_as}',
+        data=types.byte_array(encoded.reshape(-1)),
+    )

@@ -1,0 +1,199 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Offline validation of ROS 2 params files (``physical-ai check-config``).
+
+A params file maps node names to ``ros__parameters`` (nested keys are dotted names, as rclpy
+reads them). Every value is checked against the node's declarations in :mod:`core.schema`;
+each problem names the node, the parameter, the value, what is allowed and, where the YAML
+tells, the line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from physical_ai_ros.core.params.schema import check_node, NODES
+from physical_ai_ros.core.params.spec import ParamError, validate_value
+
+#: Parameters every rclpy node has; accepted in any section.
+ROS_PARAMETERS = ('use_sim_time',)
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One problem in a params file."""
+
+    node: str
+    name: str
+    value: Any
+    allowed: str
+    line: int | None
+
+    def format(self, path: str) -> str:
+        """``path:line: node: name=value: allowed``."""
+        where = f'{path}:{self.line}' if self.line else path
+        return f'{where}: {self.node}: {self.name}={self.value!r}: {self.allowed}'
+
+
+def _node_name(key: str) -> str:
+    """``/ns/perception_node`` and ``perception_node`` both name ``perception_node``."""
+    return key.rstrip('/').rsplit('/', 1)[-1]
+
+
+def _lines(node: yaml.Node | None, prefix: str = '') -> dict[str, int]:
+    """1-based line of every (dotted) key under a composed YAML mapping."""
+    out: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = f'{prefix}{key_node.value}'
+            out[key] = key_node.start_mark.line + 1
+            out.update(_lines(value_node, key + '.'))
+    return out
+
+
+def _flatten(section: dict[str, Any], prefix: str = '') -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in section.items():
+        name = f'{prefix}{key}'
+        if isinstance(value, dict):
+            out.update(_flatten(value, name + '.'))
+        else:
+            out[name] = value
+    return out
+
+
+def check_params_text(text: str) -> list[ConfigProblem]:
+    """Check a params file's text; returns every problem found ([] when valid)."""
+    try:
+        tree = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, 'problem_mark', None)
+        line = mark.line + 1 if mark is not None else None
+        return [ConfigProblem('', '<yaml>', None, f'not valid YAML: {exc}', line)]
+    lines = _lines(tree)
+    if not isinstance(data, dict):
+        return [
+            ConfigProblem(
+                '',
+                '<root>',
+                type(data).__name__,
+                'expected node names mapping to ros__parameters',
+                1,
+            )
+        ]
+    problems: list[ConfigProblem] = []
+    for key, body in data.items():
+        node = _node_name(str(key))
+        if node == '**':
+            continue  # wildcard sections set parameters on every node
+        params = NODES.get(node)
+        if params is None:
+            problems.append(
+                ConfigProblem(
+                    str(key),
+                    '<node>',
+                    key,
+                    f'unknown node; known: {", ".join(NODES)}',
+                    lines.get(str(key)),
+                )
+            )
+            continue
+        if not isinstance(body, dict) or not isinstance(body.get('ros__parameters'), dict):
+            problems.append(
+                ConfigProblem(
+                    node,
+                    'ros__parameters',
+                    body,
+                    'expected a ros__parameters mapping',
+                    lines.get(str(key)),
+                )
+            )
+            continue
+        problems.extend(_check_section(node, str(key), body['ros__parameters'], lines))
+    return problems
+
+
+def _check_section(
+    node: str, key: str, section: dict[str, Any], lines: dict[str, int]
+) -> list[ConfigProblem]:
+    params = NODES[node]
+    prefix = f'{key}.ros__parameters.'
+    problems = []
+    values = params.defaults()
+    for name, value in _flatten(section).items():
+        line = lines.get(prefix + name)
+        if name in ROS_PARAMETERS:
+            continue
+        try:
+            values[name] = validate_value(params.spec(name), value, node)
+        except ParamError as exc:
+            problems.append(ConfigProblem(node, name, value, exc.allowed, line))
+    for spec in params.specs:
+        if spec.required and spec.name not in values:
+            problems.append(
+                ConfigProblem(node, spec.name, None, f'required: {spec.allowed()}', lines.get(key))
+            )
+    if not problems:
+        for error in check_node(node, values):
+            problems.append(
+                ConfigProblem(
+                    node, error.name, error.value, error.allowed, lines.get(prefix + error.name)
+                )
+            )
+    return problems
+
+
+def check_params_file(path: Path | str) -> list[ConfigProblem]:
+    """Check a params file on disk (see :func:`check_params_text`)."""
+    try:
+        text = Path(path).read_text(encoding='utf-8')
+    except OSError as exc:
+        return [
+            ConfigProblem('', '<file>', str(path), f'cannot read it ({exc.strerror or exc})', None)
+        ]
+    return check_params_text(text)
+
+
+def load_node_params(path: Path | str, node: str) -> dict[str, Any]:
+    """The overrides a params file gives ``node`` (wildcard sections first, then its own).
+
+    Raises:
+        ParamError: the file has problems (the first is raised, with its line).
+    """
+    problems = check_params_file(path)
+    if problems:
+        first = problems[0]
+        raise ParamError(
+            first.node, first.name, first.value, f'{first.allowed} ({first.format(str(path))})'
+        )
+    data = yaml.safe_load(Path(path).read_text(encoding='utf-8')) or {}
+    merged: dict[str, Any] = {}
+    for key, body in data.items():
+        name = _node_name(str(key))
+        if name in ('**', node) and isinstance(body, dict):
+            section = _flatten(body.get('ros__parameters', {}))
+            merged.update(
+                {
+                    k: v
+                    for k, v in section.items()
+                    if k not in ROS_PARAMETERS and (name == node or k in NODES[node].names())
+                }
+            )
+    return merged

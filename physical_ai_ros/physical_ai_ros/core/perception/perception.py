@@ -1,0 +1,376 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Perception: lidar, cameras and IoT fused into the shared :class:`SpatialGrid`.
+
+Messages are handed in as they arrive (``on_cloud``, ``on_compressed`` ...); each returns ''
+or why it was dropped (malformed, out of order, duplicate), and every drop is counted. When
+the key source (by default the first lidar) delivers, :meth:`Perception.update` builds the
+next grid from the newest data of every source within its skew or age limits; a source past
+its timeout is reported stale and what it feeds stays unknown (NaN) in the grid.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+from physical_ai_ros.core.codecs.camera import PinholeCamera
+from physical_ai_ros.core.codecs.image import compressed_to_array, image_to_array
+from physical_ai_ros.core.codecs.stamps import NS_PER_S, stamp_to_ns
+from physical_ai_ros.core.errors import PhysicalAiError
+from physical_ai_ros.core.perception.fusion import CameraView, colour_points, floor_colours
+from physical_ai_ros.core.perception.grid import GridGeometry, SpatialGrid
+from physical_ai_ros.core.perception.ground import fit_ground, GroundConfig
+from physical_ai_ros.core.perception.iot import IotSensorConfig, IotTracker, reading_from_msg
+from physical_ai_ros.core.perception.lidar import (
+    CropConfig,
+    LidarFrame,
+    merge_frames,
+    prepare_cloud,
+    VoxelFilter,
+)
+from physical_ai_ros.core.perception.mapping import FrameInput, GridMapper, MappingConfig
+from physical_ai_ros.core.perception.sources import SourceMonitor
+from physical_ai_ros.core.perception.transforms import Matrix, yaw_of_quaternion
+
+
+@dataclass(frozen=True)
+class SensorSource:
+    """A lidar or camera input.
+
+    Attributes:
+        name: the source's name (used in parameters, diagnostics and topic names).
+        extrinsic: base-from-sensor 4x4, or None to wait for it from TF.
+        timeout_s: past this age the source is stale [s].
+        max_skew_s: data further than this from the key stamp is not fused [s].
+    """
+
+    name: str
+    extrinsic: Matrix | None = None
+    timeout_s: float = 0.5
+    max_skew_s: float = 0.1
+
+
+@dataclass(frozen=True)
+class PerceptionConfig:
+    """Everything perception needs (built from parameters by :mod:`core.schema`)."""
+
+    geometry: GridGeometry
+    lidars: tuple[SensorSource, ...]
+    cameras: tuple[SensorSource, ...] = ()
+    iot: tuple[IotSensorConfig, ...] = ()
+    crop: CropConfig = field(default_factory=CropConfig)
+    ground: GroundConfig = field(default_factory=GroundConfig)
+    mapping: MappingConfig = field(default_factory=MappingConfig)
+    key_source: str = ''
+    odom_timeout_s: float = 0.5
+    use_odometry: bool = True
+    ipm: bool = False
+    camera_decode_scale: int = 1
+    base_frame: str = 'base_link'
+
+    def __post_init__(self) -> None:
+        if not self.lidars:
+            raise ValueError('perception needs at least one lidar')
+        names = [s.name for s in (*self.lidars, *self.cameras)]
+        if len(set(names)) != len(names):
+            raise ValueError(f'source names repeat: {names}')
+        if self.key_source and self.key_source not in [s.name for s in self.lidars]:
+            raise ValueError(
+                f'key_source {self.key_source!r} is not a lidar: {[s.name for s in self.lidars]}'
+            )
+
+    @property
+    def key(self) -> str:
+        """The source whose arrival triggers an update."""
+        return self.key_source or self.lidars[0].name
+
+
+@dataclass
+class PerceptionUpdate:
+    """What one update did.
+
+    Attributes:
+        grid: the live grid (updated in place; copy it to keep a snapshot).
+        stamp_ns: stamp of the update (the key source's).
+        used: sources fused into this update.
+        stale: sources left out, with why.
+        counts: cells and points touched.
+    """
+
+    grid: SpatialGrid
+    stamp_ns: int
+    used: list[str]
+    stale: dict[str, str]
+    counts: dict[str, int]
+
+
+@dataclass
+class _Camera:
+    model: PinholeCamera | None = None
+    message: Any = None
+    compressed: bool = False
+    stamp_ns: int = 0
+
+
+@dataclass
+class PerceptionStatus:
+    """Counters for diagnostics."""
+
+    errors: Counter[str] = field(default_factory=Counter)
+    last_error: dict[str, str] = field(default_factory=dict)
+    updates: int = 0
+
+
+class Perception:
+    """The perception stage (see the module docstring)."""
+
+    def __init__(self, config: PerceptionConfig) -> None:
+        self.config = config
+        self.iot = IotTracker(list(config.iot))
+        units = {s.quantity: s.unit for s in reversed(config.iot)}
+        extra = [(f'iot_{q}', units[q]) for q in self.iot.quantities()]
+        self.mapper = GridMapper(
+            config.geometry, config.mapping, extra, frame_id=config.base_frame
+        )
+        self.voxels = VoxelFilter(config.crop)
+        self.extrinsics: dict[str, Matrix] = {
+            s.name: s.extrinsic
+            for s in (*config.lidars, *config.cameras)
+            if s.extrinsic is not None
+        }
+        timeouts = {s.name: s.timeout_s for s in (*config.lidars, *config.cameras)}
+        if config.use_odometry:
+            timeouts['odom'] = config.odom_timeout_s
+        self.monitor = SourceMonitor(timeouts)
+        self.clouds: dict[str, tuple[Any, int]] = {}
+        self.cameras: dict[str, _Camera] = {s.name: _Camera() for s in config.cameras}
+        self.pose: tuple[float, float, float] | None = None
+        self.twist: dict[str, float] = {}
+        self.status = PerceptionStatus()
+
+    @property
+    def grid(self) -> SpatialGrid:
+        """The live grid."""
+        return self.mapper.grid
+
+    def set_extrinsic(self, source: str, base_from_sensor: Matrix) -> None:
+        """Set a sensor's pose in the base frame (from TF, or replacing the parameter)."""
+        self.extrinsics[source] = base_from_sensor
+
+    def _drop(self, source: str, reason: str) -> str:
+        self.status.errors[source] += 1
+        self.status.last_error[source] = reason
+        return reason
+
+    def _stamp(self, source: str, msg: Any) -> tuple[int, str]:
+        try:
+            stamp = stamp_to_ns(msg.header.stamp)
+        except (PhysicalAiError, AttributeError) as exc:
+            return 0, self._drop(source, f'bad header: {exc}')
+        reason = self.monitor.accept(source, stamp)
+        return stamp, self._drop(source, reason) if reason else ''
+
+    def on_cloud(self, source: str, msg: Any) -> str:
+        """Take a PointCloud2 of lidar ``source``; '' or why it was dropped."""
+        stamp, reason = self._stamp(source, msg)
+        if not reason:
+            self.clouds[source] = (msg, stamp)
+        return reason
+
+    def on_image(self, source: str, msg: Any, *, compressed: bool = False) -> str:
+        """Take an Image (or CompressedImage) of camera ``source``; decoded only when fused."""
+        if source not in self.cameras:
+            return self._drop(source, 'not a configured camera')
+        stamp, reason = self._stamp(source, msg)
+        if not reason:
+            camera = self.cameras[source]
+            camera.message, camera.compressed, camera.stamp_ns = msg, compressed, stamp
+        return reason
+
+    def on_camera_info(self, source: str, msg: Any) -> str:
+        """Take the CameraInfo of camera ``source``."""
+        if source not in self.cameras:
+            return self._drop(source, 'not a configured camera')
+        try:
+            self.cameras[source].model = PinholeCamera.from_camera_info(msg)
+        except PhysicalAiError as exc:
+            return self._drop(source, str(exc))
+        return ''
+
+    def on_iot(self, msg: Any, sensor_id: str = '') -> str:
+        """Take an IotReading or scalar sensor_msgs reading; '' or why it was rejected."""
+        try:
+            reading = reading_from_msg(msg, sensor_id)
+        except (PhysicalAiError, ValueError, AttributeError, TypeError) as exc:
+            return self._drop('iot', f'malformed reading: {exc}')
+        return self.iot.accept(reading)
+
+    def on_odometry(self, msg: Any) -> str:
+        """Take nav_msgs/Odometry: the pose moves the grid, the twist feeds the policy."""
+        _, reason = self._stamp('odom', msg)
+        if reason:
+            return reason
+        p, q = msg.pose.pose.position, msg.pose.pose.orientation
+        values = (p.x, p.y, q.x, q.y, q.z, q.w)
+        if not np.isfinite(values).all():
+            return self._drop('odom', f'non-finite pose {values}')
+        self.pose = (float(p.x), float(p.y), yaw_of_quaternion(q.x, q.y, q.z, q.w))
+        lin, ang = msg.twist.twist.linear, msg.twist.twist.angular
+        self.twist = {
+            'linear.x': float(lin.x), 'linear.y': float(lin.y), 'linear.z': float(lin.z),
+            'angular.x': float(ang.x), 'angular.y': float(ang.y), 'angular.z': float(ang.z),
+        }  # fmt: skip
+        return ''
+
+    def update(self, now_ns: int) -> PerceptionUpdate:
+        """Build the next grid at ``now_ns`` (the key cloud's stamp) from the newest data."""
+        config = self.config
+        stale = self.monitor.stale(now_ns)
+        used: list[str] = []
+        frames: list[LidarFrame] = []
+        origin = (0.0, 0.0)
+        for lidar in config.lidars:
+            frame = self._lidar_frame(lidar, now_ns, stale)
+            if frame is not None:
+                frames.append(frame)
+                used.append(lidar.name)
+                if lidar.name == config.key:
+                    x, y = self.extrinsics[lidar.name][:2, 3]
+                    origin = (float(x), float(y))
+        if config.use_odometry and self.pose is not None and 'odom' not in stale:
+            self.mapper.move_to(self.pose)
+            used.append('odom')
+        if not frames:
+            self.status.updates += 1
+            return PerceptionUpdate(self.grid, now_ns, used, stale, {})
+        merged = merge_frames(frames)
+        sample = self.voxels(merged.points)
+        plane = fit_ground(merged.points[sample], config.ground)
+        height = plane.height(merged.points)
+        views = self._camera_views(now_ns, stale)
+        used.extend(v[0] for v in views)
+        colours = None
+        if views:
+            rgb, coloured = colour_points(merged.points[sample], [v[1] for v in views])
+            sample, colours = sample[coloured], rgb[coloured]
+        counts = self.mapper.integrate(
+            FrameInput(
+                points=merged.points,
+                intensity=merged.intensity,
+                height=height,
+                ground=np.abs(height) <= config.ground.band,
+                colour_index=sample,
+                colours=colours,
+                origin=origin,
+                stamp_ns=now_ns,
+            )
+        )
+        if views and config.ipm:
+            self._paint_floor(views[0][1])
+        self._iot_layers(now_ns, stale)
+        counts['ground_inliers'] = plane.inliers
+        self.status.updates += 1
+        return PerceptionUpdate(self.grid, now_ns, used, stale, counts)
+
+    def _lidar_frame(
+        self, lidar: SensorSource, now_ns: int, stale: dict[str, str]
+    ) -> LidarFrame | None:
+        entry = self.clouds.get(lidar.name)
+        if entry is None or lidar.name in stale:
+            return None
+        msg, stamp = entry
+        skew = _skew(stamp, now_ns, lidar.max_skew_s)
+        if skew:
+            stale[lidar.name] = skew
+            return None
+        extrinsic = self.extrinsics.get(lidar.name)
+        if extrinsic is None:
+            stale[lidar.name] = 'no extrinsic yet (no TF and no parameter)'
+            return None
+        try:
+            return prepare_cloud(msg, extrinsic, self.config.crop, stamp)
+        except PhysicalAiError as exc:
+            self._drop(lidar.name, str(exc))
+            stale[lidar.name] = f'malformed cloud: {exc}'
+            self.clouds.pop(lidar.name, None)
+            return None
+
+    def _camera_views(self, now_ns: int, stale: dict[str, str]) -> list[tuple[str, CameraView]]:
+        views = []
+        for source in self.config.cameras:
+            camera = self.cameras[source.name]
+            if source.name in stale or camera.message is None:
+                stale.setdefault(source.name, 'no image received')
+                continue
+            skew = _skew(camera.stamp_ns, now_ns, source.max_skew_s)
+            if skew:
+                stale[source.name] = skew
+                continue
+            if camera.model is None or source.name not in self.extrinsics:
+                stale[source.name] = (
+                    'no CameraInfo yet' if camera.model is None else 'no extrinsic yet'
+                )
+                continue
+            scale = self.config.camera_decode_scale
+            try:
+                if camera.compressed:
+                    rgb = compressed_to_array(camera.message, 'rgb8', reduce=scale)
+                else:
+                    rgb = image_to_array(camera.message, 'rgb8')
+            except PhysicalAiError as exc:
+                self._drop(source.name, str(exc))
+                stale[source.name] = f'undecodable image: {exc}'
+                camera.message = None
+                continue
+            model = camera.model
+            if rgb.shape[:2] != (model.height, model.width):
+                # a reduced decode: the model of the smaller image (a raw image is shrunk to it)
+                model = model.scaled(scale)
+                if not camera.compressed:
+                    rgb = cv2.resize(
+                        rgb, (model.width, model.height), interpolation=cv2.INTER_AREA
+                    )
+            view = CameraView(model, self.extrinsics[source.name], rgb, camera.stamp_ns)
+            views.append((source.name, view))
+        return views
+
+    def _paint_floor(self, view: CameraView) -> None:
+        rgb, seen = floor_colours(self.grid.geometry, view)
+        for channel, name in enumerate('rgb'):
+            layer = self.grid.layer(name)
+            fill = seen & np.isnan(layer)
+            layer[fill] = rgb[..., channel][fill]
+
+    def _iot_layers(self, now_ns: int, stale: dict[str, str]) -> None:
+        for sensor in self.iot.stale(now_ns):
+            stale[f'iot/{sensor}'] = 'no fresh reading'
+        if not self.iot.quantities():
+            return
+        pose = self.pose if self.pose is not None else (0.0, 0.0, 0.0)
+        for quantity, values in self.iot.fields(self.grid.geometry, pose, now_ns).items():
+            self.grid.layer(f'iot_{quantity}')[...] = values
+
+
+def _skew(stamp_ns: int, key_ns: int, max_skew_s: float) -> str:
+    """'' if ``stamp_ns`` is within ``max_skew_s`` of the key stamp, else why not."""
+    skew_ns = abs(stamp_ns - key_ns)
+    if skew_ns <= max_skew_s * NS_PER_S:
+        return ''
+    return f'{skew_ns / 1e6:.0f} ms from the key stamp (max skew {max_skew_s:g} s)'

@@ -1,0 +1,64 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Freshness and ordering of input streams: what is stale, what arrived out of order."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from physical_ai_ros.core.codecs.stamps import NS_PER_S
+
+
+@dataclass
+class SourceMonitor:
+    """Tracks the newest stamp of each named source against its timeout.
+
+    Attributes:
+        timeouts_s: per source, the age after which it is stale [s].
+    """
+
+    timeouts_s: dict[str, float]
+    latest_ns: dict[str, int] = field(default_factory=dict)
+    dropped: Counter[tuple[str, str]] = field(default_factory=Counter)
+    stale_counts: Counter[str] = field(default_factory=Counter)
+
+    def accept(self, source: str, stamp_ns: int) -> str:
+        """Record a message's stamp; returns '' or why it must be dropped (and counts it)."""
+        latest = self.latest_ns.get(source)
+        if latest is not None and stamp_ns <= latest:
+            reason = 'duplicate' if stamp_ns == latest else 'out of order'
+            self.dropped[(source, reason)] += 1
+            return f'{reason}: stamp {stamp_ns} not after {latest}'
+        self.latest_ns[source] = stamp_ns
+        return ''
+
+    def age_s(self, source: str, now_ns: int) -> float | None:
+        """Seconds since the newest message of ``source``; None if none arrived."""
+        latest = self.latest_ns.get(source)
+        return None if latest is None else (now_ns - latest) / NS_PER_S
+
+    def stale(self, now_ns: int) -> dict[str, str]:
+        """Stale sources with why (never received, or how old), counted once per call."""
+        out = {}
+        for source, timeout in self.timeouts_s.items():
+            age = self.age_s(source, now_ns)
+            if age is None:
+                out[source] = 'no message received'
+            elif age > timeout:
+                out[source] = f'last message {age:.2f} s old (timeout {timeout:g} s)'
+        for source in out:
+            self.stale_counts[source] += 1
+        return out

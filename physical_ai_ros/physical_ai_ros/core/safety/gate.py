@@ -1,0 +1,301 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""The safety gate: the last word before the actuators.
+
+Whatever the policy outputs, the gate's output is finite and within the configured velocity,
+acceleration and (optionally) jerk limits. It stops on a latched e-stop (cleared only by an
+explicit reset), a command timeout, stale inputs, a policy error, a deadline miss, a
+non-finite or wrongly sized command, and a clock that jumps backwards. Every stop carries a
+reason for /diagnostics. The gate never reads a clock: every call takes ``now_ns``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+import enum
+from typing import Any, Literal
+
+import numpy as np
+
+from physical_ai_ros.core.codecs.stamps import NS_PER_S
+
+
+class StopReason(enum.Enum):
+    """Why the gate is holding the robot (``NONE``: it is not)."""
+
+    NONE = 'none'
+    NOT_STARTED = 'no command received yet'
+    ESTOP = 'e-stop latched'
+    COMMAND_TIMEOUT = 'command timeout'
+    STALE_INPUT = 'stale input'
+    POLICY_ERROR = 'policy error'
+    DEADLINE_MISS = 'policy deadline miss'
+    NON_FINITE = 'non-finite command'
+    WRONG_LENGTH = 'command of wrong length'
+    CLOCK_JUMP = 'clock jumped backwards'
+
+
+@dataclass(frozen=True)
+class SafetyConfig:
+    """Limits of the gate, one entry per command axis.
+
+    Attributes:
+        axes: names of the command axes (``linear.x``, ``angular.z`` or joint names).
+        min_velocity: lowest allowed command per axis (negative: reverse) [unit/s].
+        max_velocity: highest allowed command per axis [unit/s].
+        max_accel: largest increase of |command| per second per axis [unit/s²].
+        max_decel: largest decrease of |command| per second per axis [unit/s²].
+        max_jerk: largest change of acceleration per second per axis [unit/s³]; 0 = off.
+        command_timeout_s: a command older than this is not used [s].
+        stop_mode: ``decelerate`` (ramp down at max_decel) or ``immediate`` (zero at once)
+            on timeouts and faults; an e-stop is always immediate.
+    """
+
+    axes: tuple[str, ...]
+    min_velocity: tuple[float, ...]
+    max_velocity: tuple[float, ...]
+    max_accel: tuple[float, ...]
+    max_decel: tuple[float, ...]
+    max_jerk: tuple[float, ...] = ()
+    command_timeout_s: float = 0.5
+    stop_mode: Literal['decelerate', 'immediate'] = 'decelerate'
+
+    def __post_init__(self) -> None:
+        n = len(self.axes)
+        for name in ('min_velocity', 'max_velocity', 'max_accel', 'max_decel'):
+            values = getattr(self, name)
+            if len(values) != n:
+                raise ValueError(f'safety.{name} has {len(values)} values for {n} axes')
+            if not all(np.isfinite(values)):
+                raise ValueError(f'safety.{name} must be finite: {values}')
+        if self.max_jerk and len(self.max_jerk) != n:
+            raise ValueError(f'safety.max_jerk has {len(self.max_jerk)} values for {n} axes')
+        limits = zip(self.min_velocity, self.max_velocity, strict=True)
+        if any(lo > 0 or hi < 0 for lo, hi in limits):
+            raise ValueError(
+                'safety: each axis must allow zero (min_velocity <= 0 <= max_velocity)'
+            )
+        if any(a <= 0 for a in (*self.max_accel, *self.max_decel)):
+            raise ValueError('safety: max_accel and max_decel must be > 0')
+
+
+@dataclass(frozen=True)
+class GateOutput:
+    """One output of the gate.
+
+    Attributes:
+        command: the command to send, one value per axis, finite and within limits.
+        reason: why the gate is stopping (``NONE`` when passing the policy through).
+        detail: the specifics of the reason, for logs and diagnostics.
+        limited: whether a velocity, acceleration or jerk limit changed the command.
+    """
+
+    command: np.ndarray[Any, np.dtype[np.float64]]
+    reason: StopReason
+    detail: str
+    limited: bool
+
+    @property
+    def stopping(self) -> bool:
+        """Whether the gate is overriding the policy to stop the robot."""
+        return self.reason is not StopReason.NONE
+
+
+@dataclass
+class _State:
+    output: np.ndarray[Any, np.dtype[np.float64]]
+    accel: np.ndarray[Any, np.dtype[np.float64]]
+    last_update_ns: int | None = None
+    command: np.ndarray[Any, np.dtype[np.float64]] | None = None
+    command_ns: int | None = None
+    fault: tuple[StopReason, str] | None = None
+    stale: str = ''
+    estop_latched: bool = False
+    estop_input: bool = False
+    counts: dict[StopReason, int] = field(default_factory=dict)
+
+
+class SafetyGate:
+    """Turns raw policy commands into safe actuator commands (see the module docstring)."""
+
+    def __init__(self, config: SafetyConfig) -> None:
+        self.config = config
+        self._lo = np.asarray(config.min_velocity, dtype=np.float64)
+        self._hi = np.asarray(config.max_velocity, dtype=np.float64)
+        self._accel = np.asarray(config.max_accel, dtype=np.float64)
+        self._decel = np.asarray(config.max_decel, dtype=np.float64)
+        self._jerk = np.asarray(config.max_jerk, dtype=np.float64) if config.max_jerk else None
+        self._timeout_ns = int(config.command_timeout_s * NS_PER_S)
+        n = len(config.axes)
+        self._state = _State(output=np.zeros(n), accel=np.zeros(n))
+
+    @property
+    def stop_counts(self) -> dict[StopReason, int]:
+        """How many updates stopped for each reason since start."""
+        return dict(self._state.counts)
+
+    @property
+    def estop_latched(self) -> bool:
+        """Whether the e-stop is latched (only :meth:`reset` clears it)."""
+        return self._state.estop_latched
+
+    def submit(self, command: Sequence[float] | np.ndarray[Any, Any], now_ns: int) -> None:
+        """Offer a new policy command (one value per axis), stamped ``now_ns``.
+
+        A non-finite or wrongly sized command is refused: the gate stops until a valid one
+        arrives. A valid command clears an earlier policy fault.
+        """
+        state = self._state
+        values = np.asarray(command, dtype=np.float64).reshape(-1)
+        if values.size != len(self.config.axes):
+            state.fault = (
+                StopReason.WRONG_LENGTH,
+                f'got {values.size} values for axes {self.config.axes}',
+            )
+            state.command = None
+            return
+        bad = ~np.isfinite(values)
+        if bad.any():
+            axes = [a for a, b in zip(self.config.axes, bad, strict=True) if b]
+            state.fault = (StopReason.NON_FINITE, f'{", ".join(axes)} = {values[bad].tolist()}')
+            state.command = None
+            return
+        state.fault = None
+        state.command = values
+        state.command_ns = now_ns
+
+    def report_fault(self, reason: StopReason, detail: str) -> None:
+        """Stop for a policy-side fault (error, deadline miss) until the next valid command."""
+        self._state.fault = (reason, detail)
+        self._state.command = None
+
+    def set_stale(self, detail: str) -> None:
+        """Mark inputs stale (``detail`` names them) or fresh again (``''``)."""
+        self._state.stale = detail
+
+    def set_estop(self, engaged: bool) -> None:
+        """Feed the e-stop input. Engaging latches; releasing alone does not clear the latch."""
+        self._state.estop_input = engaged
+        if engaged:
+            self._state.estop_latched = True
+
+    def reset(self) -> tuple[bool, str]:
+        """Clear a latched e-stop, if its input is released; returns (success, message)."""
+        state = self._state
+        if state.estop_input:
+            return False, 'e-stop input is still engaged; release it first'
+        was = state.estop_latched
+        state.estop_latched = False
+        state.fault = None
+        state.command = None  # a stale pre-stop command must not resume motion
+        return True, 'e-stop latch cleared' if was else 'nothing to reset'
+
+    def update(self, now_ns: int) -> GateOutput:
+        """Produce the command to send at ``now_ns`` (call at the output rate)."""
+        state = self._state
+        previous = state.output
+        if state.last_update_ns is not None and now_ns < state.last_update_ns:
+            # sim time restarted or a bag looped: forget motion state, stop at once
+            state.last_update_ns = now_ns
+            state.command = None
+            return self._emit(
+                np.zeros_like(previous),
+                StopReason.CLOCK_JUMP,
+                f'{now_ns} ns',
+                False,
+                immediate=True,
+            )
+        dt = 0.0 if state.last_update_ns is None else (now_ns - state.last_update_ns) / NS_PER_S
+        state.last_update_ns = now_ns
+
+        reason, detail = self._reason(now_ns)
+        if reason is StopReason.ESTOP:
+            return self._emit(np.zeros_like(previous), reason, detail, False, immediate=True)
+        target = np.zeros_like(previous) if reason is not StopReason.NONE else state.command
+        assert target is not None
+        clamped = np.minimum(np.maximum(target, self._lo), self._hi)
+        limited = bool(np.any(clamped != target))
+        if reason is not StopReason.NONE and self.config.stop_mode == 'immediate':
+            return self._emit(np.zeros_like(previous), reason, detail, limited, immediate=True)
+        output = self._ramp(previous, clamped, dt)
+        limited |= bool(np.any(np.abs(output - clamped) > 1e-12))
+        return self._emit(output, reason, detail, limited)
+
+    def _reason(self, now_ns: int) -> tuple[StopReason, str]:
+        state = self._state
+        if state.estop_latched:
+            return StopReason.ESTOP, 'engaged' if state.estop_input else 'released, awaiting reset'
+        if state.fault is not None:
+            return state.fault
+        if state.stale:
+            return StopReason.STALE_INPUT, state.stale
+        if state.command is None or state.command_ns is None:
+            return StopReason.NOT_STARTED, ''
+        age = now_ns - state.command_ns
+        if age > self._timeout_ns:
+            return StopReason.COMMAND_TIMEOUT, f'last command {age / 1e6:.0f} ms old'
+        return StopReason.NONE, ''
+
+    def _ramp(
+        self, previous: np.ndarray[Any, Any], target: np.ndarray[Any, Any], dt: float
+    ) -> np.ndarray[Any, Any]:
+        """Move from ``previous`` towards ``target`` within acceleration and jerk limits."""
+        if dt <= 0.0:
+            unchanged: np.ndarray[Any, Any] = previous.copy()
+            return unchanged
+        # reversing goes through zero: slow down to a stop (max_decel) before speeding up the
+        # other way (max_accel), so each limit governs its own half of the manoeuvre
+        target = np.where(target * previous < 0.0, 0.0, target)
+        delta = target - previous
+        speeding_up = np.abs(target) > np.abs(previous)
+        rate = np.where(speeding_up, self._accel, self._decel)
+        wanted_accel = np.minimum(np.maximum(delta / dt, -rate), rate)
+        if self._jerk is not None:
+            # arrive with zero acceleration: from velocity gap g, a jerk-limited ramp-down
+            # needs |a| <= sqrt(2 j g)
+            arrival = np.sqrt(2.0 * self._jerk * np.abs(delta))
+            wanted_accel = np.minimum(np.maximum(wanted_accel, -arrival), arrival)
+            step = self._jerk * dt
+            low, high = self._state.accel - step, self._state.accel + step
+            wanted_accel = np.minimum(np.maximum(wanted_accel, low), high)
+            # the acceleration limits are hard, the jerk limit is not: clamp again
+            wanted_accel = np.minimum(np.maximum(wanted_accel, -rate), rate)
+        output = previous + wanted_accel * dt
+        # never move away from the target (jerk can lag), never overshoot it
+        output = np.where((output - previous) * delta < 0.0, previous, output)
+        output = np.where(((output - target) * delta > 0.0) | (delta == 0.0), target, output)
+        self._state.accel = (output - previous) / dt
+        return output
+
+    def _emit(
+        self,
+        output: np.ndarray[Any, Any],
+        reason: StopReason,
+        detail: str,
+        limited: bool,
+        *,
+        immediate: bool = False,
+    ) -> GateOutput:
+        # defence in depth: whatever happened above, what leaves is finite and in limits
+        finite = np.where(np.isfinite(output), output, 0.0)
+        safe = np.minimum(np.maximum(finite, self._lo), self._hi)
+        state = self._state
+        if immediate:
+            state.accel = np.zeros_like(safe)
+        state.output = safe
+        if reason is not StopReason.NONE:
+            state.counts[reason] = state.counts.get(reason, 0) + 1
+        return GateOutput(command=safe.copy(), reason=reason, detail=detail, limited=limited)
