@@ -35,7 +35,7 @@ from physical_ai_ros.core.perception.perception import (
 )
 from physical_ai_ros.core.perception.transforms import extrinsic
 from physical_ai_ros.replay.typestore import TypestoreTypes
-from physical_ai_ros.sim.lidar_model import LIDAR_DTYPE
+from physical_ai_ros.sim.sensors import CameraSpec, LIDAR_DTYPE, LidarSpec
 from physical_ai_ros.sim.synthetic import (
     camera_frame,
     camera_info,
@@ -50,7 +50,8 @@ RUNS = 200
 
 def inputs(types: TypestoreTypes) -> tuple[object, object, object, list[object]]:
     config = ScenarioConfig(
-        lidar_channels=128, lidar_columns=1024, camera_width=1280, camera_height=720
+        lidar=LidarSpec(channels=128, columns=1024, max_range=100.0),
+        camera=CameraSpec(width=1280, height=720, fovy_deg=60.0),
     )
     world = factory_aisle(0)
     rng = np.random.default_rng(0)

@@ -28,6 +28,7 @@ from physical_ai_ros.core.codecs.stamps import make_header, NS_PER_S
 from physical_ai_ros.replay.bagwriter import BagWriter
 from physical_ai_ros.replay.runner import ReplayOptions, ReplayRunner
 from physical_ai_ros.replay.typestore import TypestoreTypes
+from physical_ai_ros.sim.sensors import CameraSpec, LidarSpec
 from physical_ai_ros.sim.synthetic import (
     camera_frame,
     camera_info,
@@ -44,7 +45,8 @@ from physical_ai_ros.sim.synthetic import (
 )
 
 CONFIG = ScenarioConfig(
-    lidar_channels=64, lidar_columns=1024, camera_width=1280, camera_height=720
+    lidar=LidarSpec(channels=64, columns=1024, max_range=100.0),
+    camera=CameraSpec(width=1280, height=720, fovy_deg=60.0),
 )
 PARAMS = Path(__file__).resolve().parents[1] / 'physical_ai_ros' / 'config' / 'mobile_base.yaml'
 UNIQUE_FRAMES = 20  # rendered once, then cycled: the cost of a replay does not depend on content

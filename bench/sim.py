@@ -38,7 +38,8 @@ from timing import HEADER, measure
 from physical_ai_ros.replay.runner import ReplayOptions
 from physical_ai_ros.sim.episode import run_episode
 from physical_ai_ros.sim.scene import make_scenario
-from physical_ai_ros.sim.world_mujoco import LidarSpec, SimWorld
+from physical_ai_ros.sim.sensors import LidarSpec
+from physical_ai_ros.sim.world_mujoco import SimWorld
 
 PARAMS = Path(__file__).resolve().parents[1] / 'physical_ai_ros' / 'config' / 'mobile_base.yaml'
 SECONDS = 20.0

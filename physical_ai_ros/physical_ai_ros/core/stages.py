@@ -38,15 +38,20 @@ from physical_ai_ros.core.perception.grid import (
     grid_to_occupancy,
 )
 from physical_ai_ros.core.perception.perception import Perception, PerceptionUpdate
+from physical_ai_ros.core.perception.reasons import Stale, StaleKind
 from physical_ai_ros.core.policy.observation import PolicyInputs
 from physical_ai_ros.core.policy.runtime import PolicyModel, PolicyRuntime, PolicyStep
 from physical_ai_ros.core.safety.control import (
     apply_status,
+    REASON_DEADLINE_MISS,
+    REASON_NONE,
+    REASON_STALE_INPUT,
+    REASON_STEP_FAILED,
     STATE_DEGRADED,
     STATE_ERROR,
     STATE_RUNNING,
 )
-from physical_ai_ros.core.safety.gate import GateOutput, SafetyGate, StopReason
+from physical_ai_ros.core.safety.gate import GateOutput, SafetyGate, StopCause, StopReason
 
 Outputs = list[tuple[str, Any]]
 
@@ -87,12 +92,12 @@ class PerceptionStage:
     def diagnostics(self) -> Any:
         """DiagnosticStatus: stale sources, drops and rejections."""
         p = self.perception
-        stale = self.last_update.stale if self.last_update else {'all': 'no update yet'}
+        stale = self.last_update.stale if self.last_update else {'all': Stale(StaleKind.NO_UPDATE)}
         values: dict[str, Any] = {'updates': p.status.updates}
         values.update({f'stale/{k}': v for k, v in stale.items()})
         values.update({f'errors/{k}': v for k, v in p.status.errors.items()})
-        values.update({f'dropped/{s}/{r}': n for (s, r), n in p.monitor.dropped.items()})
-        values.update({f'iot_rejected/{s}/{r}': n for (s, r), n in p.iot.rejections.items()})
+        values.update({f'dropped/{s}/{k.value}': n for (s, k), n in p.monitor.dropped.items()})
+        values.update({f'iot_rejected/{s}/{k.value}': n for (s, k), n in p.iot.rejections.items()})
         lidar_stale = any(s.name in stale for s in p.config.lidars)
         level = ERROR if lidar_stale else (WARN if stale else OK)
         message = 'ok' if not stale else 'stale: ' + ', '.join(sorted(stale))
@@ -150,7 +155,8 @@ class PolicyStage:
                 else f'grid {(now_ns - grid.stamp_ns) / 1e9:.2f} s old'
             )
             state.last_reason = age
-            return None, [('policy/status', self._status(now_ns, STATE_DEGRADED, age, None))]
+            status = self._status(now_ns, STATE_DEGRADED, REASON_STALE_INPUT, age, None)
+            return None, [('policy/status', status)]
         step = self.runtime.step(PolicyInputs(
             grid=grid, iot=iot, twist=twist, joint_positions=state.joint_positions or None,
             joint_velocities=state.joint_velocities or None, previous_action=state.previous_action,
@@ -158,15 +164,16 @@ class PolicyStage:
         outputs: Outputs = []
         if step.error:
             state.last_reason = step.error
-            level, reason = STATE_ERROR, step.error
+            level, code, reason = STATE_ERROR, REASON_STEP_FAILED, step.error
         elif step.deadline_missed:  # a late answer is not sent: the gate stops instead
-            level, reason = STATE_DEGRADED, f'deadline miss ({step.latency_ms:.1f} ms)'
+            level, code = STATE_DEGRADED, REASON_DEADLINE_MISS
+            reason = f'deadline miss ({step.latency_ms:.1f} ms)'
         else:
-            level, reason = STATE_RUNNING, ''
+            level, code, reason = STATE_RUNNING, REASON_NONE, ''
             assert step.action is not None
             state.previous_action = step.action
             outputs.append(('policy/command', self._command(step.action)))
-        outputs.append(('policy/status', self._status(now_ns, level, reason, step)))
+        outputs.append(('policy/status', self._status(now_ns, level, code, reason, step)))
         return step, outputs
 
     def _command(self, action: np.ndarray[Any, Any]) -> Any:
@@ -175,7 +182,9 @@ class PolicyStage:
             'float64_array', self.runtime.model.contract.axes, action, self.types, stamp_ns=0
         )
 
-    def _status(self, now_ns: int, state: int, reason: str, step: PolicyStep | None) -> Any:
+    def _status(
+        self, now_ns: int, state: int, code: int, reason: str, step: PolicyStep | None
+    ) -> Any:
         action = (
             np.zeros(0, np.float32)
             if step is None or step.action is None
@@ -185,6 +194,7 @@ class PolicyStage:
             header=make_header(now_ns, '', self.types),
             state=state,
             model_sha256=self.runtime.model.sha256,
+            reason_code=code,
             reason=reason,
             inference_ms=0.0 if step is None else float(step.latency_ms),
             deadline_misses=self.runtime.stats.misses,
@@ -220,7 +230,7 @@ class SafetyStage:
     def on_status(self, msg: Any, now_ns: int) -> None:
         """A PolicyStatus: errors and deadline misses stop, a degraded policy marks stale."""
         self.last_status_ns = now_ns
-        apply_status(self.gate, int(msg.state), str(msg.reason))
+        apply_status(self.gate, int(msg.state), int(msg.reason_code), str(msg.reason))
 
     def on_estop(self, engaged: bool) -> None:
         """The e-stop input (std_msgs/Bool)."""
@@ -234,7 +244,7 @@ class SafetyStage:
                 if self.last_status_ns is None
                 else 'policy status timed out'
             )
-            self.gate.set_stale(silent)
+            self.gate.set_stale(StopCause(note=silent))
         self.last = self.gate.update(now_ns)
         values = self.values
         msg = build_command(

@@ -37,6 +37,7 @@ from tf2_ros import Buffer, TransformException, TransformListener
 from physical_ai_ros.core.codecs.stamps import stamp_to_ns
 from physical_ai_ros.core.params.schema import PERCEPTION
 from physical_ai_ros.core.params.spec import ParamError
+from physical_ai_ros.core.perception.reasons import Drop
 from physical_ai_ros.core.perception.transforms import transform_to_matrix
 from physical_ai_ros.core.stages import PerceptionStage
 from physical_ai_ros.nodes.common import LATEST_RELIABLE, SENSOR_QOS, spin, StageNode, TYPES
@@ -115,9 +116,9 @@ class PerceptionNode(StageNode):
     def _iot(self, msg: Any, sensor: str) -> None:
         self._report('iot', self.stage.perception.on_iot(msg, sensor))
 
-    def _report(self, source: str, reason: str) -> None:
-        if reason:
-            self.warn(source, f'{source}: dropped: {reason}')
+    def _report(self, source: str, drop: Drop | None) -> None:
+        if drop is not None:
+            self.warn(source, f'{source}: dropped: {drop}')
 
     def _extrinsic(self, source: str, frame_id: str) -> None:
         """Take a sensor's pose from TF unless a parameter gave it."""
@@ -139,9 +140,9 @@ class PerceptionNode(StageNode):
     def _cloud(self, source: str, msg: PointCloud2) -> None:
         stage = self.stage
         self._extrinsic(source, msg.header.frame_id)
-        reason = stage.perception.on_cloud(source, msg)
-        self._report(source, reason)
-        if reason or source != stage.perception.config.key:
+        drop = stage.perception.on_cloud(source, msg)
+        self._report(source, drop)
+        if drop is not None or source != stage.perception.config.key:
             return
         update = stage.update(stamp_to_ns(msg.header.stamp))
         for topic, out in stage.outputs(update):

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from physical_ai_ros.core.codecs.stamps import NS_PER_S
+from physical_ai_ros.replay.events import EventKind, FaultKind
 from physical_ai_ros.replay.golden import Comparison
 from physical_ai_ros.replay.runner import ReplayResult
 
@@ -54,7 +55,7 @@ def summary(result: ReplayResult, comparison: Comparison | None, report: Path | 
     if result.faults:
         kinds: Counter[str] = Counter()
         for (_, kind), n in result.faults.items():
-            kinds[kind] += n
+            kinds[kind.value] += n
         lines.append(
             '  faults in the bag: ' + ', '.join(f'{k} x{n}' for k, n in kinds.most_common())
         )
@@ -140,34 +141,37 @@ def _timeline_plot(result: ReplayResult) -> bytes:
 
     t0 = result.start_ns
     end = result.duration_s
-    rows: dict[str, list[tuple[float, float, str]]] = {}
-    open_since: dict[str, tuple[float, str]] = {}
+    # a lane per (kind, source): the gate's stops first, then stale sources, then faults
+    gate: tuple[int, str] = (0, '')
+    rows: dict[tuple[int, str], list[tuple[float, float, str]]] = {}
+    open_since: dict[tuple[int, str], tuple[float, str]] = {}
     for event in result.events:
         t = (event.time_ns - t0) / NS_PER_S
-        if event.kind in ('stale', 'stop'):
-            key = 'gate stop' if event.kind == 'stop' else f'stale: {event.source}'
-            if event.kind == 'stop' and 'gate stop' in open_since:
-                start, label = open_since.pop('gate stop')
-                rows.setdefault('gate stop', []).append((start, t, label))
+        if event.kind in (EventKind.STALE, EventKind.STOP):
+            key = gate if event.kind is EventKind.STOP else (1, event.source)
+            if event.kind is EventKind.STOP and gate in open_since:
+                start, label = open_since.pop(gate)
+                rows.setdefault(gate, []).append((start, t, label))
             open_since[key] = (t, event.detail)
-        elif event.kind in ('fresh', 'resume'):
-            key = 'gate stop' if event.kind == 'resume' else f'stale: {event.source}'
+        elif event.kind in (EventKind.FRESH, EventKind.RESUME):
+            key = gate if event.kind is EventKind.RESUME else (1, event.source)
             if key in open_since:
                 start, label = open_since.pop(key)
                 rows.setdefault(key, []).append((start, t, label))
-        elif event.kind == 'fault':
-            rows.setdefault(f'fault: {event.source}', []).append(
+        elif event.kind is EventKind.FAULT:
+            rows.setdefault((2, event.source), []).append(
                 (t, t + max(end / 400, 0.01), event.detail)
             )
     for key, (start, label) in open_since.items():
         rows.setdefault(key, []).append((start, end, label))
-    names = sorted(rows, key=lambda k: (not k.startswith('gate'), k))[:25]
-    fig, ax = plt.subplots(figsize=(9, 0.35 * max(len(names), 2) + 1.2))
-    colours = {'gate': 'tab:red', 'stal': 'tab:orange', 'faul': 'tab:purple'}
-    for i, name in enumerate(names):
-        spans = [(a, max(b - a, end / 400)) for a, b, _ in rows[name]]
-        ax.broken_barh(spans, (i - 0.35, 0.7), color=colours.get(name[:4], 'tab:gray'))
-    ax.set_yticks(range(len(names)), names, fontsize=8)
+    lanes = sorted(rows)[:25]
+    fig, ax = plt.subplots(figsize=(9, 0.35 * max(len(lanes), 2) + 1.2))
+    colours = ('tab:red', 'tab:orange', 'tab:purple')
+    for i, lane in enumerate(lanes):
+        spans = [(a, max(b - a, end / 400)) for a, b, _ in rows[lane]]
+        ax.broken_barh(spans, (i - 0.35, 0.7), color=colours[lane[0]])
+    names = [('gate stop', 'stale: ', 'fault: ')[group] + source for group, source in lanes]
+    ax.set_yticks(range(len(lanes)), names, fontsize=8)
     ax.set_xlim(0, max(end, 1e-3))
     ax.set_xlabel('bag time [s]')
     ax.grid(axis='x', alpha=0.3)
@@ -226,7 +230,8 @@ def write_report(
         images=''.join(_img(name, data) for name, data in images.items()),
         faults=_fault_rows(result) or '<tr><td colspan="4">none</td></tr>',
         counts=''.join(
-            _row(source, kind, str(n)) for (source, kind), n in sorted(result.faults.items())
+            _row(source, kind.value, str(n))
+            for (source, kind), n in sorted(result.faults.items(), key=_fault_order)
         ),
     )
     path = out_dir / 'report.html'
@@ -246,7 +251,7 @@ def _fault_rows(result: ReplayResult) -> str:
     return ''.join(
         _row(f'{(e.time_ns - result.start_ns) / NS_PER_S:.3f}', e.source, e.detail, e.consequence)
         for e in result.events
-        if e.kind == 'fault'
+        if e.kind is EventKind.FAULT
     )
 
 
@@ -260,3 +265,8 @@ def _verdict(comparison: Comparison | None) -> str:
     head = '<tr><th>topic</th><th>messages</th><th>result</th><th>first divergence</th></tr>'
     title = 'PASS' if comparison.passed else 'FAIL'
     return f'<h2>Golden comparison: {title}</h2><table>{head}{rows}</table>'
+
+
+def _fault_order(item: tuple[tuple[str, FaultKind], int]) -> tuple[str, str]:
+    (source, kind), _ = item
+    return source, kind.value

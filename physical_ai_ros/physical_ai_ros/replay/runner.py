@@ -42,6 +42,7 @@ from physical_ai_ros.core.codecs.stamps import NS_PER_S, stamp_to_ns
 from physical_ai_ros.core.errors import PhysicalAiError
 from physical_ai_ros.core.params.config_check import load_node_params
 from physical_ai_ros.core.params.schema import resolve
+from physical_ai_ros.core.perception.reasons import Drop, DropKind, Stale
 from physical_ai_ros.core.perception.tf_static import StaticTransforms
 from physical_ai_ros.core.policy.runtime import PolicyModel
 from physical_ai_ros.core.safety.gate import StopReason
@@ -49,6 +50,7 @@ from physical_ai_ros.core.stages import PerceptionStage, PolicyStage, SafetyStag
 from physical_ai_ros.policies.loading import load_policy
 from physical_ai_ros.replay.bagwriter import BagWriter
 from physical_ai_ros.replay.errors import BagError
+from physical_ai_ros.replay.events import Event, EventKind, FaultKind
 from physical_ai_ros.replay.typestore import Distro, make_typestore, TypestoreTypes
 
 MAX_EVENTS = 5000  # events kept for the report; counters stay exact beyond it
@@ -86,17 +88,6 @@ class ReplayOptions:
 
 
 @dataclass
-class Event:
-    """Something the report shows on its timeline."""
-
-    time_ns: int
-    kind: str  # fault | gap | stale | fresh | stop | resume
-    source: str
-    detail: str
-    consequence: str = ''
-
-
-@dataclass
 class ReplayResult:
     """Everything the summary, report and tests need."""
 
@@ -107,7 +98,7 @@ class ReplayResult:
     messages_out: int = 0
     updates: int = 0
     policy_steps: int = 0
-    faults: Counter[tuple[str, str]] = field(default_factory=Counter)
+    faults: Counter[tuple[str, FaultKind]] = field(default_factory=Counter)
     stops: Counter[str] = field(default_factory=Counter)
     events: list[Event] = field(default_factory=list)
     commands: list[tuple[int, list[float], str]] = field(default_factory=list)
@@ -231,7 +222,9 @@ class ReplayRunner:
             if connection.topic not in known:
                 result.messages_in += 1
                 self._gap(connection.topic, log_ns, result)
-                self._fault(result, log_ns, connection.topic, 'unknown type', connection.msgtype)
+                self._fault(
+                    result, log_ns, connection.topic, FaultKind.UNKNOWN_TYPE, connection.msgtype
+                )
                 continue
             try:
                 msg = (
@@ -243,7 +236,7 @@ class ReplayRunner:
                 result.messages_in += 1
                 self._gap(connection.topic, log_ns, result)
                 detail = f'{type(exc).__name__}: {exc}'[:200]
-                self._fault(result, log_ns, connection.topic, 'corrupt message', detail)
+                self._fault(result, log_ns, connection.topic, FaultKind.CORRUPT, detail)
                 continue
             self.feed(connection.topic, msg, log_ns)
             if progress is not None:
@@ -269,7 +262,7 @@ class ReplayRunner:
         self._last_grid_ns: int | None = None
         self._last_log: dict[str, int] = {}
         self._pending: list[Event] = []
-        self._stale: dict[str, str] = {}
+        self._stale: dict[str, Stale] = {}
         self._reason = StopReason.NONE
         span = end_ns > start_ns
         self._snapshot_times = list(np.linspace(start_ns, end_ns, 6)[1:]) if span else []
@@ -370,7 +363,7 @@ class ReplayRunner:
         if last.reason is not StopReason.NONE:
             result.stops[last.reason.name] += 1
         if last.reason is not self._reason:
-            kind = 'resume' if last.reason is StopReason.NONE else 'stop'
+            kind = EventKind.RESUME if last.reason is StopReason.NONE else EventKind.STOP
             self._event(
                 result,
                 Event(
@@ -396,11 +389,11 @@ class ReplayRunner:
         role, source = route
         stage = self.perception
         perception = stage.perception
-        reason = ''
+        drop: Drop | None = None
         if role == 'cloud':
             self._ensure_extrinsic(source, msg)
-            reason = perception.on_cloud(source, msg)
-            if not reason and source == perception.config.key:
+            drop = perception.on_cloud(source, msg)
+            if drop is None and source == perception.config.key:
                 started = time.perf_counter()
                 update = stage.update(stamp_to_ns(msg.header.stamp))
                 result.latency_ms.setdefault('perception', []).append(
@@ -412,46 +405,28 @@ class ReplayRunner:
                 self._snapshot(update.grid, now, result)
         elif role == 'image':
             self._ensure_extrinsic(source, msg)
-            reason = perception.on_image(source, msg, compressed=stage.values['camera.compressed'])
+            drop = perception.on_image(source, msg, compressed=stage.values['camera.compressed'])
         elif role == 'camera_info':
-            reason = perception.on_camera_info(source, msg)
+            drop = perception.on_camera_info(source, msg)
         elif role == 'iot':
-            reason = perception.on_iot(msg, source)
-            if reason:
+            drop = perception.on_iot(msg, source)
+            if drop is not None:
+                # readings of sensors nobody configured are counted, not put on the timeline
+                record = drop.kind is not DropKind.UNKNOWN_SENSOR
                 self._fault(
-                    result,
-                    now,
-                    'iot',
-                    'rejected reading',
-                    reason,
-                    record=reason.split(':')[0] != 'unknown sensor',
+                    result, now, 'iot', FaultKind.REJECTED_READING, str(drop), record=record
                 )
                 return
         elif role == 'odom':
-            reason = perception.on_odometry(msg)
+            drop = perception.on_odometry(msg)
         elif role == 'joint_states':
             self.policy.on_joint_state(msg)
         elif role == 'estop':
             self.safety.on_estop(bool(msg.data))
         elif role == 'tf_static':
             self.tf.add(msg)
-        if reason:
-            kind = (
-                'out-of-order stamp'
-                if 'out of order' in reason
-                else ('duplicate stamp' if 'duplicate' in reason else 'malformed message')
-            )
-            if kind == 'out-of-order stamp' and self._jump_ns(reason) > NS_PER_S:
-                kind = 'clock jumped backwards'
-            self._fault(result, now, source or role, kind, reason)
-
-    @staticmethod
-    def _jump_ns(reason: str) -> int:
-        try:
-            words = reason.split()
-            return int(words[-1]) - int(words[words.index('stamp') + 1])
-        except (ValueError, IndexError):
-            return 0
+        if drop is not None:
+            self._fault(result, now, source or role, _fault_kind(drop), str(drop))
 
     def _ensure_extrinsic(self, source: str, msg: Any) -> None:
         perception = self.perception.perception
@@ -474,17 +449,16 @@ class ReplayRunner:
         last = self._last_log.get(topic)
         self._last_log[topic] = now
         if last is not None and now - last > NS_PER_S and topic in self._routes:
-            self._fault(
-                result, now, topic, 'gap', f'no message for {(now - last) / NS_PER_S:.2f} s'
-            )
+            gap = f'no message for {(now - last) / NS_PER_S:.2f} s'
+            self._fault(result, now, topic, FaultKind.GAP, gap)
 
-    def _track_stale(self, stale: dict[str, str], now: int, result: ReplayResult) -> None:
+    def _track_stale(self, stale: dict[str, Stale], now: int, result: ReplayResult) -> None:
         for source, why in stale.items():
             if source not in self._stale:
-                self._event(result, Event(now, 'stale', source, why))
+                self._event(result, Event(now, EventKind.STALE, source, str(why)))
         for source in self._stale:
             if source not in stale:
-                self._event(result, Event(now, 'fresh', source, 'fresh again'))
+                self._event(result, Event(now, EventKind.FRESH, source, 'fresh again'))
         self._stale = dict(stale)
 
     def _snapshot(self, grid: Any, now: int, result: ReplayResult) -> None:
@@ -498,14 +472,14 @@ class ReplayRunner:
         result: ReplayResult,
         now: int,
         source: str,
-        kind: str,
+        kind: FaultKind,
         detail: str,
         *,
         record: bool = True,
     ) -> None:
         result.faults[(source, kind)] += 1
         if record:
-            event = Event(now, 'fault', source, f'{kind}: {detail}')
+            event = Event(now, EventKind.FAULT, source, f'{kind.value}: {detail}', fault=kind)
             if self._event(result, event):
                 self._pending.append(event)
 
@@ -519,6 +493,19 @@ class ReplayRunner:
     def _write(self, writer: BagWriter, outputs: list[tuple[str, Any]], now: int) -> None:
         for topic, msg in outputs:
             writer.write(self.options.topic(topic), msg, now)
+
+
+def _fault_kind(drop: Drop) -> FaultKind:
+    """The fault a dropped message shows as in the report.
+
+    A stamp a second or more behind the newest one is a clock that jumped back; a smaller step
+    back is an out-of-order stamp.
+    """
+    if drop.kind is DropKind.DUPLICATE:
+        return FaultKind.DUPLICATE
+    if drop.kind is DropKind.OUT_OF_ORDER:
+        return FaultKind.CLOCK_JUMP if drop.jump_back_ns > NS_PER_S else FaultKind.OUT_OF_ORDER
+    return FaultKind.MALFORMED
 
 
 def replay(
@@ -540,4 +527,4 @@ def replay(
     return ReplayRunner(options).run(bag, out_dir, progress=progress)
 
 
-__all__ = ['PhysicalAiError', 'ReplayOptions', 'ReplayResult', 'ReplayRunner', 'replay']
+__all__ = ['Event', 'PhysicalAiError', 'ReplayOptions', 'ReplayResult', 'ReplayRunner', 'replay']

@@ -32,22 +32,14 @@ from physical_ai_ros.core.codecs.image import array_to_compressed
 from physical_ai_ros.core.codecs.pointcloud import array_to_cloud
 from physical_ai_ros.core.codecs.stamps import make_header, NS_PER_S
 from physical_ai_ros.replay.bagwriter import BagWriter, Storage
+from physical_ai_ros.replay.events import EventKind
 from physical_ai_ros.replay.runner import ReplayOptions, ReplayResult, ReplayRunner
 from physical_ai_ros.sim.scene import make_scenario
+from physical_ai_ros.sim.sensors import CameraSpec, LidarSpec, SensorRates
 from physical_ai_ros.sim.synthetic import camera_info, iot_reading, odometry_message
-from physical_ai_ros.sim.world_mujoco import CameraSpec, LidarSpec, quaternion, SimWorld
+from physical_ai_ros.sim.world_mujoco import quaternion, SimWorld
 
 START_NS = 1_700_000_000 * NS_PER_S
-
-
-@dataclass(frozen=True)
-class SensorRates:
-    """How often each sensor publishes [Hz]."""
-
-    lidar: float = 10.0
-    camera: float = 10.0
-    iot: float = 2.0
-    odom: float = 50.0
 
 
 DEFAULT_RATES, DEFAULT_LIDAR, DEFAULT_CAMERA = SensorRates(), LidarSpec(), CameraSpec()
@@ -164,7 +156,7 @@ def run_episode(
         last = min(stamp, end_ns)
         runner.end(last)
     episode.seconds = (last - START_NS) / NS_PER_S
-    episode.safety_stops = sum(1 for e in result.events if e.kind == 'stop')
+    episode.safety_stops = sum(1 for e in result.events if e.kind is EventKind.STOP)
     episode.replay = result
     return episode
 

@@ -34,12 +34,24 @@ from physical_ai_ros.core.codecs.pointcloud import array_to_cloud
 from physical_ai_ros.core.codecs.stamps import make_header, NS_PER_S
 from physical_ai_ros.replay.bagwriter import BagWriter, Storage
 from physical_ai_ros.replay.typestore import TypestoreTypes
-from physical_ai_ros.sim.lidar_model import beam_directions, organized_scan
+from physical_ai_ros.sim.sensors import (
+    beam_directions,
+    CameraSpec,
+    LidarSpec,
+    organized_scan,
+    SensorRates,
+)
 from physical_ai_ros.sim.world import Box, World
 
 LIDAR_MOUNT = (0.2, 0.0, 0.6)  # base_link -> lidar_link [m]
 CAMERA_MOUNT = (0.3, 0.0, 0.9)  # base_link -> camera_optical [m]
 HOT_MACHINE = (9.0, 2.2, 1.0)  # centre of the machine that heats the air [m]
+
+
+#: The synthetic scenario's sensors (the MuJoCo scenarios have their own defaults).
+SYNTHETIC_LIDAR = LidarSpec(max_range=100.0)
+SYNTHETIC_CAMERA = CameraSpec(width=640, height=360, fovy_deg=60.0)
+SYNTHETIC_RATES = SensorRates(lidar=10.0, camera=15.0, iot=10.0, odom=50.0)
 
 
 @dataclass(frozen=True)
@@ -49,16 +61,10 @@ class ScenarioConfig:
     seconds: float = 8.0
     seed: int = 0
     speed: float = 0.6  # forward speed of the scripted drive [m/s]
-    lidar_rate_hz: float = 10.0
-    lidar_channels: int = 32
-    lidar_columns: int = 512
-    lidar_vfov_deg: float = 33.2
-    camera_rate_hz: float = 15.0
-    camera_width: int = 640
-    camera_height: int = 360
-    iot_rate_hz: float = 10.0
+    lidar: LidarSpec = SYNTHETIC_LIDAR
+    camera: CameraSpec = SYNTHETIC_CAMERA
+    rates: SensorRates = SYNTHETIC_RATES
     iot_sensors: int = 16
-    odom_rate_hz: float = 50.0
 
 
 def factory_aisle(seed: int) -> World:
@@ -90,8 +96,8 @@ def lidar_scan(
     rng: np.random.Generator,
 ) -> np.ndarray[Any, Any]:
     """An organized scan (channels x columns) in the lidar frame; no return is NaN."""
-    channels, columns = config.lidar_channels, config.lidar_columns
-    local = beam_directions(channels, columns, config.lidar_vfov_deg)
+    channels, columns = config.lidar.channels, config.lidar.columns
+    local = beam_directions(channels, columns, config.lidar.vfov_deg)
     x, y, yaw = pose
     c, s = math.cos(yaw), math.sin(yaw)
     rotation = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
@@ -99,14 +105,14 @@ def lidar_scan(
     distance, _ = world.cast(origin[None, :], local @ rotation.T)
     distance = distance + rng.normal(0.0, 0.01, distance.shape)
     dropout = rng.random(distance.shape) < 0.01
-    distance[(distance > 100.0) | dropout] = np.nan
-    return organized_scan(local, distance, channels, columns, int(1e8 / config.lidar_rate_hz))
+    distance[(distance > config.lidar.max_range) | dropout] = np.nan
+    return organized_scan(local, distance, channels, columns, int(1e8 / config.rates.lidar))
 
 
 def camera_intrinsics(config: ScenarioConfig) -> tuple[float, float, float]:
-    """Focal length and principal point of the 90° camera: (f, cx, cy)."""
-    f = config.camera_width / 2.0  # 90 degrees horizontal field of view
-    return f, config.camera_width / 2.0, config.camera_height / 2.0
+    """Focal length and principal point of the ideal camera: (f, cx, cy)."""
+    camera = config.camera
+    return camera.focal_px, camera.width / 2.0, camera.height / 2.0
 
 
 def camera_frame(
@@ -114,7 +120,7 @@ def camera_frame(
 ) -> np.ndarray[Any, Any]:
     """Render an RGB frame by casting one ray per pixel, shaded by distance."""
     f, cx, cy = camera_intrinsics(config)
-    v, u = np.mgrid[0 : config.camera_height, 0 : config.camera_width]
+    v, u = np.mgrid[0 : config.camera.height, 0 : config.camera.width]
     # optical frame (x right, y down, z forward) -> base frame (x forward, y left, z up)
     optical = np.stack(
         [(u - cx) / f, (v - cy) / f, np.ones_like(u, dtype=float)], axis=-1
@@ -128,7 +134,7 @@ def camera_frame(
     shade = np.clip(1.3 - 0.04 * np.nan_to_num(distance, posinf=30.0), 0.4, 1.0)
     shade[index == -2] = 1.0  # open sky (no ceiling) is not shaded by distance
     rgb = world.colours(index).astype(np.float32) * shade[:, None]
-    return rgb.reshape(config.camera_height, config.camera_width, 3).astype(np.uint8)
+    return rgb.reshape(config.camera.height, config.camera.width, 3).astype(np.uint8)
 
 
 def iot_positions(config: ScenarioConfig) -> np.ndarray[Any, Any]:
@@ -158,10 +164,10 @@ def write_synthetic_bag(
     schedule: list[tuple[int, int, str]] = []  # (stamp, order, source): order keeps ties stable
     for order, (source, rate) in enumerate(
         [
-            ('odom', config.odom_rate_hz),
-            ('lidar', config.lidar_rate_hz),
-            ('camera', config.camera_rate_hz),
-            ('iot', config.iot_rate_hz),
+            ('odom', config.rates.odom),
+            ('lidar', config.rates.lidar),
+            ('camera', config.rates.camera),
+            ('iot', config.rates.iot),
         ]
     ):
         period = int(NS_PER_S / rate)
@@ -195,7 +201,9 @@ def write_synthetic_bag(
                 )
                 bag.write('/camera/image_raw/compressed', image, stamp)
                 bag.write(
-                    '/camera/camera_info', camera_info(types, header, config, f, cx, cy), stamp
+                    '/camera/camera_info',
+                    camera_info(types, header, config.camera, f, cx, cy),
+                    stamp,
                 )
             else:
                 for k, position in enumerate(sensors):
@@ -268,20 +276,14 @@ def static_transforms(types: TypestoreTypes, stamp: int) -> Any:
 
 
 def camera_info(
-    types: TypestoreTypes, header: Any, size: Any, f: float, cx: float, cy: float
+    types: TypestoreTypes, header: Any, camera: CameraSpec, f: float, cx: float, cy: float
 ) -> Any:
-    """Build the CameraInfo of an ideal (undistorted) pinhole camera.
-
-    ``size`` has the image size as ``camera_width``/``camera_height`` (a ScenarioConfig) or
-    ``width``/``height`` (a CameraSpec).
-    """
-    width = int(getattr(size, 'camera_width', getattr(size, 'width', 0)))
-    height = int(getattr(size, 'camera_height', getattr(size, 'height', 0)))
+    """Build the CameraInfo of an ideal (undistorted) pinhole camera of ``camera``'s size."""
     t = types.get
     return t('sensor_msgs/msg/CameraInfo')(
         header=header,
-        height=height,
-        width=width,
+        height=camera.height,
+        width=camera.width,
         distortion_model='plumb_bob',
         d=np.zeros(5),
         k=np.array([f, 0, cx, 0, f, cy, 0, 0, 1], dtype=np.float64),

@@ -23,34 +23,14 @@ organized cloud laid out like an Ouster driver's. Camera: offscreen rendering (s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import math
 from typing import Any
 
 import mujoco  # after physical_ai_ros.sim chose the GL backend
 import numpy as np
 
-from physical_ai_ros.sim.lidar_model import beam_directions, organized_scan
 from physical_ai_ros.sim.scene import ROBOT_RADIUS, Scenario, to_mjcf
-
-
-@dataclass(frozen=True)
-class LidarSpec:
-    """Beam pattern of a spinning lidar (defaults: a 32-channel, 33 degree sensor)."""
-
-    channels: int = 32
-    columns: int = 512
-    vfov_deg: float = 33.2
-    max_range: float = 60.0
-
-
-@dataclass(frozen=True)
-class CameraSpec:
-    """Image size of the front camera; the field of view is the scene's ``fovy``."""
-
-    width: int = 320
-    height: int = 240
-    fovy_deg: float = 70.0
+from physical_ai_ros.sim.sensors import beam_directions, CameraSpec, LidarSpec, organized_scan
 
 
 class SimWorld:
@@ -147,7 +127,7 @@ class SimWorld:
 
     def camera_intrinsics(self) -> tuple[float, float, float]:
         """(f, cx, cy) of the rendered image, from MuJoCo's vertical field of view."""
-        f = (self.camera.height / 2.0) / math.tan(math.radians(self.camera.fovy_deg) / 2.0)
+        f = self.camera.focal_px
         return f, (self.camera.width - 1) / 2.0, (self.camera.height - 1) / 2.0
 
     def mount(self, name: str) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:

@@ -26,7 +26,15 @@ import pytest
 from physical_ai_ros.core.params.schema import resolve
 from physical_ai_ros.core.perception.grid import GridGeometry, SpatialGrid
 from physical_ai_ros.core.policy.runtime import PolicyModel
-from physical_ai_ros.core.safety.control import STATE_DEGRADED, STATE_ERROR, STATE_RUNNING
+from physical_ai_ros.core.safety.control import (
+    REASON_DEADLINE_MISS,
+    REASON_NONE,
+    REASON_STALE_INPUT,
+    REASON_STEP_FAILED,
+    STATE_DEGRADED,
+    STATE_ERROR,
+    STATE_RUNNING,
+)
 from physical_ai_ros.core.safety.gate import StopReason
 from physical_ai_ros.core.stages import PolicyStage, SafetyStage
 from physical_ai_ros.policies.reference import write_reference_policy
@@ -34,8 +42,8 @@ from physical_ai_ros.policies.reference import write_reference_policy
 MS = 1_000_000
 
 
-def status(state: int, reason: str = '') -> SimpleNamespace:
-    return SimpleNamespace(state=state, reason=reason)
+def status(state: int, code: int = REASON_NONE, reason: str = '') -> SimpleNamespace:
+    return SimpleNamespace(state=state, reason_code=code, reason=reason)
 
 
 def command(*values: float) -> SimpleNamespace:
@@ -49,15 +57,17 @@ def test_safety_stage_follows_policy_status_and_commands(types: Any) -> None:
     stage.on_status(status(STATE_RUNNING), 0)
     ((topic, msg),) = stage.tick(20 * MS)
     assert topic == 'cmd_vel' and msg.twist.linear.x > 0.0 and stage.last.reason is StopReason.NONE
-    stage.on_status(status(STATE_ERROR, 'inference failed: shape'), 40 * MS)
+    stage.on_status(status(STATE_ERROR, REASON_STEP_FAILED, 'inference failed: shape'), 40 * MS)
     stage.tick(40 * MS)
     assert stage.last.reason is StopReason.POLICY_ERROR and 'shape' in stage.last.detail
     stage.on_command(command(0.5, 0.1), 60 * MS)
-    stage.on_status(status(STATE_DEGRADED, 'deadline miss (80.0 ms)'), 60 * MS)
+    stage.on_status(
+        status(STATE_DEGRADED, REASON_DEADLINE_MISS, 'deadline miss (80.0 ms)'), 60 * MS
+    )
     stage.tick(60 * MS)
     assert stage.last.reason is StopReason.DEADLINE_MISS
     stage.on_command(command(0.5, 0.1), 80 * MS)
-    stage.on_status(status(STATE_DEGRADED, 'grid 0.70 s old'), 80 * MS)
+    stage.on_status(status(STATE_DEGRADED, REASON_STALE_INPUT, 'grid 0.70 s old'), 80 * MS)
     stage.tick(80 * MS)
     assert stage.last.reason is StopReason.STALE_INPUT and 'grid 0.70 s old' in stage.last.detail
     stage.on_status(status(STATE_RUNNING), 100 * MS)
@@ -74,6 +84,20 @@ def test_safety_stage_follows_policy_status_and_commands(types: Any) -> None:
     assert diagnostics.level == 2 and 'e-stop' in diagnostics.message
 
 
+def test_safety_stage_acts_on_the_reason_code_not_the_words(types: Any) -> None:
+    stage = SafetyStage(resolve('safety_node', {'stop_mode': 'immediate'}), types)
+    stage.on_command(command(0.5, 0.1), 0)
+    # words that look like a deadline miss, a code that says stale input: the code wins
+    stage.on_status(status(STATE_DEGRADED, REASON_STALE_INPUT, 'deadline miss (grid)'), 0)
+    stage.tick(0)
+    assert stage.last.reason is StopReason.STALE_INPUT
+    assert stage.last.detail == 'policy: deadline miss (grid)'
+    stage.on_command(command(0.5, 0.1), 20 * MS)
+    stage.on_status(status(STATE_DEGRADED, REASON_DEADLINE_MISS, 'late'), 20 * MS)
+    stage.tick(20 * MS)
+    assert stage.last.reason is StopReason.DEADLINE_MISS and stage.last.detail == 'late'
+
+
 def test_policy_stage_sends_no_late_or_failed_command(types: Any, tmp_path: Path) -> None:
     model = PolicyModel.load(write_reference_policy(tmp_path / 'ref.onnx'))
     ticks = iter([0, 80 * MS, 100 * MS, 110 * MS])
@@ -86,11 +110,13 @@ def test_policy_stage_sends_no_late_or_failed_command(types: Any, tmp_path: Path
     assert step is not None and step.deadline_missed
     assert [t for t, _ in outputs] == ['policy/status']  # no command: it is late
     assert outputs[0][1].state == STATE_DEGRADED and 'deadline miss' in outputs[0][1].reason
+    assert outputs[0][1].reason_code == REASON_DEADLINE_MISS
     step, outputs = stage.step(0, grid, None, None)
     assert [t for t, _ in outputs] == ['policy/command', 'policy/status']
     np.testing.assert_allclose(outputs[0][1].data, [0.8, 0.0], atol=1e-6)
     _, outputs = stage.step(int(0.6e9), grid, None, None)  # grid older than grid_timeout_s
     assert outputs[0][1].state == STATE_DEGRADED and 'grid 0.60 s old' in outputs[0][1].reason
+    assert outputs[0][1].reason_code == REASON_STALE_INPUT
 
 
 def test_stage_parameters_are_validated(types: Any) -> None:

@@ -27,12 +27,16 @@ import yaml
 
 from physical_ai_ros.cli import main
 from physical_ai_ros.core.codecs.stamps import make_header
+from physical_ai_ros.replay.events import EventKind, FaultKind
 from physical_ai_ros.replay.golden import compare_bags, Tolerances
 from physical_ai_ros.replay.runner import replay, ReplayOptions
+from physical_ai_ros.sim.sensors import CameraSpec, LidarSpec
 from physical_ai_ros.sim.synthetic import ScenarioConfig, write_synthetic_bag
 
 SMALL = ScenarioConfig(
-    seconds=2.0, lidar_channels=16, lidar_columns=256, camera_width=160, camera_height=90
+    seconds=2.0,
+    lidar=LidarSpec(channels=16, columns=256, max_range=100.0),
+    camera=CameraSpec(width=160, height=90, fovy_deg=60.0),
 )
 CONFIG = Path(__file__).resolve().parents[2] / 'config' / 'mobile_base.yaml'
 
@@ -208,11 +212,13 @@ def test_fault_bag_is_reported_never_fatal(params: Path, tmp_path: Path, types: 
     write_fault_bag(bag, types)
     result = replay(bag, tmp_path / 'out', ReplayOptions(params=params))
     kinds = {kind for (_, kind) in result.faults}
-    assert {'corrupt message', 'unknown type', 'gap', 'clock jumped backwards'} <= kinds
-    assert result.faults[('/lidar/points', 'corrupt message')] == 1
-    faults = [e for e in result.events if e.kind == 'fault']
+    expected = {FaultKind.CORRUPT, FaultKind.UNKNOWN_TYPE, FaultKind.GAP, FaultKind.CLOCK_JUMP}
+    assert expected <= kinds
+    assert result.faults[('/lidar/points', FaultKind.CORRUPT)] == 1
+    faults = [e for e in result.events if e.kind is EventKind.FAULT]
     assert all(e.consequence for e in faults), faults  # each got the gate's state after it
-    gap = next(e for e in faults if e.detail.startswith('gap'))
+    gap = next(e for e in faults if e.fault is FaultKind.GAP)
+    assert gap.detail.startswith('gap: no message for')
     assert gap.consequence.startswith('gate stopping')  # a 1.2 s lidar gap stops the robot
     assert result.stops  # and the stops are counted
     published = len(messages(result.out_bag)['/cmd_vel'])

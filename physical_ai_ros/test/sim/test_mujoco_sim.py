@@ -32,8 +32,9 @@ from physical_ai_ros.core.codecs.camera import PinholeCamera  # noqa: E402, I100
 from physical_ai_ros.replay.runner import ReplayOptions  # noqa: E402
 from physical_ai_ros.sim.episode import run_episode  # noqa: E402
 from physical_ai_ros.sim.scene import make_scenario  # noqa: E402
+from physical_ai_ros.sim.sensors import CameraSpec, LidarSpec  # noqa: E402
 from physical_ai_ros.sim.synthetic import camera_info  # noqa: E402
-from physical_ai_ros.sim.world_mujoco import CameraSpec, LidarSpec, SimWorld  # noqa: E402
+from physical_ai_ros.sim.world_mujoco import SimWorld  # noqa: E402
 
 PARAMS = Path(__file__).resolve().parents[2] / 'config' / 'mobile_base.yaml'
 

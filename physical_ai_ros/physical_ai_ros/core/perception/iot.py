@@ -16,8 +16,9 @@
 
 Each configured sensor has an expected quantity and unit, a valid range, a maximum age and,
 optionally, a mounting position (in a fixed frame such as ``odom``) that turns its reading
-into a field on the grid. A reading that fails a check is rejected with a reason and counted,
-never used. ``IotReading`` and the scalar sensor_msgs types (Temperature, RelativeHumidity,
+into a field on the grid. A reading that fails a check is rejected with a
+:class:`~physical_ai_ros.core.perception.reasons.Drop` and counted, never used.
+``IotReading`` and the scalar sensor_msgs types (Temperature, RelativeHumidity,
 FluidPressure, Illuminance) are accepted.
 """
 
@@ -32,6 +33,7 @@ import numpy as np
 
 from physical_ai_ros.core.codecs.stamps import NS_PER_S, stamp_to_ns
 from physical_ai_ros.core.perception.grid import GridGeometry
+from physical_ai_ros.core.perception.reasons import Drop, DropKind
 
 STATUS_OK, STATUS_WARN, STATUS_ERROR, STATUS_STALE = 0, 1, 2, 3
 
@@ -125,42 +127,45 @@ class IotTracker:
         self.sensors = {s.sensor_id: s for s in sensors}
         self.order = ids
         self.latest: dict[str, Reading] = {}
-        self.rejections: Counter[tuple[str, str]] = Counter()
-        self.last_rejection: dict[str, str] = {}
+        self.rejections: Counter[tuple[str, DropKind]] = Counter()
+        self.last_rejection: dict[str, Drop] = {}
 
-    def accept(self, reading: Reading) -> str:
-        """Check and keep a reading; returns '' or the reason it was rejected (and counted)."""
-        reason = self._check(reading)
-        if reason:
-            kind = reason.split(':', 1)[0]
-            self.rejections[(reading.sensor_id, kind)] += 1
-            self.last_rejection[reading.sensor_id] = reason
-            return reason
+    def accept(self, reading: Reading) -> Drop | None:
+        """Check and keep a reading; returns None, or why it was rejected (and counts it)."""
+        rejection = self._check(reading)
+        if rejection is not None:
+            self.rejections[(reading.sensor_id, rejection.kind)] += 1
+            self.last_rejection[reading.sensor_id] = rejection
+            return rejection
         self.latest[reading.sensor_id] = reading
-        return ''
+        return None
 
-    def _check(self, reading: Reading) -> str:
-        config = self.sensors.get(reading.sensor_id)
+    def _check(self, reading: Reading) -> Drop | None:
+        sensor = reading.sensor_id
+        config = self.sensors.get(sensor)
         if config is None:
-            return f'unknown sensor: {reading.sensor_id!r} is not configured'
+            return Drop(sensor, DropKind.UNKNOWN_SENSOR)
         if reading.quantity != config.quantity:
-            return f'wrong quantity: {reading.quantity!r}, expected {config.quantity!r}'
+            return Drop(sensor, DropKind.WRONG_QUANTITY, reading.quantity, config.quantity)
         if reading.unit != config.unit:
-            return f'wrong unit: {reading.unit!r}, expected {config.unit!r}'
+            return Drop(sensor, DropKind.WRONG_UNIT, reading.unit, config.unit)
         if reading.status in (STATUS_ERROR, STATUS_STALE):
-            return f'sensor status: {"error" if reading.status == STATUS_ERROR else "stale"}'
+            status = 'error' if reading.status == STATUS_ERROR else 'stale'
+            return Drop(sensor, DropKind.SENSOR_STATUS, status)
         if not math.isfinite(reading.value):
-            return f'not finite: {reading.value}'
+            return Drop(sensor, DropKind.NOT_FINITE, reading.value)
         if not config.min_value <= reading.value <= config.max_value:
-            return (
-                f'out of range: {reading.value:g} {config.unit} outside '
-                f'[{config.min_value:g}, {config.max_value:g}]'
-            )
-        previous = self.latest.get(reading.sensor_id)
+            limits = (config.min_value, config.max_value, config.unit)
+            return Drop(sensor, DropKind.OUT_OF_RANGE, reading.value, limits)
+        previous = self.latest.get(sensor)
         if previous is not None and reading.stamp_ns <= previous.stamp_ns:
-            what = 'duplicate' if reading.stamp_ns == previous.stamp_ns else 'out of order'
-            return f'{what}: stamp {reading.stamp_ns} not after {previous.stamp_ns}'
-        return ''
+            kind = (
+                DropKind.DUPLICATE
+                if reading.stamp_ns == previous.stamp_ns
+                else DropKind.OUT_OF_ORDER
+            )
+            return Drop(sensor, kind, reading.stamp_ns, previous.stamp_ns)
+        return None
 
     def fresh(self, now_ns: int) -> dict[str, Reading]:
         """Readings no older than their sensor's max age at ``now_ns``."""

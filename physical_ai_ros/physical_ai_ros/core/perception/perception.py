@@ -14,11 +14,13 @@
 
 """Perception: lidar, cameras and IoT fused into the shared :class:`SpatialGrid`.
 
-Messages are handed in as they arrive (``on_cloud``, ``on_compressed`` ...); each returns ''
-or why it was dropped (malformed, out of order, duplicate), and every drop is counted. When
+Messages are handed in as they arrive (``on_cloud``, ``on_image`` ...); each returns None or
+why it was dropped (a :class:`Drop`: malformed, out of order, duplicate), and every drop is
+counted. When
 the key source (by default the first lidar) delivers, :meth:`Perception.update` builds the
 next grid from the newest data of every source within its skew or age limits; a source past
-its timeout is reported stale and what it feeds stays unknown (NaN) in the grid.
+its timeout is reported stale (a :class:`Stale`) and what it feeds stays unknown (NaN) in the
+grid.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from physical_ai_ros.core.perception.lidar import (
     VoxelFilter,
 )
 from physical_ai_ros.core.perception.mapping import FrameInput, GridMapper, MappingConfig
+from physical_ai_ros.core.perception.reasons import Drop, DropKind, Stale, StaleKind
 from physical_ai_ros.core.perception.sources import SourceMonitor
 from physical_ai_ros.core.perception.transforms import Matrix, yaw_of_quaternion
 
@@ -117,7 +120,7 @@ class PerceptionUpdate:
     grid: SpatialGrid
     stamp_ns: int
     used: list[str]
-    stale: dict[str, str]
+    stale: dict[str, Stale]
     counts: dict[str, int]
 
 
@@ -134,7 +137,7 @@ class PerceptionStatus:
     """Counters for diagnostics."""
 
     errors: Counter[str] = field(default_factory=Counter)
-    last_error: dict[str, str] = field(default_factory=dict)
+    last_error: dict[str, Drop] = field(default_factory=dict)
     updates: int = 0
 
 
@@ -174,70 +177,70 @@ class Perception:
         """Set a sensor's pose in the base frame (from TF, or replacing the parameter)."""
         self.extrinsics[source] = base_from_sensor
 
-    def _drop(self, source: str, reason: str) -> str:
-        self.status.errors[source] += 1
-        self.status.last_error[source] = reason
-        return reason
+    def _drop(self, drop: Drop) -> Drop:
+        self.status.errors[drop.source] += 1
+        self.status.last_error[drop.source] = drop
+        return drop
 
-    def _stamp(self, source: str, msg: Any) -> tuple[int, str]:
+    def _stamp(self, source: str, msg: Any) -> tuple[int, Drop | None]:
         try:
             stamp = stamp_to_ns(msg.header.stamp)
         except (PhysicalAiError, AttributeError) as exc:
-            return 0, self._drop(source, f'bad header: {exc}')
-        reason = self.monitor.accept(source, stamp)
-        return stamp, self._drop(source, reason) if reason else ''
+            return 0, self._drop(Drop(source, DropKind.BAD_HEADER, detail=str(exc)))
+        drop = self.monitor.accept(source, stamp)
+        return stamp, None if drop is None else self._drop(drop)
 
-    def on_cloud(self, source: str, msg: Any) -> str:
-        """Take a PointCloud2 of lidar ``source``; '' or why it was dropped."""
-        stamp, reason = self._stamp(source, msg)
-        if not reason:
+    def on_cloud(self, source: str, msg: Any) -> Drop | None:
+        """Take a PointCloud2 of lidar ``source``; None, or why it was dropped."""
+        stamp, drop = self._stamp(source, msg)
+        if drop is None:
             self.clouds[source] = (msg, stamp)
-        return reason
+        return drop
 
-    def on_image(self, source: str, msg: Any, *, compressed: bool = False) -> str:
+    def on_image(self, source: str, msg: Any, *, compressed: bool = False) -> Drop | None:
         """Take an Image (or CompressedImage) of camera ``source``; decoded only when fused."""
         if source not in self.cameras:
-            return self._drop(source, 'not a configured camera')
-        stamp, reason = self._stamp(source, msg)
-        if not reason:
+            return self._drop(Drop(source, DropKind.NOT_CONFIGURED))
+        stamp, drop = self._stamp(source, msg)
+        if drop is None:
             camera = self.cameras[source]
             camera.message, camera.compressed, camera.stamp_ns = msg, compressed, stamp
-        return reason
+        return drop
 
-    def on_camera_info(self, source: str, msg: Any) -> str:
+    def on_camera_info(self, source: str, msg: Any) -> Drop | None:
         """Take the CameraInfo of camera ``source``."""
         if source not in self.cameras:
-            return self._drop(source, 'not a configured camera')
+            return self._drop(Drop(source, DropKind.NOT_CONFIGURED))
         try:
             self.cameras[source].model = PinholeCamera.from_camera_info(msg)
         except PhysicalAiError as exc:
-            return self._drop(source, str(exc))
-        return ''
+            return self._drop(Drop(source, DropKind.MALFORMED, detail=str(exc)))
+        return None
 
-    def on_iot(self, msg: Any, sensor_id: str = '') -> str:
-        """Take an IotReading or scalar sensor_msgs reading; '' or why it was rejected."""
+    def on_iot(self, msg: Any, sensor_id: str = '') -> Drop | None:
+        """Take an IotReading or scalar sensor_msgs reading; None, or why it was rejected."""
         try:
             reading = reading_from_msg(msg, sensor_id)
         except (PhysicalAiError, ValueError, AttributeError, TypeError) as exc:
-            return self._drop('iot', f'malformed reading: {exc}')
+            return self._drop(Drop('iot', DropKind.MALFORMED_READING, detail=str(exc)))
         return self.iot.accept(reading)
 
-    def on_odometry(self, msg: Any) -> str:
+    def on_odometry(self, msg: Any) -> Drop | None:
         """Take nav_msgs/Odometry: the pose moves the grid, the twist feeds the policy."""
-        _, reason = self._stamp('odom', msg)
-        if reason:
-            return reason
+        _, drop = self._stamp('odom', msg)
+        if drop is not None:
+            return drop
         p, q = msg.pose.pose.position, msg.pose.pose.orientation
         values = (p.x, p.y, q.x, q.y, q.z, q.w)
         if not np.isfinite(values).all():
-            return self._drop('odom', f'non-finite pose {values}')
+            return self._drop(Drop('odom', DropKind.NON_FINITE_POSE, values))
         self.pose = (float(p.x), float(p.y), yaw_of_quaternion(q.x, q.y, q.z, q.w))
         lin, ang = msg.twist.twist.linear, msg.twist.twist.angular
         self.twist = {
             'linear.x': float(lin.x), 'linear.y': float(lin.y), 'linear.z': float(lin.z),
             'angular.x': float(ang.x), 'angular.y': float(ang.y), 'angular.z': float(ang.z),
         }  # fmt: skip
-        return ''
+        return None
 
     def update(self, now_ns: int) -> PerceptionUpdate:
         """Build the next grid at ``now_ns`` (the key cloud's stamp) from the newest data."""
@@ -290,42 +293,42 @@ class Perception:
         return PerceptionUpdate(self.grid, now_ns, used, stale, counts)
 
     def _lidar_frame(
-        self, lidar: SensorSource, now_ns: int, stale: dict[str, str]
+        self, lidar: SensorSource, now_ns: int, stale: dict[str, Stale]
     ) -> LidarFrame | None:
         entry = self.clouds.get(lidar.name)
         if entry is None or lidar.name in stale:
             return None
         msg, stamp = entry
         skew = _skew(stamp, now_ns, lidar.max_skew_s)
-        if skew:
+        if skew is not None:
             stale[lidar.name] = skew
             return None
         extrinsic = self.extrinsics.get(lidar.name)
         if extrinsic is None:
-            stale[lidar.name] = 'no extrinsic yet (no TF and no parameter)'
+            stale[lidar.name] = Stale(StaleKind.NO_EXTRINSIC)
             return None
         try:
             return prepare_cloud(msg, extrinsic, self.config.crop, stamp)
         except PhysicalAiError as exc:
-            self._drop(lidar.name, str(exc))
-            stale[lidar.name] = f'malformed cloud: {exc}'
+            self._drop(Drop(lidar.name, DropKind.MALFORMED, detail=str(exc)))
+            stale[lidar.name] = Stale(StaleKind.MALFORMED_CLOUD, detail=str(exc))
             self.clouds.pop(lidar.name, None)
             return None
 
-    def _camera_views(self, now_ns: int, stale: dict[str, str]) -> list[tuple[str, CameraView]]:
+    def _camera_views(self, now_ns: int, stale: dict[str, Stale]) -> list[tuple[str, CameraView]]:
         views = []
         for source in self.config.cameras:
             camera = self.cameras[source.name]
             if source.name in stale or camera.message is None:
-                stale.setdefault(source.name, 'no image received')
+                stale.setdefault(source.name, Stale(StaleKind.NO_IMAGE))
                 continue
             skew = _skew(camera.stamp_ns, now_ns, source.max_skew_s)
-            if skew:
+            if skew is not None:
                 stale[source.name] = skew
                 continue
             if camera.model is None or source.name not in self.extrinsics:
-                stale[source.name] = (
-                    'no CameraInfo yet' if camera.model is None else 'no extrinsic yet'
+                stale[source.name] = Stale(
+                    StaleKind.NO_CAMERA_INFO if camera.model is None else StaleKind.NO_EXTRINSIC
                 )
                 continue
             scale = self.config.camera_decode_scale
@@ -335,8 +338,8 @@ class Perception:
                 else:
                     rgb = image_to_array(camera.message, 'rgb8')
             except PhysicalAiError as exc:
-                self._drop(source.name, str(exc))
-                stale[source.name] = f'undecodable image: {exc}'
+                self._drop(Drop(source.name, DropKind.MALFORMED, detail=str(exc)))
+                stale[source.name] = Stale(StaleKind.UNDECODABLE_IMAGE, detail=str(exc))
                 camera.message = None
                 continue
             model = camera.model
@@ -358,9 +361,9 @@ class Perception:
             fill = seen & np.isnan(layer)
             layer[fill] = rgb[..., channel][fill]
 
-    def _iot_layers(self, now_ns: int, stale: dict[str, str]) -> None:
+    def _iot_layers(self, now_ns: int, stale: dict[str, Stale]) -> None:
         for sensor in self.iot.stale(now_ns):
-            stale[f'iot/{sensor}'] = 'no fresh reading'
+            stale[f'iot/{sensor}'] = Stale(StaleKind.NO_FRESH_READING)
         if not self.iot.quantities():
             return
         pose = self.pose if self.pose is not None else (0.0, 0.0, 0.0)
@@ -368,9 +371,9 @@ class Perception:
             self.grid.layer(f'iot_{quantity}')[...] = values
 
 
-def _skew(stamp_ns: int, key_ns: int, max_skew_s: float) -> str:
-    """'' if ``stamp_ns`` is within ``max_skew_s`` of the key stamp, else why not."""
+def _skew(stamp_ns: int, key_ns: int, max_skew_s: float) -> Stale | None:
+    """None if ``stamp_ns`` is within ``max_skew_s`` of the key stamp, else how far it is."""
     skew_ns = abs(stamp_ns - key_ns)
     if skew_ns <= max_skew_s * NS_PER_S:
-        return ''
-    return f'{skew_ns / 1e6:.0f} ms from the key stamp (max skew {max_skew_s:g} s)'
+        return None
+    return Stale(StaleKind.SKEW, age_ns=skew_ns, limit_s=max_skew_s)

@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from physical_ai_ros.core.codecs.stamps import NS_PER_S
+from physical_ai_ros.core.perception.reasons import Drop, DropKind, Stale, StaleKind
 
 
 @dataclass
@@ -32,33 +33,33 @@ class SourceMonitor:
 
     timeouts_s: dict[str, float]
     latest_ns: dict[str, int] = field(default_factory=dict)
-    dropped: Counter[tuple[str, str]] = field(default_factory=Counter)
+    dropped: Counter[tuple[str, DropKind]] = field(default_factory=Counter)
     stale_counts: Counter[str] = field(default_factory=Counter)
 
-    def accept(self, source: str, stamp_ns: int) -> str:
-        """Record a message's stamp; returns '' or why it must be dropped (and counts it)."""
+    def accept(self, source: str, stamp_ns: int) -> Drop | None:
+        """Record a message's stamp; returns None, or why it must be dropped (and counts it)."""
         latest = self.latest_ns.get(source)
         if latest is not None and stamp_ns <= latest:
-            reason = 'duplicate' if stamp_ns == latest else 'out of order'
-            self.dropped[(source, reason)] += 1
-            return f'{reason}: stamp {stamp_ns} not after {latest}'
+            kind = DropKind.DUPLICATE if stamp_ns == latest else DropKind.OUT_OF_ORDER
+            self.dropped[(source, kind)] += 1
+            return Drop(source, kind, got=stamp_ns, expected=latest)
         self.latest_ns[source] = stamp_ns
-        return ''
+        return None
 
     def age_s(self, source: str, now_ns: int) -> float | None:
         """Seconds since the newest message of ``source``; None if none arrived."""
         latest = self.latest_ns.get(source)
         return None if latest is None else (now_ns - latest) / NS_PER_S
 
-    def stale(self, now_ns: int) -> dict[str, str]:
+    def stale(self, now_ns: int) -> dict[str, Stale]:
         """Stale sources with why (never received, or how old), counted once per call."""
         out = {}
         for source, timeout in self.timeouts_s.items():
-            age = self.age_s(source, now_ns)
-            if age is None:
-                out[source] = 'no message received'
-            elif age > timeout:
-                out[source] = f'last message {age:.2f} s old (timeout {timeout:g} s)'
+            latest = self.latest_ns.get(source)
+            if latest is None:
+                out[source] = Stale(StaleKind.NEVER_RECEIVED)
+            elif (now_ns - latest) / NS_PER_S > timeout:
+                out[source] = Stale(StaleKind.TOO_OLD, age_ns=now_ns - latest, limit_s=timeout)
         for source in out:
             self.stale_counts[source] += 1
         return out

@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 from physical_ai_ros.core.policy.runtime import PolicyStep
-from physical_ai_ros.core.safety.gate import SafetyGate, StopReason
+from physical_ai_ros.core.safety.gate import SafetyGate, StopCause, StopReason
 
 
 def feed_gate(
@@ -25,12 +25,10 @@ def feed_gate(
 ) -> None:
     """Tell the gate what a policy step produced: a command, an error or a deadline miss."""
     if step.error:
-        gate.report_fault(StopReason.POLICY_ERROR, step.error)
+        gate.report_fault(StopReason.POLICY_ERROR, StopCause(note=step.error))
     elif step.deadline_missed:
-        limit = f' > {deadline_ms:g} ms' if deadline_ms else ' (past its deadline)'
-        gate.report_fault(
-            StopReason.DEADLINE_MISS, f'inference took {step.latency_ms:.1f} ms{limit}'
-        )
+        late = StopCause(got=float(step.latency_ms), expected=float(deadline_ms))
+        gate.report_fault(StopReason.DEADLINE_MISS, late)
     elif step.action is not None:
         gate.submit(step.action, now_ns)
 
@@ -38,20 +36,25 @@ def feed_gate(
 #: ``PolicyStatus.state`` values (physical_ai_ros_interfaces/msg/PolicyStatus).
 STATE_UNCONFIGURED, STATE_RUNNING, STATE_DEGRADED, STATE_ERROR = 0, 1, 2, 3
 
+#: ``PolicyStatus.reason_code`` values: why the state is not RUNNING.
+REASON_NONE, REASON_STALE_INPUT, REASON_DEADLINE_MISS, REASON_STEP_FAILED = 0, 1, 2, 3
+REASON_NOT_CONFIGURED = 4
 
-def apply_status(gate: SafetyGate, state: int, reason: str) -> None:
+
+def apply_status(gate: SafetyGate, state: int, reason_code: int, reason: str) -> None:
     """Tell the gate what a PolicyStatus message says (the safety node's view of the policy).
 
-    An error or a deadline miss stops the robot until the next valid command; a degraded
-    policy (stale grid) marks the inputs stale until it runs again.
+    The gate acts on ``state`` and ``reason_code``; ``reason`` (the policy's words) is only
+    shown. A failed step or a deadline miss stops the robot until the next valid command; a
+    policy with stale inputs marks the gate's inputs stale until it runs again.
     """
     if state == STATE_RUNNING:
-        gate.set_stale('')
-    elif state == STATE_ERROR:
-        gate.report_fault(StopReason.POLICY_ERROR, reason)
-    elif state == STATE_DEGRADED and reason.startswith('deadline miss'):
-        gate.report_fault(StopReason.DEADLINE_MISS, reason)
+        gate.set_stale(None)
+    elif reason_code == REASON_DEADLINE_MISS:
+        gate.report_fault(StopReason.DEADLINE_MISS, StopCause(note=reason))
+    elif state == STATE_ERROR or reason_code == REASON_STEP_FAILED:
+        gate.report_fault(StopReason.POLICY_ERROR, StopCause(note=reason))
     elif state == STATE_DEGRADED:
-        gate.set_stale(f'policy: {reason}')
+        gate.set_stale(StopCause(source='policy', note=reason))
     else:
-        gate.set_stale('policy not configured')
+        gate.set_stale(StopCause(note='policy not configured'))

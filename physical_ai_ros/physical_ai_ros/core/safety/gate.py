@@ -18,7 +18,8 @@ Whatever the policy outputs, the gate's output is finite and within the configur
 acceleration and (optionally) jerk limits. It stops on a latched e-stop (cleared only by an
 explicit reset), a command timeout, stale inputs, a policy error, a deadline miss, a
 non-finite or wrongly sized command, and a clock that jumps backwards. Every stop carries a
-reason for /diagnostics. The gate never reads a clock: every call takes ``now_ns``.
+:class:`StopReason` and a :class:`StopCause` (its fields), rendered to text for /diagnostics
+only by :func:`describe`. The gate never reads a clock: every call takes ``now_ns``.
 """
 
 from __future__ import annotations
@@ -46,6 +47,46 @@ class StopReason(enum.Enum):
     NON_FINITE = 'non-finite command'
     WRONG_LENGTH = 'command of wrong length'
     CLOCK_JUMP = 'clock jumped backwards'
+
+
+@dataclass(frozen=True)
+class StopCause:
+    """The specifics of a stop, as data (:func:`describe` renders them).
+
+    Attributes:
+        source: the input, stage or axes concerned (``policy``, ``linear.x``).
+        got: the offending value: a command's age or a clock [ns], a command's values or
+            length, an inference's latency [ms].
+        expected: what was expected: the axes, the deadline [ms], the previous clock [ns].
+        note: words from elsewhere, shown as they are (a policy's error, the e-stop's state).
+    """
+
+    source: str = ''
+    got: object = None
+    expected: object = None
+    note: str = ''
+
+
+NO_CAUSE = StopCause()
+
+
+def describe(reason: StopReason, cause: StopCause) -> str:
+    """The text of a stop's cause for logs and /diagnostics ('' when there is nothing to add)."""
+    if reason is StopReason.CLOCK_JUMP:
+        return f'{cause.got} ns'
+    if reason is StopReason.COMMAND_TIMEOUT and isinstance(cause.got, int):
+        return f'last command {cause.got / 1e6:.0f} ms old'
+    if reason is StopReason.WRONG_LENGTH:
+        return f'got {cause.got} values for axes {cause.expected}'
+    if reason is StopReason.NON_FINITE:
+        return f'{cause.source} = {cause.got}'
+    if reason is StopReason.DEADLINE_MISS and isinstance(cause.got, float):
+        deadline = cause.expected
+        limit = f' > {deadline:g} ms' if isinstance(deadline, float) and deadline else ''
+        return f'inference took {cause.got:.1f} ms' + (limit or ' (past its deadline)')
+    if cause.source and cause.note:
+        return f'{cause.source}: {cause.note}'
+    return cause.note or cause.source
 
 
 @dataclass(frozen=True)
@@ -99,14 +140,19 @@ class GateOutput:
     Attributes:
         command: the command to send, one value per axis, finite and within limits.
         reason: why the gate is stopping (``NONE`` when passing the policy through).
-        detail: the specifics of the reason, for logs and diagnostics.
+        cause: the specifics of the reason.
         limited: whether a velocity, acceleration or jerk limit changed the command.
     """
 
     command: np.ndarray[Any, np.dtype[np.float64]]
     reason: StopReason
-    detail: str
+    cause: StopCause
     limited: bool
+
+    @property
+    def detail(self) -> str:
+        """The cause as text, for logs and diagnostics."""
+        return describe(self.reason, self.cause)
 
     @property
     def stopping(self) -> bool:
@@ -121,8 +167,8 @@ class _State:
     last_update_ns: int | None = None
     command: np.ndarray[Any, np.dtype[np.float64]] | None = None
     command_ns: int | None = None
-    fault: tuple[StopReason, str] | None = None
-    stale: str = ''
+    fault: tuple[StopReason, StopCause] | None = None
+    stale: StopCause | None = None
     estop_latched: bool = False
     estop_input: bool = False
     counts: dict[StopReason, int] = field(default_factory=dict)
@@ -163,28 +209,31 @@ class SafetyGate:
         if values.size != len(self.config.axes):
             state.fault = (
                 StopReason.WRONG_LENGTH,
-                f'got {values.size} values for axes {self.config.axes}',
+                StopCause(got=values.size, expected=self.config.axes),
             )
             state.command = None
             return
         bad = ~np.isfinite(values)
         if bad.any():
             axes = [a for a, b in zip(self.config.axes, bad, strict=True) if b]
-            state.fault = (StopReason.NON_FINITE, f'{", ".join(axes)} = {values[bad].tolist()}')
+            state.fault = (
+                StopReason.NON_FINITE,
+                StopCause(source=', '.join(axes), got=values[bad].tolist()),
+            )
             state.command = None
             return
         state.fault = None
         state.command = values
         state.command_ns = now_ns
 
-    def report_fault(self, reason: StopReason, detail: str) -> None:
+    def report_fault(self, reason: StopReason, cause: StopCause) -> None:
         """Stop for a policy-side fault (error, deadline miss) until the next valid command."""
-        self._state.fault = (reason, detail)
+        self._state.fault = (reason, cause)
         self._state.command = None
 
-    def set_stale(self, detail: str) -> None:
-        """Mark inputs stale (``detail`` names them) or fresh again (``''``)."""
-        self._state.stale = detail
+    def set_stale(self, cause: StopCause | None) -> None:
+        """Mark inputs stale (``cause`` says which and why) or fresh again (None)."""
+        self._state.stale = cause
 
     def set_estop(self, engaged: bool) -> None:
         """Feed the e-stop input. Engaging latches; releasing alone does not clear the latch."""
@@ -209,45 +258,43 @@ class SafetyGate:
         previous = state.output
         if state.last_update_ns is not None and now_ns < state.last_update_ns:
             # sim time restarted or a bag looped: forget motion state, stop at once
+            jump = StopCause(got=now_ns, expected=state.last_update_ns)
             state.last_update_ns = now_ns
             state.command = None
             return self._emit(
-                np.zeros_like(previous),
-                StopReason.CLOCK_JUMP,
-                f'{now_ns} ns',
-                False,
-                immediate=True,
+                np.zeros_like(previous), StopReason.CLOCK_JUMP, jump, False, immediate=True
             )
         dt = 0.0 if state.last_update_ns is None else (now_ns - state.last_update_ns) / NS_PER_S
         state.last_update_ns = now_ns
 
-        reason, detail = self._reason(now_ns)
+        reason, cause = self._reason(now_ns)
         if reason is StopReason.ESTOP:
-            return self._emit(np.zeros_like(previous), reason, detail, False, immediate=True)
+            return self._emit(np.zeros_like(previous), reason, cause, False, immediate=True)
         target = np.zeros_like(previous) if reason is not StopReason.NONE else state.command
         assert target is not None
         clamped = np.minimum(np.maximum(target, self._lo), self._hi)
         limited = bool(np.any(clamped != target))
         if reason is not StopReason.NONE and self.config.stop_mode == 'immediate':
-            return self._emit(np.zeros_like(previous), reason, detail, limited, immediate=True)
+            return self._emit(np.zeros_like(previous), reason, cause, limited, immediate=True)
         output = self._ramp(previous, clamped, dt)
         limited |= bool(np.any(np.abs(output - clamped) > 1e-12))
-        return self._emit(output, reason, detail, limited)
+        return self._emit(output, reason, cause, limited)
 
-    def _reason(self, now_ns: int) -> tuple[StopReason, str]:
+    def _reason(self, now_ns: int) -> tuple[StopReason, StopCause]:
         state = self._state
         if state.estop_latched:
-            return StopReason.ESTOP, 'engaged' if state.estop_input else 'released, awaiting reset'
+            note = 'engaged' if state.estop_input else 'released, awaiting reset'
+            return StopReason.ESTOP, StopCause(note=note)
         if state.fault is not None:
             return state.fault
-        if state.stale:
+        if state.stale is not None:
             return StopReason.STALE_INPUT, state.stale
         if state.command is None or state.command_ns is None:
-            return StopReason.NOT_STARTED, ''
+            return StopReason.NOT_STARTED, NO_CAUSE
         age = now_ns - state.command_ns
         if age > self._timeout_ns:
-            return StopReason.COMMAND_TIMEOUT, f'last command {age / 1e6:.0f} ms old'
-        return StopReason.NONE, ''
+            return StopReason.COMMAND_TIMEOUT, StopCause(got=age, expected=self._timeout_ns)
+        return StopReason.NONE, NO_CAUSE
 
     def _ramp(
         self, previous: np.ndarray[Any, Any], target: np.ndarray[Any, Any], dt: float
@@ -284,7 +331,7 @@ class SafetyGate:
         self,
         output: np.ndarray[Any, Any],
         reason: StopReason,
-        detail: str,
+        cause: StopCause,
         limited: bool,
         *,
         immediate: bool = False,
@@ -298,4 +345,4 @@ class SafetyGate:
         state.output = safe
         if reason is not StopReason.NONE:
             state.counts[reason] = state.counts.get(reason, 0) + 1
-        return GateOutput(command=safe.copy(), reason=reason, detail=detail, limited=limited)
+        return GateOutput(command=safe.copy(), reason=reason, cause=cause, limited=limited)

@@ -37,6 +37,7 @@ from physical_ai_ros.core.perception.perception import (
     PerceptionConfig,
     SensorSource,
 )
+from physical_ai_ros.core.perception.reasons import DropKind, StaleKind
 from physical_ai_ros.core.perception.transforms import extrinsic
 
 S = 1_000_000_000
@@ -98,7 +99,7 @@ def cell(grid: Any, x: float, y: float) -> tuple[int, int]:
 def test_box_lands_in_its_cells_with_its_height(types: Any) -> None:
     stage = Perception(config())
     xyz = np.vstack([floor(), box((3.0, 1.0), 0.6, 0.8)])
-    assert stage.on_cloud('lidar', cloud_msg(types, xyz, T0)) == ''
+    assert stage.on_cloud('lidar', cloud_msg(types, xyz, T0)) is None
     update = stage.update(T0)
     grid = update.grid
     occupancy, top = grid.layer('occupancy'), grid.layer('height_max')
@@ -204,7 +205,8 @@ def test_fresh_camera_colours_cells(types: Any) -> None:
 def test_stale_camera_leaves_rgb_unknown_and_is_reported(types: Any) -> None:
     _, update = camera_stage(types, T0 - S // 5)  # 200 ms before the cloud, skew limit 50 ms
     assert 'cam' not in update.used
-    assert '200 ms from the key stamp' in update.stale['cam']
+    assert update.stale['cam'].kind is StaleKind.SKEW
+    assert '200 ms from the key stamp' in str(update.stale['cam'])
     assert all(np.isnan(update.grid.layer(k)).all() for k in 'rgb')
 
 
@@ -264,16 +266,21 @@ def test_bad_iot_readings_are_rejected_with_reason_and_counted(
 ) -> None:
     stage = iot_stage()
     args = {'sensor': 'oven', 'value': 50.0, 'stamp': T0, **kwargs}
-    assert stage.on_iot(iot_msg(types, **args)) == reason
+    drop = stage.on_iot(iot_msg(types, **args))
+    assert drop is not None and str(drop) == reason
     assert sum(stage.iot.rejections.values()) == 1
     assert 'oven' not in stage.iot.latest
 
 
 def test_iot_features_fields_and_staleness(types: Any) -> None:
     stage = iot_stage()
-    assert stage.on_iot(iot_msg(types, 'oven', 65.0, T0)) == ''
-    assert stage.on_iot(iot_msg(types, 'oven', 70.0, T0)).startswith('duplicate')
-    assert stage.on_iot(iot_msg(types, 'oven', 70.0, T0 - 1)).startswith('out of order')
+    assert stage.on_iot(iot_msg(types, 'oven', 65.0, T0)) is None
+    duplicate = stage.on_iot(iot_msg(types, 'oven', 70.0, T0))
+    assert duplicate is not None and duplicate.kind is DropKind.DUPLICATE
+    assert str(duplicate).startswith('duplicate')
+    late = stage.on_iot(iot_msg(types, 'oven', 70.0, T0 - 1))
+    assert late is not None and late.kind is DropKind.OUT_OF_ORDER and late.jump_back_ns == 1
+    assert str(late).startswith('out of order')
     np.testing.assert_allclose(stage.iot.feature_vector(T0), [(65 + 20) / 170, np.nan])
     stage.on_cloud('lidar', cloud_msg(types, floor(), T0))
     update = stage.update(T0)
@@ -282,7 +289,8 @@ def test_iot_features_fields_and_staleness(types: Any) -> None:
     assert field[r, c] == pytest.approx(65.0)
     r, c = cell(update.grid, 3.5, 0.0)
     assert np.isnan(field[r, c])  # beyond the falloff radius
-    assert update.stale['iot/hall'] == 'no fresh reading'
+    assert update.stale['iot/hall'].kind is StaleKind.NO_FRESH_READING
+    assert str(update.stale['iot/hall']) == 'no fresh reading'
     later = T0 + 2 * S
     stage.on_cloud('lidar', cloud_msg(types, floor(), later))
     assert np.isnan(stage.update(later).grid.layer('iot_temperature')).all()  # oven went stale
@@ -372,7 +380,7 @@ def test_two_lidars_merge_and_a_late_one_is_stale(types: Any) -> None:
     assert occupancy[cell(update.grid, -2.35, 0.0)] > 0.6  # behind, seen by the rear lidar
     stage.on_cloud('front', cloud_msg(types, sensor_floor, T0 + S // 5))
     update = stage.update(T0 + S // 5)
-    assert update.used == ['front'] and 'from the key stamp' in update.stale['rear']
+    assert update.used == ['front'] and 'from the key stamp' in str(update.stale['rear'])
 
 
 def test_garbage_is_counted_never_raised(types: Any) -> None:
@@ -382,19 +390,20 @@ def test_garbage_is_counted_never_raised(types: Any) -> None:
         fields=[SimpleNamespace(name='x', offset=0, datatype=99, count=1)], is_bigendian=False,
         point_step=4, row_step=40, data=bytes(40),
     )  # fmt: skip
-    assert stage.on_cloud('lidar', bad_cloud) == ''  # decoded lazily, at the update
+    assert stage.on_cloud('lidar', bad_cloud) is None  # decoded lazily, at the update
     update = stage.update(1 * S)
-    assert 'malformed cloud' in update.stale['lidar'] and stage.status.errors['lidar'] == 1
+    assert update.stale['lidar'].kind is StaleKind.MALFORMED_CLOUD
+    assert 'malformed cloud' in str(update.stale['lidar']) and stage.status.errors['lidar'] == 1
     info = camera_info(types, T0)
     info.k[0] = np.nan
-    assert 'k=' in stage.on_camera_info('cam', info)
-    assert stage.on_iot(SimpleNamespace(header=None)).startswith('malformed reading')
+    assert 'k=' in str(stage.on_camera_info('cam', info))
+    assert str(stage.on_iot(SimpleNamespace(header=None))).startswith('malformed reading')
     bad_stamp = SimpleNamespace(
         header=SimpleNamespace(stamp=SimpleNamespace(sec=0, nanosec=2 * S))
     )
-    assert stage.on_cloud('lidar', bad_stamp).startswith('bad header')
-    assert stage.on_cloud('lidar', cloud_msg(types, floor(), 1 * S)).startswith('duplicate')
-    assert stage.monitor.dropped[('lidar', 'duplicate')] == 1
+    assert str(stage.on_cloud('lidar', bad_stamp)).startswith('bad header')
+    assert str(stage.on_cloud('lidar', cloud_msg(types, floor(), 1 * S))).startswith('duplicate')
+    assert stage.monitor.dropped[('lidar', DropKind.DUPLICATE)] == 1
     corrupt = types.get('sensor_msgs/msg/CompressedImage')(
         header=make_header(T0, 'camera', types),
         format='jpeg',
@@ -404,7 +413,8 @@ def test_garbage_is_counted_never_raised(types: Any) -> None:
     stage.on_image('cam', corrupt, compressed=True)
     stage.on_cloud('lidar', cloud_msg(types, floor(), T0))
     update = stage.update(T0)
-    assert 'undecodable image' in update.stale['cam'] and update.used == ['lidar']
+    assert update.stale['cam'].kind is StaleKind.UNDECODABLE_IMAGE
+    assert 'undecodable image' in str(update.stale['cam']) and update.used == ['lidar']
 
 
 @pytest.mark.real_data
@@ -420,7 +430,7 @@ def test_real_luminar_cloud_updates_the_grid(types: Any, real_data: Any) -> None
     with Reader(real_data / 'luminar_lidar') as reader:
         connections = [c for c in reader.connections if c.topic == '/luminar_pointcloud']
         for connection, _, data in reader.messages(connections):
-            assert stage.on_cloud('luminar', types.deserialize(data, connection.msgtype)) == ''
+            assert stage.on_cloud('luminar', types.deserialize(data, connection.msgtype)) is None
             update = stage.update(stage.monitor.latest_ns['luminar'])
     assert update.used == ['luminar'] and update.counts['hit_cells'] > 0
     assert update.counts['ground_inliers'] > 100

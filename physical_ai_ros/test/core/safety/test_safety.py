@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import numpy as np
 import pytest
 
-from physical_ai_ros.core.safety.gate import SafetyConfig, SafetyGate, StopReason
+from physical_ai_ros.core.safety.gate import SafetyConfig, SafetyGate, StopCause, StopReason
 
 MS = 1_000_000
 PERIOD = 20 * MS  # 50 Hz output
@@ -127,6 +127,7 @@ def test_bad_commands_stop_within_one_period(
     gate.submit(command, 100 * PERIOD)
     result = gate.update(100 * PERIOD)
     assert result.reason is reason and detail in result.detail
+    assert result.cause.got is not None  # the offending values or length, as data
     np.testing.assert_array_equal(result.command, [0.0, 0.0])
     gate.submit([0.5, 0.0], 101 * PERIOD)  # a valid command clears the fault
     assert gate.update(101 * PERIOD).reason is StopReason.NONE
@@ -135,7 +136,7 @@ def test_bad_commands_stop_within_one_period(
 def test_policy_fault_and_deadline_miss_stop_until_next_command() -> None:
     gate = SafetyGate(config())
     run(gate, 0, 10, [0.5, 0.0])
-    gate.report_fault(StopReason.DEADLINE_MISS, 'inference took 80 ms > 50 ms')
+    gate.report_fault(StopReason.DEADLINE_MISS, StopCause(note='inference took 80 ms > 50 ms'))
     result = gate.update(10 * PERIOD)
     assert result.reason is StopReason.DEADLINE_MISS and '80 ms' in result.detail
     gate.submit([0.5, 0.0], 11 * PERIOD)
@@ -145,11 +146,12 @@ def test_policy_fault_and_deadline_miss_stop_until_next_command() -> None:
 
 def test_stale_inputs_stop_and_fresh_inputs_resume() -> None:
     gate = SafetyGate(config())
-    gate.set_stale('lidar silent for 0.8 s')
+    gate.set_stale(StopCause(source='lidar', note='silent for 0.8 s'))
     gate.submit([0.5, 0.0], 0)
     result = gate.update(0)
-    assert result.reason is StopReason.STALE_INPUT and 'lidar' in result.detail
-    gate.set_stale('')
+    assert result.reason is StopReason.STALE_INPUT and result.cause.source == 'lidar'
+    assert result.detail == 'lidar: silent for 0.8 s'
+    gate.set_stale(None)
     gate.submit([0.5, 0.0], PERIOD)
     assert gate.update(PERIOD).reason is StopReason.NONE
 

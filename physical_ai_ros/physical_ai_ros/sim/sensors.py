@@ -12,10 +12,16 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The spinning-lidar model both simulators share: beam directions and the organized scan."""
+"""The sensors both simulators share: their specs, the lidar's beams and its organized scan.
+
+The MuJoCo world (:mod:`.world_mujoco`) and the numpy ray caster (:mod:`.synthetic`) take the
+same :class:`LidarSpec`, :class:`CameraSpec` and :class:`SensorRates`, so a scenario's sensors
+are described once whichever simulator renders them.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import math
 from typing import Any
 
@@ -30,6 +36,47 @@ LIDAR_DTYPE = np.dtype(
         'itemsize': 32,
     }
 )
+
+
+@dataclass(frozen=True)
+class LidarSpec:
+    """Beam pattern of a spinning lidar (defaults: a 32-channel, 33 degree sensor).
+
+    Attributes:
+        channels: beams stacked vertically (rows of the organized cloud).
+        columns: firings per revolution (columns of the organized cloud).
+        vfov_deg: vertical field of view, top beam to bottom beam [deg].
+        max_range: beyond this a beam returns nothing [m].
+    """
+
+    channels: int = 32
+    columns: int = 512
+    vfov_deg: float = 33.2
+    max_range: float = 60.0
+
+
+@dataclass(frozen=True)
+class CameraSpec:
+    """The front camera: image size and vertical field of view (MuJoCo's ``fovy``)."""
+
+    width: int = 320
+    height: int = 240
+    fovy_deg: float = 70.0
+
+    @property
+    def focal_px(self) -> float:
+        """Focal length of the ideal pinhole with this size and field of view [px]."""
+        return (self.height / 2.0) / math.tan(math.radians(self.fovy_deg) / 2.0)
+
+
+@dataclass(frozen=True)
+class SensorRates:
+    """How often each sensor publishes [Hz]."""
+
+    lidar: float = 10.0
+    camera: float = 10.0
+    iot: float = 2.0
+    odom: float = 50.0
 
 
 def beam_directions(channels: int, columns: int, vfov_deg: float) -> np.ndarray[Any, Any]:
