@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from timing import HEADER, measure
 
-from physical_ai_ros.core.codecs.image import array_to_compressed, compressed_to_array
-from physical_ai_ros.core.codecs.pointcloud import array_to_cloud, cloud_to_array, cloud_to_xyz
-from physical_ai_ros.core.codecs.stamps import make_header
+from physical_ai_ros.core.messages.image import array_to_compressed, compressed_to_array
+from physical_ai_ros.core.messages.pointcloud import array_to_cloud, cloud_to_array, cloud_to_xyz
+from physical_ai_ros.core.messages.stamps import make_header
 from physical_ai_ros.replay.typestore import TypestoreTypes
 
 OUSTER = np.dtype(

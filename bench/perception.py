@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from timing import HEADER, measure
 
-from physical_ai_ros.core.codecs.image import array_to_compressed
-from physical_ai_ros.core.codecs.pointcloud import array_to_cloud
-from physical_ai_ros.core.codecs.stamps import make_header
+from physical_ai_ros.core.messages.image import array_to_compressed
+from physical_ai_ros.core.messages.pointcloud import array_to_cloud
+from physical_ai_ros.core.messages.stamps import make_header
 from physical_ai_ros.core.perception.ground import fit_ground
 from physical_ai_ros.core.perception.iot import IotSensorConfig
 from physical_ai_ros.core.perception.lidar import prepare_cloud, VoxelFilter

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from physical_ai_ros.core.codecs.stamps import make_header
+from physical_ai_ros.core.messages.stamps import make_header
 from physical_ai_ros.interfaces_path import msg_files
 
 INTERFACES = Path(__file__).resolve().parents[2] / 'physical_ai_ros_interfaces'

@@ -27,10 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from physical_ai_ros.core.codecs.commands import build_command
-from physical_ai_ros.core.codecs.diagnostics import ERROR, OK, status, WARN
-from physical_ai_ros.core.codecs.msgtypes import MessageTypes
-from physical_ai_ros.core.codecs.stamps import make_header, NS_PER_S
+from physical_ai_ros.core.messages.commands import build_command
+from physical_ai_ros.core.messages.diagnostics import ERROR, OK, status, WARN
+from physical_ai_ros.core.messages.msgtypes import MessageTypes
+from physical_ai_ros.core.messages.stamps import make_header, NS_PER_S
 from physical_ai_ros.core.params.schema import perception_config, safety_config
 from physical_ai_ros.core.perception.grid import (
     grid_to_colored_cloud,
@@ -185,7 +185,7 @@ class PolicyStage:
     def _status(
         self, now_ns: int, state: int, code: int, reason: str, step: PolicyStep | None
     ) -> Any:
-        action = (
+        action = self.types.array(
             np.zeros(0, np.float32)
             if step is None or step.action is None
             else step.action.astype(np.float32)

@@ -30,8 +30,8 @@ from rclpy.service import Service
 from rclpy.subscription import Subscription
 from rclpy.timer import Timer
 
-from physical_ai_ros.core.codecs.diagnostics import diagnostic_array
-from physical_ai_ros.core.codecs.msgtypes import ImportedMessageTypes
+from physical_ai_ros.core.messages.diagnostics import diagnostic_array
+from physical_ai_ros.core.messages.msgtypes import ImportedMessageTypes
 
 TYPES = ImportedMessageTypes()
 SENSOR_QOS = qos_profile_sensor_data

@@ -34,7 +34,7 @@ from sensor_msgs.msg import (
 from std_msgs.msg import Float32MultiArray, MultiArrayDimension
 from tf2_ros import Buffer, TransformException, TransformListener
 
-from physical_ai_ros.core.codecs.stamps import stamp_to_ns
+from physical_ai_ros.core.messages.stamps import stamp_to_ns
 from physical_ai_ros.core.params.schema import PERCEPTION
 from physical_ai_ros.core.params.spec import ParamError
 from physical_ai_ros.core.perception.reasons import Drop

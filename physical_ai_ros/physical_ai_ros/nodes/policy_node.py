@@ -26,8 +26,8 @@ from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Float32MultiArray, Float64MultiArray
 
-from physical_ai_ros.core.codecs.commands import TWIST_AXES
 from physical_ai_ros.core.errors import PhysicalAiError
+from physical_ai_ros.core.messages.commands import TWIST_AXES
 from physical_ai_ros.core.params.schema import POLICY
 from physical_ai_ros.core.params.spec import ParamError
 from physical_ai_ros.core.perception.grid import msg_to_grid

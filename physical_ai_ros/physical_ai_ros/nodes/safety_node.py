@@ -25,7 +25,7 @@ from std_msgs.msg import Bool, Float64MultiArray
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
-from physical_ai_ros.core.codecs.commands import build_command
+from physical_ai_ros.core.messages.commands import build_command
 from physical_ai_ros.core.params.schema import SAFETY
 from physical_ai_ros.core.params.spec import ParamError
 from physical_ai_ros.core.stages import SafetyStage

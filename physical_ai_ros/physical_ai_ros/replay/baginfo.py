@@ -23,7 +23,7 @@ from rosbags.rosbag2 import Reader
 from rosbags.rosbag2.errors import ReaderError
 import yaml
 
-from physical_ai_ros.core.codecs.stamps import NS_PER_S
+from physical_ai_ros.core.messages.stamps import NS_PER_S
 from physical_ai_ros.replay.errors import BagError
 
 

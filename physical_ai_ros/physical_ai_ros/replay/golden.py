@@ -40,8 +40,8 @@ import numpy as np
 from rosbags.rosbag2 import Reader
 import yaml
 
-from physical_ai_ros.core.codecs.stamps import NS_PER_S
 from physical_ai_ros.core.errors import PhysicalAiError
+from physical_ai_ros.core.messages.stamps import NS_PER_S
 from physical_ai_ros.replay.errors import BagError
 from physical_ai_ros.replay.typestore import make_typestore, TypestoreTypes
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from physical_ai_ros.core.codecs.stamps import NS_PER_S
+from physical_ai_ros.core.messages.stamps import NS_PER_S
 from physical_ai_ros.replay.events import EventKind, FaultKind
 from physical_ai_ros.replay.golden import Comparison
 from physical_ai_ros.replay.runner import ReplayResult

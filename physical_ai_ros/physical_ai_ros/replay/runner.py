@@ -37,9 +37,9 @@ from rosbags.rosbag2 import Reader
 from rosbags.rosbag2.errors import ReaderError
 from rosbags.typesys import get_types_from_msg
 
-from physical_ai_ros.core.codecs.diagnostics import diagnostic_array
-from physical_ai_ros.core.codecs.stamps import NS_PER_S, stamp_to_ns
 from physical_ai_ros.core.errors import PhysicalAiError
+from physical_ai_ros.core.messages.diagnostics import diagnostic_array
+from physical_ai_ros.core.messages.stamps import NS_PER_S, stamp_to_ns
 from physical_ai_ros.core.params.config_check import load_node_params
 from physical_ai_ros.core.params.schema import resolve
 from physical_ai_ros.core.perception.reasons import Drop, DropKind, Stale

@@ -26,8 +26,8 @@ import numpy as np
 from rosbags.typesys import get_types_from_msg, get_typestore, Stores
 from rosbags.typesys.store import Typestore
 
-from physical_ai_ros.core.codecs.msgtypes import split_type_name
 from physical_ai_ros.core.errors import MessageTypeError
+from physical_ai_ros.core.messages.msgtypes import split_type_name
 from physical_ai_ros.interfaces_path import msg_files
 
 Distro = Literal['humble', 'jazzy']
@@ -45,7 +45,7 @@ def make_typestore(distro: Distro = 'jazzy') -> Typestore:
 
 
 class TypestoreTypes:
-    """:class:`~physical_ai_ros.core.codecs.msgtypes.MessageTypes` over a rosbags type store."""
+    """:class:`~physical_ai_ros.core.messages.msgtypes.MessageTypes` over a rosbags type store."""
 
     def __init__(self, store: Typestore | None = None) -> None:
         self.store = store if store is not None else make_typestore()
@@ -59,14 +59,9 @@ class TypestoreTypes:
         except KeyError:
             raise MessageTypeError(full, 'not in the type store') from None
 
-    def byte_array(self, data: bytes | np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        """Return a uint8 ndarray, the type rosbags uses for ``uint8[]``."""
-        out: np.ndarray[Any, Any]
-        if isinstance(data, np.ndarray):
-            out = data.view(np.uint8).reshape(-1)
-        else:
-            out = np.frombuffer(bytes(data), dtype=np.uint8).copy()
-        return out
+    def array(self, values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """Return a flat copy of ``values``, the type rosbags uses for numeric array fields."""
+        return np.array(values, order='C').reshape(-1)
 
     def serialize(self, msg: Any) -> bytes:
         """Serialize a message to CDR bytes, as rclpy would publish it."""

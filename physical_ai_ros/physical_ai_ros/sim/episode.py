@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from physical_ai_ros.core.codecs.image import array_to_compressed
-from physical_ai_ros.core.codecs.pointcloud import array_to_cloud
-from physical_ai_ros.core.codecs.stamps import make_header, NS_PER_S
+from physical_ai_ros.core.messages.image import array_to_compressed
+from physical_ai_ros.core.messages.pointcloud import array_to_cloud
+from physical_ai_ros.core.messages.stamps import make_header, NS_PER_S
 from physical_ai_ros.replay.bagwriter import BagWriter, Storage
 from physical_ai_ros.replay.events import EventKind
 from physical_ai_ros.replay.runner import ReplayOptions, ReplayResult, ReplayRunner

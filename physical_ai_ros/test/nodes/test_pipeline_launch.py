@@ -35,9 +35,9 @@ from launch_ros.substitutions import FindPackageShare  # noqa: E402
 import launch_testing.actions  # noqa: E402
 import numpy as np  # noqa: E402
 
-from physical_ai_ros.core.codecs.msgtypes import ImportedMessageTypes  # noqa: E402
-from physical_ai_ros.core.codecs.pointcloud import array_to_cloud  # noqa: E402
-from physical_ai_ros.core.codecs.stamps import make_header  # noqa: E402
+from physical_ai_ros.core.messages.msgtypes import ImportedMessageTypes  # noqa: E402
+from physical_ai_ros.core.messages.pointcloud import array_to_cloud  # noqa: E402
+from physical_ai_ros.core.messages.stamps import make_header  # noqa: E402
 
 PARAMS = {
     'lidar.extrinsics': [0.0, 0.0, 0.5, 0.0, 0.0, 0.0],

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from physical_ai_ros.cli import main
-from physical_ai_ros.core.codecs.stamps import make_header
+from physical_ai_ros.core.messages.stamps import make_header
 from physical_ai_ros.replay.baginfo import format_summary, summarize_bag
 from physical_ai_ros.replay.bagwriter import BagWriter
 from physical_ai_ros.replay.errors import BagError

@@ -26,7 +26,7 @@ from rosbags.rosbag2 import Reader, StoragePlugin, Writer
 import yaml
 
 from physical_ai_ros.cli import main
-from physical_ai_ros.core.codecs.stamps import make_header
+from physical_ai_ros.core.messages.stamps import make_header
 from physical_ai_ros.replay.events import EventKind, FaultKind
 from physical_ai_ros.replay.golden import compare_bags, Tolerances
 from physical_ai_ros.replay.runner import replay, ReplayOptions

@@ -28,7 +28,7 @@ import physical_ai_ros.sim  # noqa: F401 - chooses the headless GL backend first
 
 mujoco = pytest.importorskip('mujoco', reason='MuJoCo is not installed (pip extra "sim")')
 
-from physical_ai_ros.core.codecs.camera import PinholeCamera  # noqa: E402, I100 (after the skip)
+from physical_ai_ros.core.messages.camera import PinholeCamera  # noqa: E402, I100 (after the skip)
 from physical_ai_ros.replay.runner import ReplayOptions  # noqa: E402
 from physical_ai_ros.sim.episode import run_episode  # noqa: E402
 from physical_ai_ros.sim.scene import make_scenario  # noqa: E402

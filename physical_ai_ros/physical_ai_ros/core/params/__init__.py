@@ -19,6 +19,6 @@ This room owns the parameter declarations (:mod:`.spec`: types, defaults, units,
 read-only flags), one module per node (:mod:`.perception_params`, :mod:`.policy_params`,
 :mod:`.safety_params`), the cross checks and the core configs built from resolved values
 (:mod:`.schema`), params-file checking with line numbers (:mod:`.config_check`) and the
-generated reference (:mod:`.docs`). It may import every room below it (codecs, perception,
+generated reference (:mod:`.docs`). It may import every room below it (messages, perception,
 policy, safety) to build their configs; only :mod:`physical_ai_ros.core.stages` is above it.
 """

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from physical_ai_ros.core.codecs.commands import check_axes, COMMAND_TYPES
+from physical_ai_ros.core.messages.commands import check_axes, COMMAND_TYPES
 from physical_ai_ros.core.params.spec import CrossCheck, ParamError, ParamSet, ParamSpec
 from physical_ai_ros.core.safety.gate import SafetyConfig
 

@@ -20,6 +20,6 @@ TF, lidar cropping and voxel filtering, ground separation, camera colouring, IoT
 fields, source freshness, occupancy mapping with decay and ego-motion, and the
 :class:`~.perception.Perception` stage object that runs them in order. Why a message was
 dropped or a source left out travels as data (:mod:`.reasons`). It may import
-:mod:`~physical_ai_ros.core.codecs` and :mod:`~physical_ai_ros.core.errors`; never policy,
+:mod:`~physical_ai_ros.core.messages` and :mod:`~physical_ai_ros.core.errors`; never policy,
 safety, params or stages.
 """

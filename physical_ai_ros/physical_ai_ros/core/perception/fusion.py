@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from physical_ai_ros.core.codecs.camera import PinholeCamera
+from physical_ai_ros.core.messages.camera import PinholeCamera
 from physical_ai_ros.core.perception.grid import GridGeometry
 from physical_ai_ros.core.perception.transforms import apply, Matrix
 

@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from physical_ai_ros.core.codecs.msgtypes import MessageTypes
-from physical_ai_ros.core.codecs.stamps import make_header, stamp_to_ns
 from physical_ai_ros.core.errors import MessageFormatError
+from physical_ai_ros.core.messages.msgtypes import MessageTypes
+from physical_ai_ros.core.messages.stamps import make_header, stamp_to_ns
 
 #: Layers every grid has, with their units.
 BASE_LAYERS: tuple[tuple[str, str], ...] = (
@@ -146,7 +146,7 @@ def grid_to_msg(grid: SpatialGrid, types: MessageTypes) -> Any:
         origin=_pose(types, ox, oy),
         layers=list(grid.layers),
         units=list(grid.units),
-        data=np.ascontiguousarray(grid.data, dtype=np.float32).reshape(-1).copy(),
+        data=types.array(grid.data.reshape(-1)),
     )
 
 
@@ -200,7 +200,7 @@ def grid_to_occupancy(grid: SpatialGrid, types: MessageTypes) -> Any:
             height=grid.geometry.height,
             origin=_pose(types, ox, oy),
         ),
-        data=values.reshape(-1),
+        data=types.array(values.reshape(-1)),
     )
 
 
@@ -222,7 +222,7 @@ def grid_to_colored_cloud(
     Each occupied cell becomes one point at its centre and ``height_max``, coloured by the
     camera where known and grey otherwise.
     """
-    from physical_ai_ros.core.codecs.pointcloud import array_to_cloud
+    from physical_ai_ros.core.messages.pointcloud import array_to_cloud
 
     occupancy = grid.layer('occupancy')
     rows, cols = np.nonzero(np.nan_to_num(occupancy, nan=0.0) >= threshold)

@@ -61,7 +61,9 @@ class Plane:
 
     def height(self, points: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.float32]]:
         """Signed height of ``(N, 3)`` points above the plane [m]."""
-        out: np.ndarray[Any, np.dtype[np.float32]] = points @ self.normal.astype(np.float32)
+        # einsum, not `@`: independent of BLAS threading (see transforms.apply)
+        normal = self.normal.astype(np.float32)
+        out: np.ndarray[Any, np.dtype[np.float32]] = np.einsum('nj,j->n', points, normal)
         out += np.float32(self.offset)
         return out
 
@@ -90,7 +92,7 @@ def fit_ground(points: np.ndarray[Any, Any], config: GroundConfig) -> Plane:
         return FLAT
     normals = normals[valid]
     offsets = -np.einsum('ij,ij->i', normals, triples[valid, 0])
-    distances = np.abs(sample @ normals.T + offsets)  # (points, hypotheses)
+    distances = np.abs(np.einsum('nj,kj->nk', sample, normals) + offsets)  # (points, hypotheses)
     counts = (distances < config.inlier_distance).sum(axis=0)
     best = int(np.argmax(counts))
     inliers = sample[distances[:, best] < config.inlier_distance]
@@ -102,10 +104,13 @@ def fit_ground(points: np.ndarray[Any, Any], config: GroundConfig) -> Plane:
 def _refine(
     inliers: np.ndarray[Any, Any], fallback: np.ndarray[Any, Any], min_cos: float
 ) -> Plane:
-    """Least-squares plane through the inliers (smallest singular vector)."""
+    """Least-squares plane through the inliers (the scatter matrix's smallest eigenvector)."""
     centroid = inliers.mean(axis=0)
-    _, _, vt = np.linalg.svd(inliers - centroid, full_matrices=False)
-    normal = vt[-1]
+    centred = inliers - centroid
+    # the 3x3 scatter by einsum and its eigenvectors, rather than an SVD of the (N, 3) points:
+    # the same plane, and no BLAS call whose cost grows with N
+    _, vectors = np.linalg.eigh(np.einsum('ni,nj->ij', centred, centred))
+    normal = vectors[:, 0]
     if normal[2] < 0:
         normal = -normal
     if normal[2] < min_cos:

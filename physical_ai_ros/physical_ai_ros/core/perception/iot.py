@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from physical_ai_ros.core.codecs.stamps import NS_PER_S, stamp_to_ns
+from physical_ai_ros.core.messages.stamps import NS_PER_S, stamp_to_ns
 from physical_ai_ros.core.perception.grid import GridGeometry
 from physical_ai_ros.core.perception.reasons import Drop, DropKind
 

@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from physical_ai_ros.core.codecs.pointcloud import cloud_to_array, PointCloud2Like
 from physical_ai_ros.core.errors import PointCloudError
+from physical_ai_ros.core.messages.pointcloud import cloud_to_array, PointCloud2Like
 from physical_ai_ros.core.perception.transforms import Matrix
 
 FloatPoints = np.ndarray[Any, np.dtype[np.float32]]
@@ -92,7 +92,8 @@ def prepare_cloud(
         sensor[row] = points[axis]
     with np.errstate(invalid='ignore'):
         range2 = np.einsum('ij,ij->j', sensor, sensor)  # NaN for non-finite points
-        base = base_from_sensor[:3, :3].astype(np.float32) @ sensor
+        # einsum, not `@`: independent of BLAS threading (see transforms.apply)
+        base = np.einsum('ij,jn->in', base_from_sensor[:3, :3].astype(np.float32), sensor)
         base += base_from_sensor[:3, 3:4].astype(np.float32)
         keep = (range2 >= crop.min_range**2) & (range2 <= crop.max_range**2)
         for k in range(3):

@@ -30,7 +30,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from physical_ai_ros.core.codecs.stamps import NS_PER_S
+from physical_ai_ros.core.messages.stamps import NS_PER_S
 from physical_ai_ros.core.perception.grid import GridGeometry, SpatialGrid
 
 Floats = np.ndarray[Any, np.dtype[np.float32]]

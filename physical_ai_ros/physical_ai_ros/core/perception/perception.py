@@ -32,10 +32,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from physical_ai_ros.core.codecs.camera import PinholeCamera
-from physical_ai_ros.core.codecs.image import compressed_to_array, image_to_array
-from physical_ai_ros.core.codecs.stamps import NS_PER_S, stamp_to_ns
 from physical_ai_ros.core.errors import PhysicalAiError
+from physical_ai_ros.core.messages.camera import PinholeCamera
+from physical_ai_ros.core.messages.image import compressed_to_array, image_to_array
+from physical_ai_ros.core.messages.stamps import NS_PER_S, stamp_to_ns
 from physical_ai_ros.core.perception.fusion import CameraView, colour_points, floor_colours
 from physical_ai_ros.core.perception.grid import GridGeometry, SpatialGrid
 from physical_ai_ros.core.perception.ground import fit_ground, GroundConfig

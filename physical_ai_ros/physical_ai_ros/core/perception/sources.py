@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from physical_ai_ros.core.codecs.stamps import NS_PER_S
+from physical_ai_ros.core.messages.stamps import NS_PER_S
 from physical_ai_ros.core.perception.reasons import Drop, DropKind, Stale, StaleKind
 
 

@@ -96,7 +96,10 @@ def transform_to_matrix(transform: Any) -> Matrix:
 def apply(matrix: Matrix, points: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.float32]]:
     """Transform ``(N, 3)`` points; float32 in, float32 out."""
     rotation = matrix[:3, :3].astype(np.float32)
-    out: np.ndarray[Any, np.dtype[np.float32]] = points @ rotation.T
+    # einsum, not `@`: a 3x3 product over many points must not go through BLAS, whose
+    # threads (OpenBLAS's default: one per core) cost more than they save here and make the
+    # time depend on the machine's BLAS settings (bench/perception.py)
+    out: np.ndarray[Any, np.dtype[np.float32]] = np.einsum('nj,ij->ni', points, rotation)
     out += matrix[:3, 3].astype(np.float32)
     return out
 

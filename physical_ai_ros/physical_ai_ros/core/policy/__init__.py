@@ -18,6 +18,6 @@
 This room owns the contract between a model and the robot (which grid layers, features and
 state feed which input tensor, which output drives which command axis), the assembly of the
 observation tensors, and the onnxruntime runtime (providers, sha256 pin, warm-up, deadline,
-swap after validation). It may import codecs and perception (the grid it reads); never safety,
+swap after validation). It may import messages and perception (the grid it reads); never safety,
 params or stages.
 """

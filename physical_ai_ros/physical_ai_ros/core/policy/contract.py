@@ -45,8 +45,8 @@ from typing import Any, Literal
 
 import yaml
 
-from physical_ai_ros.core.codecs.commands import TWIST_AXES
 from physical_ai_ros.core.errors import ContractError
+from physical_ai_ros.core.messages.commands import TWIST_AXES
 
 METADATA_KEY = 'physical_ai_ros.contract'
 VECTOR_SOURCES = ('iot', 'odom_twist', 'joint_position', 'joint_velocity', 'previous_action')

@@ -26,8 +26,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from physical_ai_ros.core.codecs.image import convert_encoding
 from physical_ai_ros.core.errors import PolicyInputError
+from physical_ai_ros.core.messages.image import convert_encoding
 from physical_ai_ros.core.perception.grid import SpatialGrid
 from physical_ai_ros.core.policy.contract import GridInput, ImageInput, PolicyContract, VectorInput
 

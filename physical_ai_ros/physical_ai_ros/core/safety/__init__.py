@@ -17,5 +17,5 @@
 
 This room owns the :class:`~.gate.SafetyGate` (limits, ramps, timeouts, the latched e-stop,
 typed stop reasons) and :mod:`.control`, which tells the gate what a policy step or a
-PolicyStatus said. It may import codecs and policy (the step it gates); never params or stages.
+PolicyStatus said. It may import messages and policy (the step it gates); never params or stages.
 """

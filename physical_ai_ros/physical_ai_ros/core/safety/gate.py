@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from physical_ai_ros.core.codecs.stamps import NS_PER_S
+from physical_ai_ros.core.messages.stamps import NS_PER_S
 
 
 class StopReason(enum.Enum):

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from physical_ai_ros.core.codecs.pointcloud import cloud_to_array
 from physical_ai_ros.core.errors import MessageFormatError
+from physical_ai_ros.core.messages.pointcloud import cloud_to_array
 from physical_ai_ros.core.perception.grid import (
     grid_to_colored_cloud,
     grid_to_msg,

@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from physical_ai_ros.core.codecs.camera import PinholeCamera
-from physical_ai_ros.core.codecs.image import array_to_image
-from physical_ai_ros.core.codecs.pointcloud import array_to_cloud
-from physical_ai_ros.core.codecs.stamps import make_header
+from physical_ai_ros.core.messages.camera import PinholeCamera
+from physical_ai_ros.core.messages.image import array_to_image
+from physical_ai_ros.core.messages.pointcloud import array_to_cloud
+from physical_ai_ros.core.messages.stamps import make_header
 from physical_ai_ros.core.perception.fusion import CameraView, colour_points
 from physical_ai_ros.core.perception.ground import fit_ground, GroundConfig
 from physical_ai_ros.core.perception.iot import IotSensorConfig

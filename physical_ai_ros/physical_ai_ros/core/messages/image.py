@@ -29,9 +29,9 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
-from physical_ai_ros.core.codecs.buffers import byte_view
-from physical_ai_ros.core.codecs.msgtypes import MessageTypes
 from physical_ai_ros.core.errors import CompressedImageError, ImageError
+from physical_ai_ros.core.messages.buffers import byte_view
+from physical_ai_ros.core.messages.msgtypes import MessageTypes
 
 
 @dataclass(frozen=True)
@@ -255,7 +255,7 @@ def array_to_image(
         encoding=encoding,
         is_bigendian=int(sys.byteorder == 'big' and spec.dtype.itemsize > 1),
         step=width * spec.channels * spec.dtype.itemsize,
-        data=types.byte_array(native.view(np.uint8).reshape(-1).copy()),
+        data=types.array(native.view(np.uint8).reshape(-1)),
     )
 
 
@@ -436,5 +436,5 @@ def array_to_compressed(
     return types.get('sensor_msgs/msg/CompressedImage')(
         header=header,
         format=f'{encoding}; {fmt} compressed {coded_as}',
-        data=types.byte_array(encoded.reshape(-1)),
+        data=types.array(encoded.reshape(-1)),
     )

@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 import numpy as np
 import pytest
 
-from physical_ai_ros.core.codecs.image import (
+from physical_ai_ros.core.errors import CompressedImageError, ImageError
+from physical_ai_ros.core.messages.image import (
     array_to_compressed,
     array_to_image,
     compressed_to_array,
@@ -35,8 +36,7 @@ from physical_ai_ros.core.codecs.image import (
     image_to_array,
     parse_compressed_format,
 )
-from physical_ai_ros.core.codecs.stamps import make_header
-from physical_ai_ros.core.errors import CompressedImageError, ImageError
+from physical_ai_ros.core.messages.stamps import make_header
 
 ENCODINGS = [
     'rgb8', 'bgr8', 'rgba8', 'bgra8', 'mono8', 'mono16', '8UC1', '8UC2', '8UC3', '8UC4',

@@ -27,8 +27,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from physical_ai_ros.core.codecs.msgtypes import MessageTypes
-from physical_ai_ros.core.codecs.stamps import make_header, ns_to_sec_nanosec
+from physical_ai_ros.core.messages.msgtypes import MessageTypes
+from physical_ai_ros.core.messages.stamps import make_header, ns_to_sec_nanosec
 
 CommandType = Literal['twist', 'twist_stamped', 'float64_array', 'joint_trajectory']
 COMMAND_TYPES: tuple[CommandType, ...] = (
@@ -106,12 +106,13 @@ def build_command(
             data_offset=0,
         )
         return t('std_msgs/msg/Float64MultiArray')(
-            layout=layout, data=np.asarray(values, dtype=np.float64).copy()
+            layout=layout, data=types.array(np.asarray(values, dtype=np.float64))
         )
     sec, nanosec = ns_to_sec_nanosec(time_from_start_ns)
     empty = np.zeros(0, dtype=np.float64)
-    fields = {'positions': empty, 'velocities': empty, 'accelerations': empty, 'effort': empty}
-    fields[trajectory_field] = np.asarray(values, dtype=np.float64).copy()
+    names = ('positions', 'velocities', 'accelerations', 'effort')
+    fields = {name: types.array(empty) for name in names}
+    fields[trajectory_field] = types.array(np.asarray(values, dtype=np.float64))
     point = t('trajectory_msgs/msg/JointTrajectoryPoint')(
         **fields, time_from_start=t('builtin_interfaces/msg/Duration')(sec=sec, nanosec=nanosec)
     )

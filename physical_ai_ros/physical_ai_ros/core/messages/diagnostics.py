@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from physical_ai_ros.core.codecs.msgtypes import MessageTypes
-from physical_ai_ros.core.codecs.stamps import make_header
+from physical_ai_ros.core.messages.msgtypes import MessageTypes
+from physical_ai_ros.core.messages.stamps import make_header
 
 OK, WARN, ERROR, STALE = 0, 1, 2, 3  # diagnostic_msgs/DiagnosticStatus levels
 _LEVEL_NAMES = ('OK', 'WARN', 'ERROR', 'STALE')

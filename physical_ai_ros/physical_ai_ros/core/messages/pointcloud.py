@@ -29,9 +29,9 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from physical_ai_ros.core.codecs.buffers import byte_view
-from physical_ai_ros.core.codecs.msgtypes import MessageTypes
 from physical_ai_ros.core.errors import PointCloudError
+from physical_ai_ros.core.messages.buffers import byte_view
+from physical_ai_ros.core.messages.msgtypes import MessageTypes
 
 #: ``sensor_msgs/PointField`` datatype constants and the numpy type each stands for.
 POINTFIELD_DTYPES: dict[int, np.dtype[Any]] = {
@@ -291,7 +291,7 @@ def array_to_cloud(
     fields = dtype_to_fields(dtype, types)
     if is_dense is None:
         is_dense = _all_finite(points)
-    data = np.ascontiguousarray(points).view(np.uint8).reshape(-1).copy()
+    data = np.ascontiguousarray(points).view(np.uint8).reshape(-1)
     return types.get('sensor_msgs/msg/PointCloud2')(
         header=header,
         height=height,
@@ -300,7 +300,7 @@ def array_to_cloud(
         is_bigendian=big,
         point_step=dtype.itemsize,
         row_step=dtype.itemsize * width,
-        data=types.byte_array(data),
+        data=types.array(data),
         is_dense=is_dense,
     )
 

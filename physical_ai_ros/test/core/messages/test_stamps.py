@@ -23,13 +23,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 import pytest
 
-from physical_ai_ros.core.codecs.stamps import (
+from physical_ai_ros.core.errors import StampError
+from physical_ai_ros.core.messages.stamps import (
     make_header,
     ns_to_sec_nanosec,
     ns_to_stamp,
     stamp_to_ns,
 )
-from physical_ai_ros.core.errors import StampError
 
 
 @given(st.integers(-(2**31) * 10**9, (2**31 - 1) * 10**9 + 999_999_999))

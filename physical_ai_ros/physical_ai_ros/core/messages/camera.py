@@ -184,9 +184,10 @@ class PinholeCamera:
             in_front = np.isfinite(pts).all(axis=1) & (z > 1e-6)
             normalized = pts[:, :2] / z[:, None]
         if rectified:
-            rect = pts @ self.r.T
+            # einsum, not `@`: independent of BLAS threading on large point sets
+            rect = np.einsum('nj,ij->ni', pts, self.r)
             with np.errstate(divide='ignore', invalid='ignore'):
-                homog = rect @ self.p[:, :3].T + self.p[:, 3]
+                homog = np.einsum('nj,ij->ni', rect, self.p[:, :3]) + self.p[:, 3]
                 uv = homog[:, :2] / homog[:, 2:3]
             in_front &= rect[:, 2] > 1e-6
         else:

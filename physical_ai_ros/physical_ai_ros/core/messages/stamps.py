@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from physical_ai_ros.core.codecs.msgtypes import MessageTypes
 from physical_ai_ros.core.errors import StampError
+from physical_ai_ros.core.messages.msgtypes import MessageTypes
 
 NS_PER_S = 1_000_000_000
 _INT32_MIN = -(2**31)

@@ -24,14 +24,14 @@ from hypothesis import strategies as st
 import numpy as np
 import pytest
 
-from physical_ai_ros.core.codecs.pointcloud import (
+from physical_ai_ros.core.errors import PointCloudError
+from physical_ai_ros.core.messages.pointcloud import (
     array_to_cloud,
     cloud_to_array,
     cloud_to_xyz,
     POINTFIELD_DTYPES,
 )
-from physical_ai_ros.core.codecs.stamps import make_header
-from physical_ai_ros.core.errors import PointCloudError
+from physical_ai_ros.core.messages.stamps import make_header
 
 ALL_TYPES = np.dtype(
     {

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from physical_ai_ros.core.codecs.commands import build_command, check_axes, MESSAGE_TYPE
+from physical_ai_ros.core.messages.commands import build_command, check_axes, MESSAGE_TYPE
 
 
 def roundtrip(types: Any, msg: Any) -> Any:

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from physical_ai_ros.core.codecs.camera import PinholeCamera
 from physical_ai_ros.core.errors import CameraInfoError, ImageError
+from physical_ai_ros.core.messages.camera import PinholeCamera
 
 FX, FY, CX, CY = 500.0, 480.0, 320.0, 240.0
 

@@ -20,6 +20,6 @@ every common encoding, CameraInfo as a pinhole model, Time stamps and headers, t
 command messages (Twist, TwistStamped, Float64MultiArray, JointTrajectory) and
 DiagnosticArray. Messages are duck-typed by their ROS field names, so rclpy objects and
 rosbags dataclasses both work; where a message is built, its classes come in through
-:class:`~physical_ai_ros.core.codecs.msgtypes.MessageTypes`. It may import only
+:class:`~physical_ai_ros.core.messages.msgtypes.MessageTypes`. It may import only
 :mod:`physical_ai_ros.core.errors`, numpy and OpenCV; every other room may import it.
 """
