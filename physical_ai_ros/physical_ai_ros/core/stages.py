@@ -21,6 +21,7 @@ A node wraps one stage; replay and simulation run all three in one process, in t
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +31,7 @@ import numpy as np
 from physical_ai_ros.core.messages.commands import build_command
 from physical_ai_ros.core.messages.diagnostics import ERROR, OK, status, WARN
 from physical_ai_ros.core.messages.msgtypes import MessageTypes
-from physical_ai_ros.core.messages.stamps import make_header, NS_PER_S
+from physical_ai_ros.core.messages.stamps import make_header, NS_PER_S, stamp_to_ns
 from physical_ai_ros.core.params.schema import perception_config, safety_config
 from physical_ai_ros.core.perception.grid import (
     grid_to_colored_cloud,
@@ -73,6 +74,15 @@ class PerceptionStage:
         self.perception = Perception(perception_config(values))
         self.last_update: PerceptionUpdate | None = None
 
+    def reconfigure(self, values: Mapping[str, Any]) -> None:
+        """Apply new values of the dynamic parameters from the next message on.
+
+        Raises:
+            ValueError: a value the running stage cannot take (a read-only one changed).
+        """
+        self.perception.reconfigure(perception_config(values))
+        self.values = dict(values)
+
     def outputs(self, update: PerceptionUpdate, *, grid: bool = True) -> Outputs:
         """Messages of one update: SpatialGrid, OccupancyGrid and optionally the cloud."""
         out: Outputs = []
@@ -109,13 +119,20 @@ class PolicyState:
     """What policy_node knows between steps."""
 
     last_reason: str = ''
+    last_step_ns: int | None = None
     previous_action: np.ndarray[Any, Any] | None = None
     joint_positions: dict[str, float] = field(default_factory=dict)
     joint_velocities: dict[str, float] = field(default_factory=dict)
 
 
 class PolicyStage:
-    """policy_node's work: one inference per control period on the newest inputs."""
+    """policy_node's work: an inference on every new grid, and a watchdog at the control rate.
+
+    A new grid is stepped on at once (:meth:`grid_due`), at most once per half control period
+    so that a flood of grids cannot run the model flat out. The control-rate timer steps only
+    when no step happened for a whole period (:meth:`watchdog_due`): on the newest grid if
+    perception is slower than the control rate, or to report a stale grid, which stops the gate.
+    """
 
     def __init__(
         self,
@@ -132,6 +149,25 @@ class PolicyStage:
         )
         self.state = PolicyState()
         self.grid_timeout_ns = int(values['grid_timeout_s'] * NS_PER_S)
+        self.period_ns = round(NS_PER_S / values['control_rate_hz'])
+
+    def grid_due(self, now_ns: int) -> bool:
+        """Whether a grid arriving at ``now_ns`` is stepped on at once."""
+        last = self.state.last_step_ns
+        return last is None or now_ns - last >= self.period_ns // 2 or now_ns < last
+
+    def watchdog_due(self, now_ns: int) -> bool:
+        """Whether the control-rate timer steps at ``now_ns`` (no step for a whole period)."""
+        last = self.state.last_step_ns
+        return last is None or now_ns - last >= self.period_ns or now_ns < last
+
+    def reconfigure(self, values: Mapping[str, Any], model: PolicyModel | None = None) -> None:
+        """Apply new values of the dynamic parameters, and a newly loaded model if given."""
+        if model is not None:
+            self.runtime.swap(model)
+        self.runtime.deadline_ns = int(values['deadline_ms'] * 1e6)
+        self.grid_timeout_ns = int(values['grid_timeout_s'] * NS_PER_S)
+        self.values = dict(values)
 
     def on_joint_state(self, msg: Any) -> None:
         """Keep the newest joint positions and velocities by name."""
@@ -146,8 +182,13 @@ class PolicyStage:
         twist: Mapping[str, float] | None,
         iot: Mapping[str, float] | None,
     ) -> tuple[PolicyStep | None, Outputs]:
-        """Run one control step at ``now_ns``: the step, None if skipped, and the outputs."""
+        """Run one control step at ``now_ns``: the step, None if skipped, and the outputs.
+
+        The status comes first, so that the gate knows the policy runs again before the
+        command arrives.
+        """
         state = self.state
+        state.last_step_ns = now_ns
         if grid is None or now_ns - grid.stamp_ns > self.grid_timeout_ns:
             age = (
                 'no grid yet'
@@ -161,9 +202,8 @@ class PolicyStage:
             grid=grid, iot=iot, twist=twist, joint_positions=state.joint_positions or None,
             joint_velocities=state.joint_velocities or None, previous_action=state.previous_action,
         ))  # fmt: skip
-        outputs: Outputs = []
+        command: Outputs = []
         if step.error:
-            state.last_reason = step.error
             level, code, reason = STATE_ERROR, REASON_STEP_FAILED, step.error
         elif step.deadline_missed:  # a late answer is not sent: the gate stops instead
             level, code = STATE_DEGRADED, REASON_DEADLINE_MISS
@@ -172,9 +212,10 @@ class PolicyStage:
             level, code, reason = STATE_RUNNING, REASON_NONE, ''
             assert step.action is not None
             state.previous_action = step.action
-            outputs.append(('policy/command', self._command(step.action)))
-        outputs.append(('policy/status', self._status(now_ns, level, code, reason, step)))
-        return step, outputs
+            command.append(('policy/command', self._command(step.action)))
+        state.last_reason = reason  # cleared by a good step
+        status = self._status(grid.stamp_ns, level, code, reason, step)
+        return step, [('policy/status', status), *command]
 
     def _command(self, action: np.ndarray[Any, Any]) -> Any:
         """The raw action as std_msgs/Float64MultiArray, one value per contract axis."""
@@ -183,15 +224,16 @@ class PolicyStage:
         )
 
     def _status(
-        self, now_ns: int, state: int, code: int, reason: str, step: PolicyStep | None
+        self, stamp_ns: int, state: int, code: int, reason: str, step: PolicyStep | None
     ) -> Any:
+        """PolicyStatus stamped with the observation it answered (``now`` when there is none)."""
         action = self.types.array(
             np.zeros(0, np.float32)
             if step is None or step.action is None
             else step.action.astype(np.float32)
         )
         return self.types.get('physical_ai_ros_interfaces/msg/PolicyStatus')(
-            header=make_header(now_ns, '', self.types),
+            header=make_header(stamp_ns, '', self.types),
             state=state,
             model_sha256=self.runtime.model.sha256,
             reason_code=code,
@@ -212,7 +254,13 @@ class PolicyStage:
 
 
 class SafetyStage:
-    """safety_node's work: gate every policy command, publish at a fixed rate, say why it stops."""
+    """safety_node's work: gate every policy command, publish at a fixed rate, say why it stops.
+
+    A new command is sent on at once (:meth:`on_command` returns it); the periodic
+    :meth:`tick` carries timeouts, ramps and stops between commands. The latency of each
+    command, from the stamp of the observation it answered (PolicyStatus' header) to the
+    gate's output, is kept for /diagnostics.
+    """
 
     def __init__(self, values: Mapping[str, Any], types: MessageTypes) -> None:
         self.values = dict(values)
@@ -222,14 +270,30 @@ class SafetyStage:
         self.last: GateOutput | None = None
         self.status_timeout_ns = int(values['input_timeout_s'] * NS_PER_S)
         self.last_status_ns: int | None = None
+        self.observation_ns: int | None = None  # stamp of the observation of the last status
+        self._answering: int | None = None  # that stamp, for a command not yet sent on
+        self.latency_ms: deque[float] = deque(maxlen=200)
 
-    def on_command(self, msg: Any, now_ns: int) -> None:
-        """A raw policy command (std_msgs/Float64MultiArray, one value per axis)."""
+    def reconfigure(self, values: Mapping[str, Any]) -> None:
+        """Apply new limits, timeouts and output settings from the next tick on.
+
+        Raises:
+            ValueError: a value the running gate cannot take (other axes).
+        """
+        self.gate.reconfigure(safety_config(values))
+        self.status_timeout_ns = int(values['input_timeout_s'] * NS_PER_S)
+        self.values = dict(values)
+
+    def on_command(self, msg: Any, now_ns: int) -> Outputs:
+        """A raw policy command (Float64MultiArray, one value per axis), gated and sent on."""
         self.gate.submit(np.asarray(msg.data, dtype=np.float64), now_ns)
+        self._answering = self.observation_ns
+        return self.tick(now_ns)
 
     def on_status(self, msg: Any, now_ns: int) -> None:
         """A PolicyStatus: errors and deadline misses stop, a degraded policy marks stale."""
         self.last_status_ns = now_ns
+        self.observation_ns = stamp_to_ns(msg.header.stamp)
         apply_status(self.gate, int(msg.state), int(msg.reason_code), str(msg.reason))
 
     def on_estop(self, engaged: bool) -> None:
@@ -246,6 +310,9 @@ class SafetyStage:
             )
             self.gate.set_stale(StopCause(note=silent))
         self.last = self.gate.update(now_ns)
+        if self._answering is not None and not self.last.stopping:
+            self.latency_ms.append((now_ns - self._answering) / 1e6)
+        self._answering = None
         values = self.values
         msg = build_command(
             values['output_type'],
@@ -266,6 +333,9 @@ class SafetyStage:
             f'stops/{r.name.lower()}': n for r, n in self.gate.stop_counts.items()
         }
         values['estop_latched'] = self.gate.estop_latched
+        if self.latency_ms:
+            p50, p99 = np.percentile(np.asarray(self.latency_ms), [50, 99])
+            values['latency_ms/p50'], values['latency_ms/p99'] = float(p50), float(p99)
         if last is None:
             return status(self.types, 'physical_ai_ros: safety', WARN, 'not started', values)
         values['command'] = ' '.join(f'{v:.3f}' for v in last.command)

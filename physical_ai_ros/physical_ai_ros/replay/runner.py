@@ -14,10 +14,12 @@
 
 """Deterministic replay of a rosbag2 through the pipeline the nodes run.
 
-Messages are fed in log-time order; bag time is the only clock. The control-rate timers of
-the policy and safety stages (and the diagnostics timer) fire at their simulated times
-between messages, so the same bag, params and model give the same output messages, byte for
-byte. Wall-clock latencies are measured for the report only and never reach the outputs.
+Messages are fed in log-time order; bag time is the only clock. As in the nodes, the
+policy steps on every new grid and the gate sends each new command on at once; their
+timers (the policy's watchdog, the gate's periodic tick, diagnostics) fire at their
+simulated times between messages, so the same bag, params and model give the same output
+messages, byte for byte. Wall-clock latencies are measured for the report only and never
+reach the outputs.
 Faults in the bag (corrupt messages, unknown types, gaps, out-of-order stamps, clocks that
 jump back) are counted and recorded with the gate's state right after them, never fatal.
 """
@@ -325,7 +327,8 @@ class ReplayRunner:
             now, which = min(due)
             if which == 0:
                 policy.next += policy.period
-                self._policy_tick(now, writer, result)
+                if self.policy.watchdog_due(now):
+                    self._policy_step(now, writer, result)
             elif which == 1:
                 safety.next += safety.period
                 self._safety_tick(now, writer, result)
@@ -338,7 +341,8 @@ class ReplayRunner:
                 ]
                 writer.write('/diagnostics', diagnostic_array(self.types, now, statuses), now)
 
-    def _policy_tick(self, now: int, writer: BagWriter, result: ReplayResult) -> None:
+    def _policy_step(self, now: int, writer: BagWriter, result: ReplayResult) -> None:
+        """One policy step; its status and command reach the gate in process, as over topics."""
         perception = self.perception.perception
         grid = perception.grid if self.perception.last_update is not None else None
         started = time.perf_counter()
@@ -347,15 +351,21 @@ class ReplayRunner:
         )
         result.latency_ms.setdefault('policy', []).append((time.perf_counter() - started) * 1e3)
         result.policy_steps += step is not None
-        for topic, msg in outputs:  # over topics in ROS; in-process here, in the same order
-            if topic == 'policy/command':
-                self.safety.on_command(msg, now)
-            else:
-                self.safety.on_status(msg, now)
         self._write(writer, outputs, now)
+        for topic, msg in outputs:  # the status first, then the command
+            if topic == 'policy/status':
+                self.safety.on_status(msg, now)
+            else:
+                # the gate sends a new command on at once; its timer restarts from here
+                self._gate_output(self.safety.on_command(msg, now), now, writer, result)
+                self._safety_timer.next = now + self._safety_timer.period
 
     def _safety_tick(self, now: int, writer: BagWriter, result: ReplayResult) -> None:
-        outputs = self.safety.tick(now)
+        self._gate_output(self.safety.tick(now), now, writer, result)
+
+    def _gate_output(
+        self, outputs: list[tuple[str, Any]], now: int, writer: BagWriter, result: ReplayResult
+    ) -> None:
         last = self.safety.last
         assert last is not None
         self._write(writer, outputs, now)
@@ -403,6 +413,8 @@ class ReplayRunner:
                 self._track_stale(update.stale, now, result)
                 self._write(writer, stage.outputs(update, grid=self._grid_due(now)), now)
                 self._snapshot(update.grid, now, result)
+                if self.policy.grid_due(now):  # the policy steps on a new grid at once
+                    self._policy_step(now, writer, result)
         elif role == 'image':
             self._ensure_extrinsic(source, msg)
             drop = perception.on_image(source, msg, compressed=stage.values['camera.compressed'])

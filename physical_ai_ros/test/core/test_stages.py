@@ -42,8 +42,13 @@ from physical_ai_ros.policies.reference import write_reference_policy
 MS = 1_000_000
 
 
-def status(state: int, code: int = REASON_NONE, reason: str = '') -> SimpleNamespace:
-    return SimpleNamespace(state=state, reason_code=code, reason=reason)
+def status(
+    state: int, code: int = REASON_NONE, reason: str = '', stamp_ns: int = 0
+) -> SimpleNamespace:
+    stamp = SimpleNamespace(sec=stamp_ns // 10**9, nanosec=stamp_ns % 10**9)
+    return SimpleNamespace(
+        state=state, reason_code=code, reason=reason, header=SimpleNamespace(stamp=stamp)
+    )
 
 
 def command(*values: float) -> SimpleNamespace:
@@ -111,10 +116,14 @@ def test_policy_stage_sends_no_late_or_failed_command(types: Any, tmp_path: Path
     assert [t for t, _ in outputs] == ['policy/status']  # no command: it is late
     assert outputs[0][1].state == STATE_DEGRADED and 'deadline miss' in outputs[0][1].reason
     assert outputs[0][1].reason_code == REASON_DEADLINE_MISS
-    step, outputs = stage.step(0, grid, None, None)
-    assert [t for t, _ in outputs] == ['policy/command', 'policy/status']
-    np.testing.assert_allclose(outputs[0][1].data, [0.8, 0.0], atol=1e-6)
-    _, outputs = stage.step(int(0.6e9), grid, None, None)  # grid older than grid_timeout_s
+    grid.stamp_ns = 7 * MS
+    step, outputs = stage.step(10 * MS, grid, None, None)
+    # the status first (the gate learns the policy runs), then the command
+    assert [t for t, _ in outputs] == ['policy/status', 'policy/command']
+    np.testing.assert_allclose(outputs[1][1].data, [0.8, 0.0], atol=1e-6)
+    status_stamp = outputs[0][1].header.stamp
+    assert (status_stamp.sec, status_stamp.nanosec) == (0, 7 * MS)  # the observation's stamp
+    _, outputs = stage.step(int(0.607e9), grid, None, None)  # grid older than grid_timeout_s
     assert outputs[0][1].state == STATE_DEGRADED and 'grid 0.60 s old' in outputs[0][1].reason
     assert outputs[0][1].reason_code == REASON_STALE_INPUT
 
@@ -124,3 +133,59 @@ def test_stage_parameters_are_validated(types: Any) -> None:
 
     with pytest.raises(ParamError, match='max_velocity'):
         SafetyStage(resolve('safety_node', {'max_velocity': [1.0]}), types)
+
+
+def test_the_gate_sends_a_new_command_on_at_once_and_measures_its_latency(types: Any) -> None:
+    stage = SafetyStage(resolve('safety_node', {}), types)
+    stage.tick(111 * MS)  # the gate runs (stopped: no policy yet)
+    stage.on_status(status(STATE_RUNNING, stamp_ns=100 * MS), 130 * MS)
+    outputs = stage.on_command(command(0.5, 0.0), 131 * MS)  # no waiting for the tick
+    ((topic, msg),) = outputs
+    assert topic == 'cmd_vel' and msg.twist.linear.x > 0.0
+    assert (msg.header.stamp.sec, msg.header.stamp.nanosec) == (0, 131 * MS)
+    assert list(stage.latency_ms) == [pytest.approx(31.0)]  # observation stamp -> output
+    stage.tick(151 * MS)  # a periodic tick carries no new command: nothing measured
+    assert len(stage.latency_ms) == 1
+    values = {kv.key: kv.value for kv in stage.diagnostics().values}
+    assert values['latency_ms/p99'] == '31.000'
+
+
+def test_a_lowered_max_velocity_applies_from_the_next_tick(types: Any) -> None:
+    values = resolve('safety_node', {})
+    stage = SafetyStage(values, types)
+    for k in range(100):  # reach 0.8 m/s
+        stage.on_status(status(STATE_RUNNING, stamp_ns=k * 20 * MS), k * 20 * MS)
+        stage.on_command(command(0.8, 0.0), k * 20 * MS)
+    assert stage.last.command[0] == pytest.approx(0.8)
+    stage.reconfigure({**values, 'max_velocity': [0.3, 1.0]})
+    stage.on_status(status(STATE_RUNNING, stamp_ns=2000 * MS), 2000 * MS)
+    ((_, msg),) = stage.on_command(command(0.8, 0.0), 2000 * MS)
+    decel = values['max_decel'][0]
+    assert msg.twist.linear.x == pytest.approx(0.8 - decel * 0.02)  # one period: going down
+    with pytest.raises(ValueError, match='axes'):
+        stage.reconfigure({**values, 'axes': ['linear.x', 'linear.y']})
+
+
+def test_the_policy_steps_on_a_new_grid_and_its_timer_only_watches(
+    types: Any, tmp_path: Path
+) -> None:
+    model = PolicyModel.load(write_reference_policy(tmp_path / 'ref.onnx'))
+    stage = PolicyStage(resolve('policy_node', {'control_rate_hz': 10.0}), types, model)
+    assert stage.grid_due(0) and stage.watchdog_due(0)  # nothing stepped yet
+    grid = SpatialGrid(GridGeometry(40, 40, 0.1))
+    grid.layer('occupancy')[:] = 0.0
+    stage.step(0, grid, None, None)
+    assert not stage.grid_due(40 * MS)  # at most one step per half control period
+    assert stage.grid_due(50 * MS)
+    assert not stage.watchdog_due(99 * MS) and stage.watchdog_due(100 * MS)
+
+
+def test_the_policy_warning_clears_when_it_steps_again(types: Any, tmp_path: Path) -> None:
+    model = PolicyModel.load(write_reference_policy(tmp_path / 'ref.onnx'))
+    stage = PolicyStage(resolve('policy_node', {}), types, model)
+    stage.step(0, None, None, None)
+    assert stage.diagnostics().message == 'no grid yet'
+    grid = SpatialGrid(GridGeometry(40, 40, 0.1))
+    grid.layer('occupancy')[:] = 0.0
+    stage.step(0, grid, None, None)
+    assert stage.diagnostics().message == 'ok'

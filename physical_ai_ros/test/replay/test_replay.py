@@ -250,3 +250,16 @@ def test_outputs_are_stamped_with_bag_time(
                 assert msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec == t
     assert result.start_ns == 1_700_000_000 * 10**9
     assert np.isclose(result.duration_s, 2.0, atol=0.1)
+
+
+def test_the_policy_and_gate_answer_a_grid_at_its_own_time(
+    params: Path, tmp_path: Path, types: Any
+) -> None:
+    bag = write_synthetic_bag(tmp_path / 'bag', SMALL)
+    result = replay(bag, tmp_path / 'out', ReplayOptions(params=params))
+    out = messages(result.out_bag)
+    grids = {t for t, _ in out['/occupancy']}
+    commands = [t for t, _ in out['/policy/command']]
+    assert commands and set(commands) <= grids  # each step at the time of a new grid
+    cmd_vel = {t for t, _ in out['/cmd_vel']}
+    assert set(commands) <= cmd_vel  # and the gate sent it on at that very time

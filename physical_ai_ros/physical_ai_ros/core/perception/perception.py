@@ -158,10 +158,7 @@ class Perception:
             for s in (*config.lidars, *config.cameras)
             if s.extrinsic is not None
         }
-        timeouts = {s.name: s.timeout_s for s in (*config.lidars, *config.cameras)}
-        if config.use_odometry:
-            timeouts['odom'] = config.odom_timeout_s
-        self.monitor = SourceMonitor(timeouts)
+        self.monitor = SourceMonitor(_timeouts(config))
         self.clouds: dict[str, tuple[Any, int]] = {}
         self.cameras: dict[str, _Camera] = {s.name: _Camera() for s in config.cameras}
         self.pose: tuple[float, float, float] | None = None
@@ -172,6 +169,26 @@ class Perception:
     def grid(self) -> SpatialGrid:
         """The live grid."""
         return self.mapper.grid
+
+    def reconfigure(self, config: PerceptionConfig) -> None:
+        """Take new thresholds from the next message on; the grid and sources' state stay.
+
+        Timeouts, skews, crop, ground, mapping, IoT ranges and camera settings change; the
+        extrinsics set from TF are kept.
+
+        Raises:
+            ValueError: ``config`` changes what the running stage is built around: the grid's
+                geometry, the sources, the IoT sensors or their positions, the base frame.
+        """
+        now, new = _fixed(self.config), _fixed(config)
+        changed = [name for name in now if new[name] != now[name]]
+        if changed:
+            raise ValueError(f'perception: {", ".join(changed)} cannot change while running')
+        self.config = config
+        self.voxels = VoxelFilter(config.crop)
+        self.mapper.config = config.mapping
+        self.iot.sensors = {s.sensor_id: s for s in config.iot}
+        self.monitor.timeouts_s = _timeouts(config)
 
     def set_extrinsic(self, source: str, base_from_sensor: Matrix) -> None:
         """Set a sensor's pose in the base frame (from TF, or replacing the parameter)."""
@@ -369,6 +386,29 @@ class Perception:
         pose = self.pose if self.pose is not None else (0.0, 0.0, 0.0)
         for quantity, values in self.iot.fields(self.grid.geometry, pose, now_ns).items():
             self.grid.layer(f'iot_{quantity}')[...] = values
+
+
+def _timeouts(config: PerceptionConfig) -> dict[str, float]:
+    """Per source, the age after which it is stale [s]."""
+    timeouts = {s.name: s.timeout_s for s in (*config.lidars, *config.cameras)}
+    if config.use_odometry:
+        timeouts['odom'] = config.odom_timeout_s
+    return timeouts
+
+
+def _fixed(config: PerceptionConfig) -> dict[str, object]:
+    """What a running perception stage is built around (read-only parameters)."""
+    return {
+        'grid geometry': config.geometry,
+        'base frame': config.base_frame,
+        'key source': config.key,
+        'use_odometry': config.use_odometry,
+        'lidars': [(s.name, None if s.extrinsic is None else s.extrinsic.tolist())
+                   for s in config.lidars],
+        'cameras': [(s.name, None if s.extrinsic is None else s.extrinsic.tolist())
+                    for s in config.cameras],
+        'IoT sensors': [(s.sensor_id, s.quantity, s.unit, s.position) for s in config.iot],
+    }  # fmt: skip
 
 
 def _skew(stamp_ns: int, key_ns: int, max_skew_s: float) -> Stale | None:

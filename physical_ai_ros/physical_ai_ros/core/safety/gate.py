@@ -178,6 +178,11 @@ class SafetyGate:
     """Turns raw policy commands into safe actuator commands (see the module docstring)."""
 
     def __init__(self, config: SafetyConfig) -> None:
+        self._apply(config)
+        n = len(config.axes)
+        self._state = _State(output=np.zeros(n), accel=np.zeros(n))
+
+    def _apply(self, config: SafetyConfig) -> None:
         self.config = config
         self._lo = np.asarray(config.min_velocity, dtype=np.float64)
         self._hi = np.asarray(config.max_velocity, dtype=np.float64)
@@ -185,8 +190,19 @@ class SafetyGate:
         self._decel = np.asarray(config.max_decel, dtype=np.float64)
         self._jerk = np.asarray(config.max_jerk, dtype=np.float64) if config.max_jerk else None
         self._timeout_ns = int(config.command_timeout_s * NS_PER_S)
-        n = len(config.axes)
-        self._state = _State(output=np.zeros(n), accel=np.zeros(n))
+
+    def reconfigure(self, config: SafetyConfig) -> None:
+        """Take new limits from the next update on, keeping the motion state and the latch.
+
+        A velocity limit lowered below the current speed becomes the target at once; the
+        speed comes down to it at ``max_decel``, as for any stop, never faster.
+
+        Raises:
+            ValueError: ``config`` has other axes (they are fixed while the gate runs).
+        """
+        if config.axes != self.config.axes:
+            raise ValueError(f'safety: axes are fixed at {self.config.axes}, got {config.axes}')
+        self._apply(config)
 
     @property
     def stop_counts(self) -> dict[StopReason, int]:
@@ -278,7 +294,12 @@ class SafetyGate:
             return self._emit(np.zeros_like(previous), reason, cause, limited, immediate=True)
         output = self._ramp(previous, clamped, dt)
         limited |= bool(np.any(np.abs(output - clamped) > 1e-12))
-        return self._emit(output, reason, cause, limited)
+        # a speed above a newly lowered limit may only come down at max_decel
+        envelope = (
+            np.minimum(self._lo, previous + self._decel * dt),
+            np.maximum(self._hi, previous - self._decel * dt),
+        )
+        return self._emit(output, reason, cause, limited, envelope=envelope)
 
     def _reason(self, now_ns: int) -> tuple[StopReason, StopCause]:
         state = self._state
@@ -335,10 +356,13 @@ class SafetyGate:
         limited: bool,
         *,
         immediate: bool = False,
+        envelope: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None = None,
     ) -> GateOutput:
-        # defence in depth: whatever happened above, what leaves is finite and in limits
+        # defence in depth: whatever happened above, what leaves is finite and in limits (or,
+        # after the limits were lowered, on its way down to them at max_decel)
+        lo, hi = envelope if envelope is not None else (self._lo, self._hi)
         finite = np.where(np.isfinite(output), output, 0.0)
-        safe = np.minimum(np.maximum(finite, self._lo), self._hi)
+        safe = np.minimum(np.maximum(finite, lo), hi)
         state = self._state
         if immediate:
             state.accel = np.zeros_like(safe)

@@ -435,3 +435,29 @@ def test_real_luminar_cloud_updates_the_grid(types: Any, real_data: Any) -> None
     assert update.used == ['luminar'] and update.counts['hit_cells'] > 0
     assert update.counts['ground_inliers'] > 100
     assert np.isfinite(update.grid.layer('occupancy')).sum() > 1000
+
+
+def test_reconfigure_applies_thresholds_and_keeps_the_grid(types: Any) -> None:
+    stage = Perception(config())
+    stage.on_cloud('lidar', cloud_msg(types, np.vstack([floor(), box((3.0, 1.0), 0.6, 0.8)]), T0))
+    grid = stage.update(T0).grid
+    r, c = cell(grid, 3.0, 1.0)
+    assert grid.layer('occupancy')[r, c] > 0.5
+    # a shorter range: the box, 3.2 m away, is no longer seen; the grid keeps what it had
+    stage.reconfigure(config(crop=CropConfig(max_range=2.0)))
+    scene = np.vstack([floor(), box((3.0, 1.0), 0.6, 0.8)])
+    stage.on_cloud('lidar', cloud_msg(types, scene, T0 + S // 10))
+    update = stage.update(T0 + S // 10)
+    assert update.counts['obstacle_points'] == 0 and update.counts['hit_cells'] == 0
+    assert update.grid.layer('occupancy')[r, c] > 0.5
+    # a longer timeout applies to the next update
+    stage.reconfigure(config(lidars=(SensorSource('lidar', extrinsic([0] * 6), timeout_s=5.0),)))
+    assert stage.monitor.timeouts_s['lidar'] == 5.0
+
+
+def test_reconfigure_refuses_what_the_running_stage_is_built_around() -> None:
+    stage = Perception(config())
+    with pytest.raises(ValueError, match='grid geometry'):
+        stage.reconfigure(config(geometry=GridGeometry(60, 60, 0.1)))
+    with pytest.raises(ValueError, match='lidars'):
+        stage.reconfigure(config(lidars=(SensorSource('front', extrinsic([0] * 6)),)))

@@ -245,3 +245,29 @@ def test_reversing_decelerates_to_zero_before_accelerating_the_other_way() -> No
     reverse = np.flatnonzero(speeds < 0)
     assert np.all(np.abs(steps[reverse]) <= 0.5 * 0.02 + 1e-9)  # max_accel once reversing
     assert speeds[-1] == pytest.approx(-1.0)
+
+
+def test_a_lowered_speed_limit_is_the_target_at_once_reached_at_max_decel() -> None:
+    gate = SafetyGate(config())
+    speeds = run(gate, 0, 150, [0.9, 0.0])
+    assert speeds[-1][0] == pytest.approx(0.9)
+    gate.reconfigure(config(max_velocity=(0.3, 1.0)))
+    after = np.array(run(gate, 150 * PERIOD, 60, [0.9, 0.0]))[:, 0]
+    # the very next output is already on its way down, at max_decel (1 m/s² x 20 ms) ...
+    assert after[0] == pytest.approx(0.9 - 1.0 * 0.02)
+    assert np.diff(after).min() >= -1.0 * 0.02 - 1e-9  # ... never faster than max_decel
+    assert np.all(np.diff(after) <= 1e-12)  # never back up
+    assert after[-1] == pytest.approx(0.3)  # and it settles on the new limit
+    # raising it again takes effect too, at max_accel
+    gate.reconfigure(config(max_velocity=(1.0, 1.0)))
+    up = np.array(run(gate, 210 * PERIOD, 10, [0.9, 0.0]))[:, 0]
+    assert up[0] == pytest.approx(0.3 + 0.5 * 0.02)
+
+
+def test_reconfigure_keeps_the_latch_and_refuses_other_axes() -> None:
+    gate = SafetyGate(config())
+    gate.set_estop(True)
+    gate.reconfigure(config(max_decel=(2.0, 4.0)))
+    assert gate.estop_latched and gate.update(0).reason is StopReason.ESTOP
+    with pytest.raises(ValueError, match='axes are fixed'):
+        gate.reconfigure(config(axes=('linear.x', 'linear.y')))
