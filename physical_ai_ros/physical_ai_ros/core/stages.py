@@ -99,10 +99,19 @@ class PerceptionStage:
         self.last_update = self.perception.update(now_ns)
         return self.last_update
 
-    def diagnostics(self) -> Any:
-        """DiagnosticStatus: stale sources, drops and rejections."""
+    def diagnostics(self, now_ns: int) -> Any:
+        """DiagnosticStatus at ``now_ns``: stale sources, drops and rejections.
+
+        Staleness is judged at ``now_ns``, not at the last update, so a lidar that went silent
+        (and so triggers no update) is reported all the same.
+        """
         p = self.perception
-        stale = self.last_update.stale if self.last_update else {'all': Stale(StaleKind.NO_UPDATE)}
+        stale = {
+            **(self.last_update.stale if self.last_update else {}),
+            **p.monitor.stale(now_ns),
+        }
+        if self.last_update is None:
+            stale.setdefault('all', Stale(StaleKind.NO_UPDATE))
         values: dict[str, Any] = {'updates': p.status.updates}
         values.update({f'stale/{k}': v for k, v in stale.items()})
         values.update({f'errors/{k}': v for k, v in p.status.errors.items()})
@@ -243,8 +252,8 @@ class PolicyStage:
             action=action,
         )
 
-    def diagnostics(self) -> Any:
-        """DiagnosticStatus: model, latency, misses, failures."""
+    def diagnostics(self, now_ns: int) -> Any:
+        """DiagnosticStatus: model, latency, misses, failures (``now_ns``: unused, uniform)."""
         stats = self.runtime.stats.summary()
         values: dict[str, Any] = {'model_sha256': self.runtime.model.sha256, **stats}
         level = OK if not self.state.last_reason else WARN
@@ -326,8 +335,8 @@ class SafetyStage:
         )
         return [(self.topic, msg)]
 
-    def diagnostics(self) -> Any:
-        """DiagnosticStatus: why the gate stops, and how often it did."""
+    def diagnostics(self, now_ns: int) -> Any:
+        """DiagnosticStatus: why the gate stops, how often, its latency (``now_ns``: unused)."""
         last = self.last
         values: dict[str, Any] = {
             f'stops/{r.name.lower()}': n for r, n in self.gate.stop_counts.items()

@@ -16,17 +16,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+import signal
 import time
 from typing import Any, TypeVar
 
 from diagnostic_msgs.msg import DiagnosticArray
 import rclpy
-from rclpy.executors import ExternalShutdownException
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.executors import Executor, ExternalShutdownException, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.publisher import Publisher
-from rclpy.qos import qos_profile_sensor_data, QoSProfile, ReliabilityPolicy
+from rclpy.qos import (
+    HistoryPolicy,
+    qos_profile_sensor_data,
+    QoSProfile,
+    ReliabilityPolicy,
+)
 from rclpy.service import Service
+from rclpy.signals import SignalHandlerOptions
 from rclpy.subscription import Subscription
 from rclpy.timer import Timer
 
@@ -35,6 +43,10 @@ from physical_ai_ros.core.messages.msgtypes import ImportedMessageTypes
 
 TYPES = ImportedMessageTypes()
 SENSOR_QOS = qos_profile_sensor_data
+#: Clouds and images: the newest one only, never a backlog of multi-MB messages.
+LATEST_SENSOR = QoSProfile(
+    depth=1, history=HistoryPolicy.KEEP_LAST, reliability=ReliabilityPolicy.BEST_EFFORT
+)
 #: Grid and commands: keep only the newest, delivered reliably.
 LATEST_RELIABLE = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
 Entity = TypeVar('Entity')
@@ -49,6 +61,8 @@ class StageNode(LifecycleNode):
 
     def __init__(self, name: str, **kwargs: Any) -> None:
         super().__init__(name, **kwargs)
+        #: every callback of this node; in one process the nodes' groups run side by side
+        self.group = MutuallyExclusiveCallbackGroup()
         self.active = False
         self._owned: list[Any] = []
         self._last_warning: dict[str, float] = {}
@@ -112,31 +126,72 @@ class StageNode(LifecycleNode):
             self._last_warning[key] = now
             self.get_logger().warning(text)
 
-    def diagnostics_timer(self, status: Any) -> None:
-        """Publish ``status()`` on the absolute /diagnostics topic once a second."""
+    def diagnostics_timer(self, status: Callable[[int], Any]) -> None:
+        """Publish ``status(now_ns)`` on the absolute /diagnostics topic once a second.
+
+        On a timer, from the stage's state at that time: a source that went silent is reported
+        without waiting for its next message, and a warning clears when its cause does.
+        """
         publisher = self.own(self.create_publisher(DiagnosticArray, '/diagnostics', 10))
 
         def publish() -> None:
-            stage = status()
+            now = self.now_ns()
+            stage = status(now)
             for name, count in self.exceptions.items():  # what the guard caught, if anything
                 stage.values.append(
                     TYPES.get('diagnostic_msgs/msg/KeyValue')(
                         key=f'exceptions/{name}', value=str(count)
                     )
                 )
-            publisher.publish(diagnostic_array(TYPES, self.now_ns(), [stage]))
+            publisher.publish(diagnostic_array(TYPES, now, [stage]))
 
-        self.own(self.create_timer(1.0, publish))
+        self.own(self.create_timer(1.0, publish, callback_group=self.group))
+
+    def on_exit(self) -> None:
+        """Last words before the node is destroyed (the gate sends a stop); nothing by default."""
 
 
-def spin(node_class: type[LifecycleNode], args: list[str] | None = None) -> None:
-    """Run one node until shutdown (the body of every node's ``main``)."""
-    rclpy.init(args=args)
-    node = node_class()
+def spin(
+    node_classes: Sequence[type[StageNode]],
+    args: list[str] | None = None,
+    *,
+    executor: Executor | None = None,
+    ready: Callable[[list[StageNode]], None] | None = None,
+) -> None:
+    """Run nodes until SIGINT or SIGTERM, then let each say its last words and exit cleanly.
+
+    rclpy's own signal handler is not installed: it would shut the context down before the
+    gate can send its stop. The first signal ends the spin; more (a terminal and launch both
+    send SIGINT on Ctrl-C) are ignored, so they cannot interrupt the clean-up.
+    """
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    stopping = False
+
+    def on_signal(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    nodes = [cls() for cls in node_classes]
+    executor = executor or SingleThreadedExecutor()
+    for node in nodes:
+        executor.add_node(node)
     try:
-        rclpy.spin(node)
+        if ready is not None:
+            ready(nodes)
+        while rclpy.ok():
+            # back in Python at least every 0.1 s, so a signal is handled even while no
+            # timer runs (an unconfigured node)
+            executor.spin_once(timeout_sec=0.1)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
-        node.destroy_node()
+        stopping = True
+        for node in nodes:
+            node.on_exit()
+            node.destroy_node()
+        executor.shutdown(timeout_sec=1.0)
         rclpy.try_shutdown()

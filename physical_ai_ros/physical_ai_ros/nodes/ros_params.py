@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rcl_interfaces.msg import (
@@ -28,6 +29,7 @@ from rclpy.exceptions import ParameterUninitializedException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
+from physical_ai_ros.core.errors import PhysicalAiError
 from physical_ai_ros.core.params.schema import check_node
 from physical_ai_ros.core.params.spec import (
     ParamError,
@@ -91,11 +93,16 @@ def plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def validator(node: Node, params: ParamSet) -> Any:
-    """A set-parameters callback refusing bad values with the schema's message.
+def validator(
+    node: Node, params: ParamSet, apply: Callable[[dict[str, Any]], None] | None = None
+) -> Any:
+    """A set-parameters callback: refuse bad values with the schema's message, apply good ones.
 
     Each value is checked alone, then together with the node's other values (array lengths
-    that must agree, ranges that must be ordered).
+    that must agree, ranges that must be ordered). Once the node runs, ``apply`` gets the
+    complete new values and makes them take effect from the next message or tick; if it
+    refuses them (``ValueError``, or a model that does not load), so does the callback, and
+    the old values stay in force.
     """
 
     def check(parameters: list[Parameter]) -> SetParametersResult:
@@ -108,14 +115,22 @@ def validator(node: Node, params: ParamSet) -> Any:
                 proposed[spec.name] = validate_value(spec, plain(parameter.value), params.node)
             except ParamError as exc:
                 return SetParametersResult(successful=False, reason=str(exc))
-        if proposed:
+        if not proposed:
+            return SetParametersResult(successful=True)
+        running = True
+        try:
+            current = values(node, params)
+        except ParamError:
+            current, running = params.defaults(), False  # during declaration: not all are set
+        new = {**current, **proposed}
+        errors = check_node(params.node, new)
+        if errors:
+            return SetParametersResult(successful=False, reason=str(errors[0]))
+        if apply is not None and running:
             try:
-                current = values(node, params)
-            except ParamError:
-                current = params.defaults()  # during declaration: not all are set yet
-            errors = check_node(params.node, {**current, **proposed})
-            if errors:
-                return SetParametersResult(successful=False, reason=str(errors[0]))
+                apply(new)
+            except (ValueError, PhysicalAiError) as exc:
+                return SetParametersResult(successful=False, reason=f'{params.node}: {exc}')
         return SetParametersResult(successful=True)
 
     return check

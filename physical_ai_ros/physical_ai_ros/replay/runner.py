@@ -335,9 +335,9 @@ class ReplayRunner:
             else:
                 diagnostics.next += diagnostics.period
                 statuses = [
-                    self.perception.diagnostics(),
-                    self.policy.diagnostics(),
-                    self.safety.diagnostics(),
+                    self.perception.diagnostics(now),
+                    self.policy.diagnostics(now),
+                    self.safety.diagnostics(now),
                 ]
                 writer.write('/diagnostics', diagnostic_array(self.types, now, statuses), now)
 
@@ -402,7 +402,7 @@ class ReplayRunner:
         drop: Drop | None = None
         if role == 'cloud':
             self._ensure_extrinsic(source, msg)
-            drop = perception.on_cloud(source, msg)
+            drop = perception.on_cloud(source, msg, received_ns=now)
             if drop is None and source == perception.config.key:
                 started = time.perf_counter()
                 update = stage.update(stamp_to_ns(msg.header.stamp))
@@ -417,7 +417,8 @@ class ReplayRunner:
                     self._policy_step(now, writer, result)
         elif role == 'image':
             self._ensure_extrinsic(source, msg)
-            drop = perception.on_image(source, msg, compressed=stage.values['camera.compressed'])
+            compressed = stage.values['camera.compressed']
+            drop = perception.on_image(source, msg, compressed=compressed, received_ns=now)
         elif role == 'camera_info':
             drop = perception.on_camera_info(source, msg)
         elif role == 'iot':

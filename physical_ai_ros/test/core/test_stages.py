@@ -85,7 +85,7 @@ def test_safety_stage_follows_policy_status_and_commands(types: Any) -> None:
     stage.on_estop(True)
     stage.tick(1300 * MS)
     assert stage.last.reason is StopReason.ESTOP
-    diagnostics = stage.diagnostics()
+    diagnostics = stage.diagnostics(0)
     assert diagnostics.level == 2 and 'e-stop' in diagnostics.message
 
 
@@ -146,7 +146,7 @@ def test_the_gate_sends_a_new_command_on_at_once_and_measures_its_latency(types:
     assert list(stage.latency_ms) == [pytest.approx(31.0)]  # observation stamp -> output
     stage.tick(151 * MS)  # a periodic tick carries no new command: nothing measured
     assert len(stage.latency_ms) == 1
-    values = {kv.key: kv.value for kv in stage.diagnostics().values}
+    values = {kv.key: kv.value for kv in stage.diagnostics(0).values}
     assert values['latency_ms/p99'] == '31.000'
 
 
@@ -184,8 +184,18 @@ def test_the_policy_warning_clears_when_it_steps_again(types: Any, tmp_path: Pat
     model = PolicyModel.load(write_reference_policy(tmp_path / 'ref.onnx'))
     stage = PolicyStage(resolve('policy_node', {}), types, model)
     stage.step(0, None, None, None)
-    assert stage.diagnostics().message == 'no grid yet'
+    assert stage.diagnostics(0).message == 'no grid yet'
     grid = SpatialGrid(GridGeometry(40, 40, 0.1))
     grid.layer('occupancy')[:] = 0.0
     stage.step(0, grid, None, None)
-    assert stage.diagnostics().message == 'ok'
+    assert stage.diagnostics(0).message == 'ok'
+
+
+def test_perception_diagnostics_report_a_silent_lidar_without_a_new_update(types: Any) -> None:
+    from physical_ai_ros.core.stages import PerceptionStage
+
+    stage = PerceptionStage(resolve('perception_node', {}), types)
+    assert 'lidar' in stage.diagnostics(0).message  # never received
+    stage.perception.monitor.accept('lidar', 10**9)
+    silent = stage.diagnostics(10**9 + 2000 * MS)  # no cloud for 2 s: no update ran either
+    assert silent.level == 2 and 'lidar' in silent.message

@@ -199,26 +199,38 @@ class Perception:
         self.status.last_error[drop.source] = drop
         return drop
 
-    def _stamp(self, source: str, msg: Any) -> tuple[int, Drop | None]:
+    def _stamp(
+        self, source: str, msg: Any, received_ns: int | None = None
+    ) -> tuple[int, Drop | None]:
         try:
             stamp = stamp_to_ns(msg.header.stamp)
         except (PhysicalAiError, AttributeError) as exc:
             return 0, self._drop(Drop(source, DropKind.BAD_HEADER, detail=str(exc)))
-        drop = self.monitor.accept(source, stamp)
+        drop = self.monitor.accept(source, stamp, received_ns)
         return stamp, None if drop is None else self._drop(drop)
 
-    def on_cloud(self, source: str, msg: Any) -> Drop | None:
-        """Take a PointCloud2 of lidar ``source``; None, or why it was dropped."""
-        stamp, drop = self._stamp(source, msg)
+    def on_cloud(self, source: str, msg: Any, received_ns: int | None = None) -> Drop | None:
+        """Take a PointCloud2 of lidar ``source``; None, or why it was dropped.
+
+        ``received_ns`` is when it arrived (see :meth:`SourceMonitor.accept`).
+        """
+        stamp, drop = self._stamp(source, msg, received_ns)
         if drop is None:
             self.clouds[source] = (msg, stamp)
         return drop
 
-    def on_image(self, source: str, msg: Any, *, compressed: bool = False) -> Drop | None:
+    def on_image(
+        self,
+        source: str,
+        msg: Any,
+        *,
+        compressed: bool = False,
+        received_ns: int | None = None,
+    ) -> Drop | None:
         """Take an Image (or CompressedImage) of camera ``source``; decoded only when fused."""
         if source not in self.cameras:
             return self._drop(Drop(source, DropKind.NOT_CONFIGURED))
-        stamp, drop = self._stamp(source, msg)
+        stamp, drop = self._stamp(source, msg, received_ns)
         if drop is None:
             camera = self.cameras[source]
             camera.message, camera.compressed, camera.stamp_ns = msg, compressed, stamp

@@ -32,6 +32,7 @@ class DropKind(enum.Enum):
     BAD_HEADER = 'bad header'
     DUPLICATE = 'duplicate'
     OUT_OF_ORDER = 'out of order'
+    STALE_ON_ARRIVAL = 'stale on arrival'
     NOT_CONFIGURED = 'not a configured camera'
     MALFORMED = 'malformed'
     MALFORMED_READING = 'malformed reading'
@@ -56,8 +57,10 @@ class Drop:
     Attributes:
         source: the source (lidar, camera, ``odom``, ``iot``) or IoT sensor id.
         kind: why.
-        got: the offending value (a stamp [ns] for ordering drops, a value or unit for IoT).
-        expected: what was expected (the newest stamp [ns], the configured unit, a range).
+        got: the offending value (a stamp [ns] for ordering drops, an age [ns] for a stale
+            arrival, a value or unit for IoT).
+        expected: what was expected (the newest stamp [ns], the timeout [s], the configured
+            unit, a range).
         detail: the codec's own message for malformed input.
     """
 
@@ -79,6 +82,9 @@ class Drop:
         kind = self.kind
         if kind in ORDERING_DROPS:
             return f'{kind.value}: stamp {self.got} not after {self.expected}'
+        if kind is DropKind.STALE_ON_ARRIVAL:
+            assert isinstance(self.got, int)
+            return f'stale on arrival: {self.got / 1e6:.0f} ms old (timeout {self.expected:g} s)'
         if kind is DropKind.NOT_CONFIGURED:
             return str(kind.value)
         if kind is DropKind.UNKNOWN_SENSOR:

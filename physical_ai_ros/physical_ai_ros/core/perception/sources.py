@@ -36,8 +36,19 @@ class SourceMonitor:
     dropped: Counter[tuple[str, DropKind]] = field(default_factory=Counter)
     stale_counts: Counter[str] = field(default_factory=Counter)
 
-    def accept(self, source: str, stamp_ns: int) -> Drop | None:
-        """Record a message's stamp; returns None, or why it must be dropped (and counts it)."""
+    def accept(self, source: str, stamp_ns: int, received_ns: int | None = None) -> Drop | None:
+        """Record a message's stamp; returns None, or why it must be dropped (and counts it).
+
+        With ``received_ns`` (the receiving clock: ROS time live, log time in replay), a
+        message already older than its source's timeout when it arrives is dropped too: it
+        could only be used stale, and working through such a backlog delays the fresh ones.
+        """
+        timeout = self.timeouts_s.get(source)
+        if received_ns is not None and timeout is not None:
+            age = received_ns - stamp_ns
+            if age / NS_PER_S > timeout:
+                self.dropped[(source, DropKind.STALE_ON_ARRIVAL)] += 1
+                return Drop(source, DropKind.STALE_ON_ARRIVAL, got=age, expected=timeout)
         latest = self.latest_ns.get(source)
         if latest is not None and stamp_ns <= latest:
             kind = DropKind.DUPLICATE if stamp_ns == latest else DropKind.OUT_OF_ORDER

@@ -42,6 +42,7 @@ from physical_ai_ros.core.perception.transforms import extrinsic
 
 S = 1_000_000_000
 T0 = 1_700_000_000 * S
+MS = 1_000_000
 POINT = np.dtype([('x', '<f4'), ('y', '<f4'), ('z', '<f4'), ('intensity', '<f4')])
 OPTICAL = [0.0, 0.0, 1.0, -math.pi / 2, 0.0, -math.pi / 2]  # camera 1 m up, looking along +x
 
@@ -461,3 +462,12 @@ def test_reconfigure_refuses_what_the_running_stage_is_built_around() -> None:
         stage.reconfigure(config(geometry=GridGeometry(60, 60, 0.1)))
     with pytest.raises(ValueError, match='lidars'):
         stage.reconfigure(config(lidars=(SensorSource('front', extrinsic([0] * 6)),)))
+
+
+def test_a_cloud_already_stale_when_it_arrives_is_dropped_and_counted(types: Any) -> None:
+    stage = Perception(config())  # lidar timeout 0.5 s
+    late = stage.on_cloud('lidar', cloud_msg(types, floor(), T0), received_ns=T0 + 600 * MS)
+    assert late is not None and late.kind is DropKind.STALE_ON_ARRIVAL
+    assert str(late) == 'stale on arrival: 600 ms old (timeout 0.5 s)'
+    assert stage.monitor.dropped[('lidar', DropKind.STALE_ON_ARRIVAL)] == 1
+    assert stage.on_cloud('lidar', cloud_msg(types, floor(), T0), received_ns=T0 + 40 * MS) is None
