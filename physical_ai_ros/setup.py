@@ -19,7 +19,10 @@ setup(
         ('share/ament_index/resource_index/packages', ['resource/' + package_name]),
         ('share/' + package_name, ['package.xml']),
         (os.path.join('share', package_name, 'launch'), glob('launch/*_launch.py')),
-        (os.path.join('share', package_name, 'config'), glob('config/*.yaml')),
+        (
+            os.path.join('share', package_name, 'config'),
+            glob('config/*.yaml') + glob('config/*.xml'),
+        ),
     ],
     python_requires='>=3.10',
     install_requires=[

@@ -18,6 +18,8 @@ ros2 launch physical_ai_ros bringup_launch.py params_file:=my_robot.yaml model:=
 """
 
 import os
+from pathlib import Path
+import tempfile
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchContext, LaunchDescription
@@ -34,8 +36,17 @@ from launch_ros.actions import LifecycleNode, Node, PushRosNamespace, SetParamet
 from launch_ros.event_handlers import OnStateTransition
 from launch_ros.events.lifecycle import ChangeState
 from lifecycle_msgs.msg import Transition
+import yaml
+
+from physical_ai_ros.core.params.config_check import for_any_namespace
 
 NODES = ('safety_node', 'perception_node', 'policy_node')
+
+#: ``dds_profile`` choices: the environment variable each DDS reads, and the shipped file.
+DDS_PROFILES = {
+    'cyclonedds': ('CYCLONEDDS_URI', 'cyclonedds.xml'),
+    'fastdds': ('FASTRTPS_DEFAULT_PROFILES_FILE', 'fastdds.xml'),
+}
 
 
 def _truthy(context: LaunchContext, name: str) -> bool:
@@ -68,8 +79,32 @@ def _autostart(node: LifecycleNode) -> list:
     return [activate, configure]
 
 
+def _params_for_any_namespace(params_file: str) -> str:
+    """The params file with bare node keys made ``/**/node`` (see ``for_any_namespace``).
+
+    Without it, ``perception_node:`` would not reach ``/robot1/perception_node`` and a
+    namespaced robot would silently run on defaults.
+    """
+    data = yaml.safe_load(Path(params_file).read_text(encoding='utf-8')) or {}
+    with tempfile.NamedTemporaryFile(
+        'w', prefix='physical_ai_ros_', suffix='.yaml', delete=False, encoding='utf-8'
+    ) as out:
+        yaml.safe_dump(for_any_namespace(data), out)
+    return out.name
+
+
+def _dds_env(context: LaunchContext) -> dict[str, str]:
+    profile = LaunchConfiguration('dds_profile').perform(context)
+    if not profile:  # DeclareLaunchArgument refuses anything but "" and DDS_PROFILES
+        return {}
+    variable, name = DDS_PROFILES[profile]
+    path = os.path.join(get_package_share_directory('physical_ai_ros'), 'config', name)
+    return {variable: f'file://{path}' if profile == 'cyclonedds' else path}
+
+
 def _nodes(context: LaunchContext) -> list:
-    params_file = LaunchConfiguration('params_file').perform(context)
+    params_file = _params_for_any_namespace(LaunchConfiguration('params_file').perform(context))
+    env = _dds_env(context)
     model = LaunchConfiguration('model').perform(context)
     enclave = LaunchConfiguration('enclave').perform(context)
     log_level = LaunchConfiguration('log_level').perform(context)
@@ -92,6 +127,7 @@ def _nodes(context: LaunchContext) -> list:
                 parameters=[params_file, *overrides],
                 arguments=[] if autostart else ['--no-autostart'],
                 ros_arguments=ros_arguments,
+                additional_env=env,
             )
         ]
     actions = []
@@ -104,6 +140,7 @@ def _nodes(context: LaunchContext) -> list:
             output='screen',
             parameters=[params_file, *overrides],
             ros_arguments=ros_arguments,
+            additional_env=env,
         )
         actions.append(node)
         if autostart:
@@ -157,6 +194,13 @@ def generate_launch_description() -> LaunchDescription:
         ),
         DeclareLaunchArgument(
             'enclave', default_value='', description='SROS2 security enclave ("" = security off)'
+        ),
+        DeclareLaunchArgument(
+            'dds_profile',
+            default_value='',
+            choices=['', *DDS_PROFILES],
+            description='DDS settings for multi-MB clouds: cyclonedds (config/cyclonedds.xml), '
+            'fastdds (config/fastdds.xml), or "" for the environment\'s (see README)',
         ),
     ]
     group = GroupAction(

@@ -152,7 +152,7 @@ class StageNode(LifecycleNode):
 
 
 def spin(
-    node_classes: Sequence[type[StageNode]],
+    node_classes: Sequence[Callable[[], StageNode]],
     args: list[str] | None = None,
     *,
     executor: Executor | None = None,

@@ -40,7 +40,14 @@ from physical_ai_ros.core.params.spec import ParamError
 from physical_ai_ros.core.perception.reasons import Drop
 from physical_ai_ros.core.perception.transforms import transform_to_matrix
 from physical_ai_ros.core.stages import PerceptionStage
-from physical_ai_ros.nodes.common import LATEST_RELIABLE, SENSOR_QOS, spin, StageNode, TYPES
+from physical_ai_ros.nodes.common import (
+    LATEST_RELIABLE,
+    LATEST_SENSOR,
+    SENSOR_QOS,
+    spin,
+    StageNode,
+    TYPES,
+)
 from physical_ai_ros.nodes.ros_params import declare, validator, values
 from physical_ai_ros_interfaces.msg import IotReading, SpatialGrid
 
@@ -58,7 +65,7 @@ class PerceptionNode(StageNode):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__('perception_node', **kwargs)
         declare(self, PERCEPTION)
-        self.add_on_set_parameters_callback(validator(self, PERCEPTION))
+        self.add_on_set_parameters_callback(validator(self, PERCEPTION, self._reconfigure))
         self.stage: PerceptionStage  # from configure on
         self.tf_buffer = Buffer()
         self.tf_listener = TransformListener(self.tf_buffer, self)
@@ -81,23 +88,35 @@ class PerceptionNode(StageNode):
             )
         }
         self._subscribe(config)
-        self.diagnostics_timer(lambda: self.stage.diagnostics())
+        self.diagnostics_timer(lambda now: self.stage.diagnostics(now))
         return TransitionCallbackReturn.SUCCESS
+
+    def _reconfigure(self, values: dict[str, Any]) -> None:
+        if hasattr(self, 'stage'):  # configured: the new values apply from the next message
+            self.stage.reconfigure(values)
 
     def _subscribe(self, config: dict[str, Any]) -> None:
         def sub(kind: Any, topic: str, callback: Any, qos: Any = SENSOR_QOS) -> None:
             guarded = self.guarded(callback, topic)
-            self.own(self.create_subscription(kind, topic, guarded, qos))
+            self.own(
+                self.create_subscription(kind, topic, guarded, qos, callback_group=self.group)
+            )
 
         perception = self.stage.perception
+        # clouds and images: only the newest is kept (depth 1), never a backlog
         for name in config['lidar.names'] if config['lidar.enabled'] else ():
-            sub(PointCloud2, f'{name}/points', lambda m, n=name: self._cloud(n, m))
+            sub(PointCloud2, f'{name}/points', lambda m, n=name: self._cloud(n, m), LATEST_SENSOR)
         if config['camera.enabled']:
             compressed = config['camera.compressed']
             kind = CompressedImage if compressed else Image
             suffix = 'image_raw/compressed' if compressed else 'image_raw'
             for name in config['camera.names']:
-                sub(kind, f'{name}/{suffix}', lambda m, n=name: self._image(n, m, compressed))
+                sub(
+                    kind,
+                    f'{name}/{suffix}',
+                    lambda m, n=name: self._image(n, m, compressed),
+                    LATEST_SENSOR,
+                )
                 sub(CameraInfo, f'{name}/camera_info', lambda m, n=name: self._info(n, m))
         if config['iot.enabled']:
             sub(IotReading, 'iot/readings', lambda m: self._iot(m, ''), 50)
@@ -135,12 +154,15 @@ class PerceptionNode(StageNode):
 
     def _image(self, source: str, msg: Any, compressed: bool) -> None:
         self._extrinsic(source, msg.header.frame_id)
-        self._report(source, self.stage.perception.on_image(source, msg, compressed=compressed))
+        drop = self.stage.perception.on_image(
+            source, msg, compressed=compressed, received_ns=self.now_ns()
+        )
+        self._report(source, drop)
 
     def _cloud(self, source: str, msg: PointCloud2) -> None:
         stage = self.stage
         self._extrinsic(source, msg.header.frame_id)
-        drop = stage.perception.on_cloud(source, msg)
+        drop = stage.perception.on_cloud(source, msg, received_ns=self.now_ns())
         self._report(source, drop)
         if drop is not None or source != stage.perception.config.key:
             return
@@ -157,4 +179,4 @@ class PerceptionNode(StageNode):
 
 def main(args: list[str] | None = None) -> None:
     """Run perception_node until shutdown."""
-    spin(PerceptionNode, args)
+    spin([PerceptionNode], args)

@@ -12,10 +12,12 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""physical_ai_node: perception, policy and safety in one process, on one executor.
+"""physical_ai_node: perception, policy and safety in one process.
 
 Saves the grid's serialisation between processes; the three stay separate nodes (their own
-names, parameters and lifecycles), so a params file and remappings work unchanged.
+names, parameters and lifecycles), so a params file and remappings work unchanged. They run
+on a multi-threaded executor, each node in its own callback group: the gate's timer and the
+e-stop never wait for perception to finish a cloud.
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-import rclpy
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.executors import MultiThreadedExecutor
 from rclpy.utilities import remove_ros_args
 
+from physical_ai_ros.nodes.common import spin, StageNode
 from physical_ai_ros.nodes.perception_node import PerceptionNode
 from physical_ai_ros.nodes.policy_node import PolicyNode
 from physical_ai_ros.nodes.safety_node import SafetyNode
@@ -34,23 +36,20 @@ from physical_ai_ros.nodes.safety_node import SafetyNode
 
 def main(args: list[str] | None = None) -> None:
     """Run the three nodes until shutdown; configure and activate them unless told not to."""
-    rclpy.init(args=args)
     parser = argparse.ArgumentParser(prog='physical_ai_node')
     parser.add_argument('--no-autostart', action='store_true', help='leave the nodes unconfigured')
     options = parser.parse_args(remove_ros_args(args if args is not None else sys.argv)[1:])
-    nodes = [SafetyNode(), PerceptionNode(), PolicyNode()]
-    executor = SingleThreadedExecutor()
-    for node in nodes:
-        executor.add_node(node)
-    if not options.no_autostart:
-        for node in nodes:
-            node.trigger_configure()
-            node.trigger_activate()
-    try:
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        for node in nodes:
-            node.destroy_node()
-        rclpy.try_shutdown()
+
+    def autostart(nodes: list[StageNode]) -> None:
+        if not options.no_autostart:
+            for node in nodes:
+                node.trigger_configure()
+                node.trigger_activate()
+
+    # one thread per node: a node's callbacks stay in order, the nodes run side by side
+    spin(
+        [SafetyNode, PerceptionNode, PolicyNode],
+        args,
+        executor=MultiThreadedExecutor(num_threads=3),
+        ready=autostart,
+    )

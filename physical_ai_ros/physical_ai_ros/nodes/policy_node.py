@@ -12,7 +12,7 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""policy_node: the grid and robot state in; the raw command and a status out, at a fixed rate."""
+"""policy_node: the grid and robot state in; the raw command and a status out, per new grid."""
 
 from __future__ import annotations
 
@@ -20,9 +20,7 @@ import time
 from typing import Any
 
 from nav_msgs.msg import Odometry
-from rcl_interfaces.msg import SetParametersResult
 from rclpy.lifecycle import LifecycleState, TransitionCallbackReturn
-from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Float32MultiArray, Float64MultiArray
 
@@ -33,19 +31,21 @@ from physical_ai_ros.core.params.spec import ParamError
 from physical_ai_ros.core.perception.grid import msg_to_grid
 from physical_ai_ros.core.stages import PolicyStage
 from physical_ai_ros.nodes.common import LATEST_RELIABLE, SENSOR_QOS, spin, StageNode, TYPES
-from physical_ai_ros.nodes.ros_params import declare, plain, validator, values
+from physical_ai_ros.nodes.ros_params import declare, validator, values
 from physical_ai_ros.policies.loading import load_policy
 from physical_ai_ros_interfaces.msg import PolicyStatus, SpatialGrid
 
+#: Parameters whose change loads the model again.
+MODEL_PARAMETERS = ('model_path', 'contract_path', 'model_sha256', 'providers')
+
 
 class PolicyNode(StageNode):
-    """Runs :class:`PolicyStage` at ``control_rate_hz`` on the newest inputs."""
+    """Runs :class:`PolicyStage`: a step on every new grid, a watchdog at ``control_rate_hz``."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__('policy_node', **kwargs)
         declare(self, POLICY)
-        self._check = validator(self, POLICY)
-        self.add_on_set_parameters_callback(self._on_set)
+        self.add_on_set_parameters_callback(validator(self, POLICY, self._reconfigure))
         self.stage: PolicyStage  # from configure on
         self.grid: Any = None
         self.twist: dict[str, float] | None = None
@@ -73,10 +73,14 @@ class PolicyNode(StageNode):
             (JointState, 'joint_states', joints, SENSOR_QOS),
             (Float32MultiArray, 'iot/features', self._features, LATEST_RELIABLE),
         ):
-            self.own(self.create_subscription(kind, topic, self.guarded(callback, topic), qos))
+            guarded = self.guarded(callback, topic)
+            self.own(
+                self.create_subscription(kind, topic, guarded, qos, callback_group=self.group)
+            )
         period = 1.0 / self.config['control_rate_hz']
-        self.own(self.create_timer(period, self.guarded(self._step, 'step')))
-        self.diagnostics_timer(lambda: self.stage.diagnostics())
+        watchdog = self.guarded(self._watchdog, 'step')
+        self.own(self.create_timer(period, watchdog, callback_group=self.group))
+        self.diagnostics_timer(lambda now: self.stage.diagnostics(now))
         return TransitionCallbackReturn.SUCCESS
 
     def _grid(self, msg: SpatialGrid) -> None:
@@ -84,6 +88,15 @@ class PolicyNode(StageNode):
             self.grid = msg_to_grid(msg)
         except PhysicalAiError as exc:
             self.warn('grid', f'grid dropped: {exc}')
+            return
+        now = self.now_ns()
+        if self.stage.grid_due(now):  # the event-driven path: no waiting for the timer
+            self._step(now)
+
+    def _watchdog(self) -> None:
+        now = self.now_ns()
+        if self.stage.watchdog_due(now):
+            self._step(now)
 
     def _odom(self, msg: Odometry) -> None:
         twist = msg.twist.twist
@@ -93,31 +106,28 @@ class PolicyNode(StageNode):
         names = msg.layout.dim[0].label.split(',') if msg.layout.dim else []
         self.iot = {n: float(v) for n, v in zip(names, msg.data, strict=False) if v == v}  # no NaN
 
-    def _step(self) -> None:
+    def _step(self, now: int) -> None:
         if not self.active:
             return
-        _, outputs = self.stage.step(self.now_ns(), self.grid, self.twist, self.iot)
-        for topic, msg in outputs:
+        _, outputs = self.stage.step(now, self.grid, self.twist, self.iot)
+        for topic, msg in outputs:  # the status first, then the command
             (self.command_pub if topic == 'policy/command' else self.status_pub).publish(msg)
 
-    def _on_set(self, parameters: list[Parameter]) -> SetParametersResult:
-        """Check new values; a new model_path is loaded and switched to only once it validated."""
-        result = self._check(parameters)
-        if not result.successful:
-            return result
-        for parameter in parameters:
-            if parameter.name == 'model_path' and hasattr(self, 'stage'):
-                try:
-                    model = load_policy(self.config, plain(parameter.value))
-                except PhysicalAiError as exc:
-                    return SetParametersResult(
-                        successful=False, reason=f'kept the current model: {exc}'
-                    )
-                self.stage.runtime.swap(model)
-                self.get_logger().info(f'switched to model {model.path} sha256 {model.sha256}')
-        return SetParametersResult(successful=True)
+    def _reconfigure(self, values: dict[str, Any]) -> None:
+        """New values from the next step on; a new model only once it loaded and validated."""
+        if not hasattr(self, 'stage'):
+            return
+        model = None
+        if any(values[k] != self.config[k] for k in MODEL_PARAMETERS):
+            try:
+                model = load_policy(values)
+            except PhysicalAiError as exc:
+                raise ValueError(f'kept the current model: {exc}') from exc
+            self.get_logger().info(f'switched to model {model.path} sha256 {model.sha256}')
+        self.stage.reconfigure(values, model)
+        self.config = values
 
 
 def main(args: list[str] | None = None) -> None:
     """Run policy_node until shutdown."""
-    spin(PolicyNode, args)
+    spin([PolicyNode], args)

@@ -44,13 +44,15 @@ OUTPUT_TYPES = {
 class SafetyNode(StageNode):
     """Runs :class:`SafetyStage`: the gate publishes at ``rate_hz`` whatever the policy does.
 
-    Its publisher is a plain one, not a lifecycle one: an inactive gate still sends stops.
+    A new command (or an engaged e-stop) is sent on at once and restarts the periodic timer,
+    so the rate stays ``rate_hz``. Its publisher is a plain one, not a lifecycle one: an
+    inactive gate still sends stops, and a stop is its last message when the node exits.
     """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__('safety_node', **kwargs)
         declare(self, SAFETY)
-        self.add_on_set_parameters_callback(validator(self, SAFETY))
+        self.add_on_set_parameters_callback(validator(self, SAFETY, self._reconfigure))
         self.stage: SafetyStage  # from configure on
 
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
@@ -64,22 +66,43 @@ class SafetyNode(StageNode):
         kind = OUTPUT_TYPES[config['output_type']]
         self.command_pub = self.own(self.create_publisher(kind, stage.topic, LATEST_RELIABLE))
         on_status = lambda m: stage.on_status(m, self.now_ns())  # noqa: E731
-        on_estop = lambda m: stage.on_estop(bool(m.data))  # noqa: E731
+        group = self.group
+        # the status before the command: when both wait, the gate first learns the policy runs
         for msg_type, topic, callback in (
-            (Float64MultiArray, 'policy/command', self._command),
             (PolicyStatus, 'policy/status', on_status),
-            (Bool, 'estop', on_estop),
+            (Float64MultiArray, 'policy/command', self._command),
+            (Bool, 'estop', self._estop),
         ):
             guarded = self.guarded(callback, topic)
-            self.own(self.create_subscription(msg_type, topic, guarded, LATEST_RELIABLE))
-        self.own(self.create_service(Trigger, '~/reset', self._reset))
-        self.own(self.create_timer(1.0 / config['rate_hz'], self._tick))
+            self.own(
+                self.create_subscription(
+                    msg_type, topic, guarded, LATEST_RELIABLE, callback_group=group
+                )
+            )
+        self.own(self.create_service(Trigger, '~/reset', self._reset, callback_group=group))
+        period = 1.0 / config['rate_hz']
+        self.timer = self.own(self.create_timer(period, self._tick, callback_group=group))
         self.diagnostics_timer(stage.diagnostics)
         return TransitionCallbackReturn.SUCCESS
 
+    def _reconfigure(self, values: dict[str, Any]) -> None:
+        if hasattr(self, 'stage'):  # configured: new limits from the next tick on
+            self.stage.reconfigure(values)
+
     def _command(self, msg: Float64MultiArray) -> None:
         if self.active:  # an inactive gate passes nothing through
-            self.stage.on_command(msg, self.now_ns())
+            self._send(self.stage.on_command(msg, self.now_ns()))
+
+    def _estop(self, msg: Bool) -> None:
+        self.stage.on_estop(bool(msg.data))
+        if msg.data:  # stop now, not at the next tick
+            self._tick()
+
+    def _send(self, outputs: list[tuple[str, Any]]) -> None:
+        """Publish what the gate decided outside its timer, and restart the timer from now."""
+        for _, out in outputs:
+            self.command_pub.publish(out)
+        self.timer.reset()
 
     def _tick(self) -> None:
         now = self.now_ns()
@@ -101,6 +124,12 @@ class SafetyNode(StageNode):
         for _, msg in outputs:
             self.command_pub.publish(msg)
 
+    def on_exit(self) -> None:
+        """Send a stop as the last word, so the actuators do not hold the last command."""
+        if hasattr(self, 'stage'):
+            self.stage.on_estop(True)  # latched: whatever arrives from here on stops
+            self._tick()
+
     def _reset(self, request: Trigger.Request, response: Trigger.Response) -> Trigger.Response:
         response.success, response.message = self.stage.gate.reset()
         self.get_logger().info(f'reset requested: {response.message}')
@@ -109,4 +138,4 @@ class SafetyNode(StageNode):
 
 def main(args: list[str] | None = None) -> None:
     """Run safety_node until shutdown."""
-    spin(SafetyNode, args)
+    spin([SafetyNode], args)

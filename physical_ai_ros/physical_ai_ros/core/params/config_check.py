@@ -15,13 +15,14 @@
 """Offline validation of ROS 2 params files (``physical-ai check-config``).
 
 A params file maps node names to ``ros__parameters`` (nested keys are dotted names, as rclpy
-reads them). Every value is checked against the node's declarations in :mod:`core.schema`;
-each problem names the node, the parameter, the value, what is allowed and, where the YAML
-tells, the line.
+reads them). Every value is checked against the node's declarations (:mod:`.schema`); each
+problem names the node, the parameter, the value, what is allowed and, where the YAML tells,
+the line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -169,6 +170,19 @@ def check_params_file(path: Path | str) -> list[ConfigProblem]:
             ConfigProblem('', '<file>', str(path), f'cannot read it ({exc.strerror or exc})', None)
         ]
     return check_params_text(text)
+
+
+def for_any_namespace(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A params file's contents with each bare node section keyed for any namespace.
+
+    rcl gives ``perception_node:`` only to a node at the root; ``/**/perception_node:`` reaches
+    it in every namespace, which is what a namespaced launch needs (Nav2's bringup rewrites
+    its params file the same way). Sections already keyed by path stay as they are.
+    """
+    return {
+        f'/**/{key}' if isinstance(key, str) and key in NODES else key: body
+        for key, body in data.items()
+    }
 
 
 def load_node_params(path: Path | str, node: str) -> dict[str, Any]:

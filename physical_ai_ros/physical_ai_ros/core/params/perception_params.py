@@ -172,6 +172,16 @@ PERCEPTION = ParamSet(
             60.0,
         ),
         P(
+            'lidar.min_returns',
+            'int',
+            100,
+            'A cloud with fewer real returns (finite, within the range limits) is blind: the '
+            'lidar is left out as stale, and the gate stops once the grid is too old.',
+            '',
+            0,
+            10_000_000,
+        ),
+        P(
             'lidar.max_skew_s',
             'double',
             0.1,
@@ -493,5 +503,6 @@ def perception_config(values: Mapping[str, Any]) -> PerceptionConfig:
         use_odometry=values['use_odometry'],
         ipm=values['camera.ground_projection'],
         camera_decode_scale=values['camera.decode_scale'],
+        min_lidar_returns=values['lidar.min_returns'],
         base_frame=values['base_frame'],
     )

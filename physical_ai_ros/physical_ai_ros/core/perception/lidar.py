@@ -64,6 +64,8 @@ class LidarFrame:
         stamp_ns: the cloud's stamp.
         dropped_nonfinite: points dropped for NaN/Inf coordinates.
         dropped_crop: points dropped by the range and box crop.
+        returns: points with a real return: finite and within the lidar's range limits (a
+            lidar that reports only NaN, or only points at its origin, has none).
     """
 
     points: FloatPoints
@@ -71,6 +73,7 @@ class LidarFrame:
     stamp_ns: int
     dropped_nonfinite: int = 0
     dropped_crop: int = 0
+    returns: int = 0
 
 
 def prepare_cloud(
@@ -96,6 +99,7 @@ def prepare_cloud(
         base = np.einsum('ij,jn->in', base_from_sensor[:3, :3].astype(np.float32), sensor)
         base += base_from_sensor[:3, 3:4].astype(np.float32)
         keep = (range2 >= crop.min_range**2) & (range2 <= crop.max_range**2)
+        returns = int(np.count_nonzero(keep))
         for k in range(3):
             keep &= (base[k] >= crop.box_min[k]) & (base[k] <= crop.box_max[k])
     nonfinite = n - int(np.count_nonzero(np.isfinite(range2)))
@@ -110,6 +114,7 @@ def prepare_cloud(
         stamp_ns=stamp_ns,
         dropped_nonfinite=nonfinite,
         dropped_crop=n - nonfinite - kept.shape[0],
+        returns=returns,
     )
 
 

@@ -87,6 +87,7 @@ class PerceptionConfig:
     ipm: bool = False
     camera_decode_scale: int = 1
     base_frame: str = 'base_link'
+    min_lidar_returns: int = 100
 
     def __post_init__(self) -> None:
         if not self.lidars:
@@ -337,12 +338,20 @@ class Perception:
             stale[lidar.name] = Stale(StaleKind.NO_EXTRINSIC)
             return None
         try:
-            return prepare_cloud(msg, extrinsic, self.config.crop, stamp)
+            frame = prepare_cloud(msg, extrinsic, self.config.crop, stamp)
         except PhysicalAiError as exc:
             self._drop(Drop(lidar.name, DropKind.MALFORMED, detail=str(exc)))
             stale[lidar.name] = Stale(StaleKind.MALFORMED_CLOUD, detail=str(exc))
             self.clouds.pop(lidar.name, None)
             return None
+        minimum = self.config.min_lidar_returns
+        if frame.returns < minimum:
+            # a lidar that sees nothing (all NaN, all at its origin) cannot say the way is
+            # clear: it is left out like a silent one, and the grid ages until the gate stops
+            detail = f'{frame.returns} returns, fewer than {minimum}'
+            stale[lidar.name] = Stale(StaleKind.BLIND, detail=detail)
+            return None
+        return frame
 
     def _camera_views(self, now_ns: int, stale: dict[str, Stale]) -> list[tuple[str, CameraView]]:
         views = []

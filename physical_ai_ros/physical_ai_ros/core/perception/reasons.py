@@ -110,6 +110,7 @@ class StaleKind(enum.Enum):
     NO_CAMERA_INFO = 'no CameraInfo yet'
     NO_IMAGE = 'no image received'
     MALFORMED_CLOUD = 'malformed cloud'
+    BLIND = 'blind'
     UNDECODABLE_IMAGE = 'undecodable image'
     NO_FRESH_READING = 'no fresh reading'
     NO_UPDATE = 'no update yet'

@@ -20,9 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from physical_ai_ros.cli import main
-from physical_ai_ros.core.params.config_check import check_params_text, load_node_params
+from physical_ai_ros.core.params.config_check import (
+    check_params_file,
+    check_params_text,
+    for_any_namespace,
+    load_node_params,
+)
 from physical_ai_ros.core.params.docs import markdown
 from physical_ai_ros.core.params.schema import NODES, perception_config, resolve, safety_config
 from physical_ai_ros.core.params.spec import ParamError
@@ -275,3 +281,17 @@ def test_parameter_docs_are_current() -> None:
     for node, params in NODES.items():
         assert f'## {node}' in docs
         assert all(f'`{name}`' in docs for name in params.names())
+
+
+def test_bare_node_sections_are_keyed_for_any_namespace(tmp_path: Path) -> None:
+    data = {
+        'perception_node': {'ros__parameters': {'grid': {'resolution': 0.2}}},
+        '/robot2/safety_node': {'ros__parameters': {'rate_hz': 25.0}},
+        '/**': {'ros__parameters': {'use_sim_time': True}},
+    }
+    rewritten = for_any_namespace(data)
+    assert set(rewritten) == {'/**/perception_node', '/robot2/safety_node', '/**'}
+    path = tmp_path / 'ns.yaml'
+    path.write_text(yaml.safe_dump(rewritten), encoding='utf-8')
+    assert load_node_params(path, 'perception_node') == {'grid.resolution': 0.2}
+    assert check_params_file(path) == []

@@ -318,7 +318,7 @@ def test_moved_obstacle_clears(types: Any) -> None:
 
 
 def test_unobserved_obstacle_decays_towards_unknown(types: Any) -> None:
-    stage = Perception(config())
+    stage = Perception(config(min_lidar_returns=0))  # empty clouds integrate: decay alone
     stage.on_cloud('lidar', cloud_msg(types, np.vstack([floor(), box((2.0, 0.0), 0.4, 1.0)]), T0))
     stage.update(T0)
     r, c = cell(stage.grid, 1.85, 0.0)
@@ -471,3 +471,23 @@ def test_a_cloud_already_stale_when_it_arrives_is_dropped_and_counted(types: Any
     assert str(late) == 'stale on arrival: 600 ms old (timeout 0.5 s)'
     assert stage.monitor.dropped[('lidar', DropKind.STALE_ON_ARRIVAL)] == 1
     assert stage.on_cloud('lidar', cloud_msg(types, floor(), T0), received_ns=T0 + 40 * MS) is None
+
+
+@pytest.mark.parametrize(
+    'blind',
+    [
+        np.full((5000, 3), np.nan),  # a lidar that returns only NaN
+        np.zeros((5000, 3)),  # only points at its origin
+        np.vstack([floor()[:40], np.full((5000, 3), np.inf)]),  # fewer returns than the minimum
+    ],
+    ids=['nan', 'origin', 'few'],
+)
+def test_a_blind_lidar_is_stale_and_the_grid_ages(types: Any, blind: np.ndarray) -> None:
+    stage = Perception(config(crop=CropConfig(min_range=0.3)))  # at least 100 returns
+    stage.on_cloud('lidar', cloud_msg(types, floor(), T0))
+    assert stage.update(T0).grid.stamp_ns == T0
+    stage.on_cloud('lidar', cloud_msg(types, blind, T0 + S // 10))
+    update = stage.update(T0 + S // 10)
+    assert update.stale['lidar'].kind is StaleKind.BLIND and 'lidar' not in update.used
+    assert 'fewer than 100' in str(update.stale['lidar'])
+    assert update.grid.stamp_ns == T0  # not refreshed: the policy sees it age and stops
