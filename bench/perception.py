@@ -65,7 +65,7 @@ def inputs(types: TypestoreTypes) -> tuple[object, object, object, list[object]]
         camera_frame(world, pose, config), 'jpeg', header, types, encoding='rgb8'
     )
     f, cx, cy = camera_intrinsics(config)
-    info = camera_info(types, header, config, f, cx, cy)
+    info = camera_info(types, header, config.camera, f, cx, cy)
     iot_cls = types.get('physical_ai_ros_interfaces/msg/IotReading')
     readings = [
         iot_cls(

@@ -100,7 +100,7 @@ def write_bench_bag(path: Path, seconds: float) -> Path:
                 bag.write('/camera/image_raw/compressed', jpeg, stamp)
                 bag.write(
                     '/camera/camera_info',
-                    camera_info(types, jpeg.header, CONFIG, f, cx, cy),
+                    camera_info(types, jpeg.header, CONFIG.camera, f, cx, cy),
                     stamp,
                 )
             else:

@@ -129,6 +129,7 @@ class PolicyState:
 
     last_reason: str = ''
     last_step_ns: int | None = None
+    last_grid_step_ns: int | None = None
     previous_action: np.ndarray[Any, Any] | None = None
     joint_positions: dict[str, float] = field(default_factory=dict)
     joint_velocities: dict[str, float] = field(default_factory=dict)
@@ -161,8 +162,12 @@ class PolicyStage:
         self.period_ns = round(NS_PER_S / values['control_rate_hz'])
 
     def grid_due(self, now_ns: int) -> bool:
-        """Whether a grid arriving at ``now_ns`` is stepped on at once."""
-        last = self.state.last_step_ns
+        """Whether a grid arriving at ``now_ns`` is stepped on at once.
+
+        Only steps on grids count here: a watchdog step just before a grid arrives must not
+        hold the new grid back for a whole period.
+        """
+        last = self.state.last_grid_step_ns
         return last is None or now_ns - last >= self.period_ns // 2 or now_ns < last
 
     def watchdog_due(self, now_ns: int) -> bool:
@@ -190,6 +195,8 @@ class PolicyStage:
         grid: Any,
         twist: Mapping[str, float] | None,
         iot: Mapping[str, float] | None,
+        *,
+        new_grid: bool = False,
     ) -> tuple[PolicyStep | None, Outputs]:
         """Run one control step at ``now_ns``: the step, None if skipped, and the outputs.
 
@@ -198,6 +205,8 @@ class PolicyStage:
         """
         state = self.state
         state.last_step_ns = now_ns
+        if new_grid:  # a step on a grid that just arrived (see grid_due)
+            state.last_grid_step_ns = now_ns
         if grid is None or now_ns - grid.stamp_ns > self.grid_timeout_ns:
             age = (
                 'no grid yet'
@@ -266,9 +275,10 @@ class SafetyStage:
     """safety_node's work: gate every policy command, publish at a fixed rate, say why it stops.
 
     A new command is sent on at once (:meth:`on_command` returns it); the periodic
-    :meth:`tick` carries timeouts, ramps and stops between commands. The latency of each
-    command, from the stamp of the observation it answered (PolicyStatus' header) to the
-    gate's output, is kept for /diagnostics.
+    :meth:`tick` carries timeouts, ramps and stops between commands, a period after the last
+    output (:attr:`next_tick_ns`): no gap is longer than a period, and each new command adds
+    at most one output to the periodic ones. The latency of each new observation's command,
+    from its stamp (PolicyStatus' header) to the gate's output, is kept for /diagnostics.
     """
 
     def __init__(self, values: Mapping[str, Any], types: MessageTypes) -> None:
@@ -281,7 +291,11 @@ class SafetyStage:
         self.last_status_ns: int | None = None
         self.observation_ns: int | None = None  # stamp of the observation of the last status
         self._answering: int | None = None  # that stamp, for a command not yet sent on
+        self._answered: int | None = None  # the newest observation whose command went out
         self.latency_ms: deque[float] = deque(maxlen=200)
+        self.period_ns = round(NS_PER_S / values['rate_hz'])
+        #: when the periodic tick is due next (the node's timer and replay follow it)
+        self.next_tick_ns: int | None = None
 
     def reconfigure(self, values: Mapping[str, Any]) -> None:
         """Apply new limits, timeouts and output settings from the next tick on.
@@ -294,7 +308,10 @@ class SafetyStage:
         self.values = dict(values)
 
     def on_command(self, msg: Any, now_ns: int) -> Outputs:
-        """A raw policy command (Float64MultiArray, one value per axis), gated and sent on."""
+        """A raw policy command (Float64MultiArray, one value per axis), gated and sent on now.
+
+        The next periodic tick is a period later (:attr:`next_tick_ns`).
+        """
         self.gate.submit(np.asarray(msg.data, dtype=np.float64), now_ns)
         self._answering = self.observation_ns
         return self.tick(now_ns)
@@ -319,9 +336,13 @@ class SafetyStage:
             )
             self.gate.set_stale(StopCause(note=silent))
         self.last = self.gate.update(now_ns)
-        if self._answering is not None and not self.last.stopping:
-            self.latency_ms.append((now_ns - self._answering) / 1e6)
-        self._answering = None
+        self.next_tick_ns = now_ns + self.period_ns
+        answering, self._answering = self._answering, None
+        fresh = answering is not None and (self._answered is None or answering > self._answered)
+        if fresh and not self.last.stopping:  # the first command of a new observation
+            assert answering is not None
+            self.latency_ms.append((now_ns - answering) / 1e6)
+            self._answered = answering
         values = self.values
         msg = build_command(
             values['output_type'],

@@ -155,43 +155,44 @@ def spin(
     node_classes: Sequence[Callable[[], StageNode]],
     args: list[str] | None = None,
     *,
-    executor: Executor | None = None,
+    executor: Callable[[], Executor] = SingleThreadedExecutor,
     ready: Callable[[list[StageNode]], None] | None = None,
 ) -> None:
     """Run nodes until SIGINT or SIGTERM, then let each say its last words and exit cleanly.
 
     rclpy's own signal handler is not installed: it would shut the context down before the
-    gate can send its stop. The first signal ends the spin; more (a terminal and launch both
-    send SIGINT on Ctrl-C) are ignored, so they cannot interrupt the clean-up.
+    gate can send its stop. A signal only sets a flag, which the spin loop reads at least
+    every 0.1 s: no exception is thrown into whatever callback runs (a terminal and launch
+    both send SIGINT on Ctrl-C, and neither may interrupt the clean-up).
     """
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     stopping = False
 
     def on_signal(signum: int, frame: Any) -> None:
         nonlocal stopping
-        if not stopping:
-            stopping = True
-            raise KeyboardInterrupt
+        stopping = True
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     nodes = [cls() for cls in node_classes]
-    executor = executor or SingleThreadedExecutor()
+    runner = executor()  # made after init: an executor takes the context it is made in
     for node in nodes:
-        executor.add_node(node)
+        runner.add_node(node)
     try:
         if ready is not None:
             ready(nodes)
-        while rclpy.ok():
-            # back in Python at least every 0.1 s, so a signal is handled even while no
-            # timer runs (an unconfigured node)
-            executor.spin_once(timeout_sec=0.1)
+        while rclpy.ok() and not stopping:
+            # back here at least every 0.1 s, even while no timer runs (an unconfigured node)
+            runner.spin_once(timeout_sec=0.1)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
-        stopping = True
         for node in nodes:
             node.on_exit()
             node.destroy_node()
-        executor.shutdown(timeout_sec=1.0)
+        runner.shutdown(timeout_sec=1.0)
         rclpy.try_shutdown()
+        # rclpy's shutdown restores the default handlers: a late signal must not kill the
+        # process now that it exits cleanly anyway
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)

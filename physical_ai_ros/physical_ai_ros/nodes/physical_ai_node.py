@@ -50,6 +50,6 @@ def main(args: list[str] | None = None) -> None:
     spin(
         [SafetyNode, PerceptionNode, PolicyNode],
         args,
-        executor=MultiThreadedExecutor(num_threads=3),
+        executor=lambda: MultiThreadedExecutor(num_threads=3),
         ready=autostart,
     )

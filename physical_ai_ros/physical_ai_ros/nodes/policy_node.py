@@ -91,7 +91,7 @@ class PolicyNode(StageNode):
             return
         now = self.now_ns()
         if self.stage.grid_due(now):  # the event-driven path: no waiting for the timer
-            self._step(now)
+            self._step(now, new_grid=True)
 
     def _watchdog(self) -> None:
         now = self.now_ns()
@@ -106,10 +106,10 @@ class PolicyNode(StageNode):
         names = msg.layout.dim[0].label.split(',') if msg.layout.dim else []
         self.iot = {n: float(v) for n, v in zip(names, msg.data, strict=False) if v == v}  # no NaN
 
-    def _step(self, now: int) -> None:
+    def _step(self, now: int, *, new_grid: bool = False) -> None:
         if not self.active:
             return
-        _, outputs = self.stage.step(now, self.grid, self.twist, self.iot)
+        _, outputs = self.stage.step(now, self.grid, self.twist, self.iot, new_grid=new_grid)
         for topic, msg in outputs:  # the status first, then the command
             (self.command_pub if topic == 'policy/command' else self.status_pub).publish(msg)
 

@@ -44,9 +44,10 @@ OUTPUT_TYPES = {
 class SafetyNode(StageNode):
     """Runs :class:`SafetyStage`: the gate publishes at ``rate_hz`` whatever the policy does.
 
-    A new command (or an engaged e-stop) is sent on at once and restarts the periodic timer,
-    so the rate stays ``rate_hz``. Its publisher is a plain one, not a lifecycle one: an
-    inactive gate still sends stops, and a stop is its last message when the node exits.
+    A new command is sent on at once in place of the next tick (the timer is moved so the
+    rate stays ``rate_hz``), and an engaged e-stop at once. Its publisher is a plain one, not
+    a lifecycle one: an inactive gate still sends stops, and a stop is its last message when
+    the node exits.
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -99,9 +100,17 @@ class SafetyNode(StageNode):
             self._tick()
 
     def _send(self, outputs: list[tuple[str, Any]]) -> None:
-        """Publish what the gate decided outside its timer, and restart the timer from now."""
+        """Publish a command sent on at once; the next tick moves as the stage says."""
+        if not outputs:
+            return  # the next tick, less than half a period away, carries it
         for _, out in outputs:
             self.command_pub.publish(out)
+        assert self.stage.next_tick_ns is not None
+        self._schedule(self.stage.next_tick_ns - self.now_ns())
+
+    def _schedule(self, delay_ns: int) -> None:
+        """Fire the periodic timer ``delay_ns`` from now (then every period, see _tick)."""
+        self.timer.timer_period_ns = max(int(delay_ns), 1_000_000)
         self.timer.reset()
 
     def _tick(self) -> None:
@@ -123,6 +132,10 @@ class SafetyNode(StageNode):
             outputs = [(self.stage.topic, stop)]
         for _, msg in outputs:
             self.command_pub.publish(msg)
+        period, due = self.stage.period_ns, self.stage.next_tick_ns
+        delay = period if due is None else due - now
+        if delay != period or self.timer.timer_period_ns != period:
+            self._schedule(delay)  # a shifted tick, or back to the rate after a moved one
 
     def on_exit(self) -> None:
         """Send a stop as the last word, so the actuators do not hold the last command."""

@@ -47,7 +47,7 @@ from physical_ai_ros.core.params.schema import resolve
 from physical_ai_ros.core.perception.reasons import Drop, DropKind, Stale
 from physical_ai_ros.core.perception.tf_static import StaticTransforms
 from physical_ai_ros.core.policy.runtime import PolicyModel
-from physical_ai_ros.core.safety.gate import StopReason
+from physical_ai_ros.core.safety.gate import GateOutput, StopReason
 from physical_ai_ros.core.stages import PerceptionStage, PolicyStage, SafetyStage
 from physical_ai_ros.policies.loading import load_policy
 from physical_ai_ros.replay.bagwriter import BagWriter
@@ -341,13 +341,15 @@ class ReplayRunner:
                 ]
                 writer.write('/diagnostics', diagnostic_array(self.types, now, statuses), now)
 
-    def _policy_step(self, now: int, writer: BagWriter, result: ReplayResult) -> None:
+    def _policy_step(
+        self, now: int, writer: BagWriter, result: ReplayResult, *, new_grid: bool = False
+    ) -> None:
         """One policy step; its status and command reach the gate in process, as over topics."""
         perception = self.perception.perception
         grid = perception.grid if self.perception.last_update is not None else None
         started = time.perf_counter()
         step, outputs = self.policy.step(
-            now, grid, perception.twist or None, perception.iot.features(now)
+            now, grid, perception.twist or None, perception.iot.features(now), new_grid=new_grid
         )
         result.latency_ms.setdefault('policy', []).append((time.perf_counter() - started) * 1e3)
         result.policy_steps += step is not None
@@ -356,9 +358,12 @@ class ReplayRunner:
             if topic == 'policy/status':
                 self.safety.on_status(msg, now)
             else:
-                # the gate sends a new command on at once; its timer restarts from here
-                self._gate_output(self.safety.on_command(msg, now), now, writer, result)
-                self._safety_timer.next = now + self._safety_timer.period
+                # the gate sends a new command on at once, in place of its next tick
+                sent = self.safety.on_command(msg, now)
+                if sent:
+                    self._gate_output(sent, now, writer, result)
+                    assert self.safety.next_tick_ns is not None
+                    self._safety_timer.next = self.safety.next_tick_ns
 
     def _safety_tick(self, now: int, writer: BagWriter, result: ReplayResult) -> None:
         self._gate_output(self.safety.tick(now), now, writer, result)
@@ -384,13 +389,8 @@ class ReplayRunner:
                 ),
             )
             self._reason = last.reason
-        consequence = (
-            f'gate stopping ({last.reason.value})'
-            if last.stopping
-            else 'gate passing policy commands'
-        )
         for event in self._pending:
-            event.consequence = consequence
+            event.consequence = _consequence(last)
         self._pending.clear()
 
     def _dispatch(
@@ -414,7 +414,7 @@ class ReplayRunner:
                 self._write(writer, stage.outputs(update, grid=self._grid_due(now)), now)
                 self._snapshot(update.grid, now, result)
                 if self.policy.grid_due(now):  # the policy steps on a new grid at once
-                    self._policy_step(now, writer, result)
+                    self._policy_step(now, writer, result, new_grid=True)
         elif role == 'image':
             self._ensure_extrinsic(source, msg)
             compressed = stage.values['camera.compressed']
@@ -463,7 +463,8 @@ class ReplayRunner:
         self._last_log[topic] = now
         if last is not None and now - last > NS_PER_S and topic in self._routes:
             gap = f'no message for {(now - last) / NS_PER_S:.2f} s'
-            self._fault(result, now, topic, FaultKind.GAP, gap)
+            # a gap is seen when it ends: what the gate did is what it is doing now
+            self._fault(result, now, topic, FaultKind.GAP, gap, during=self.safety.last)
 
     def _track_stale(self, stale: dict[str, Stale], now: int, result: ReplayResult) -> None:
         for source, why in stale.items():
@@ -489,12 +490,20 @@ class ReplayRunner:
         detail: str,
         *,
         record: bool = True,
+        during: GateOutput | None = None,
     ) -> None:
+        """Count a fault; put it on the timeline with the gate's answer to it.
+
+        The answer is the gate's output ``during`` the fault where given, else its next one.
+        """
         result.faults[(source, kind)] += 1
         if record:
             event = Event(now, EventKind.FAULT, source, f'{kind.value}: {detail}', fault=kind)
             if self._event(result, event):
-                self._pending.append(event)
+                if during is not None:
+                    event.consequence = _consequence(during)
+                else:
+                    self._pending.append(event)
 
     @staticmethod
     def _event(result: ReplayResult, event: Event) -> bool:
@@ -506,6 +515,13 @@ class ReplayRunner:
     def _write(self, writer: BagWriter, outputs: list[tuple[str, Any]], now: int) -> None:
         for topic, msg in outputs:
             writer.write(self.options.topic(topic), msg, now)
+
+
+def _consequence(output: GateOutput) -> str:
+    """What the gate did, for the report's fault table."""
+    if output.stopping:
+        return f'gate stopping ({output.reason.value})'
+    return 'gate passing policy commands'
 
 
 def _fault_kind(drop: Drop) -> FaultKind:

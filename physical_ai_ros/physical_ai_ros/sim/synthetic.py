@@ -285,7 +285,7 @@ def camera_info(
         height=camera.height,
         width=camera.width,
         distortion_model='plumb_bob',
-        d=np.zeros(5),
+        d=types.array(np.zeros(5)),
         k=np.array([f, 0, cx, 0, f, cy, 0, 0, 1], dtype=np.float64),
         r=np.eye(3).ravel(),
         p=np.array([f, 0, cx, 0, 0, f, cy, 0, 0, 0, 1, 0], dtype=np.float64),

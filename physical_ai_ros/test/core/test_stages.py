@@ -174,10 +174,12 @@ def test_the_policy_steps_on_a_new_grid_and_its_timer_only_watches(
     assert stage.grid_due(0) and stage.watchdog_due(0)  # nothing stepped yet
     grid = SpatialGrid(GridGeometry(40, 40, 0.1))
     grid.layer('occupancy')[:] = 0.0
-    stage.step(0, grid, None, None)
+    stage.step(0, grid, None, None, new_grid=True)
     assert not stage.grid_due(40 * MS)  # at most one step per half control period
     assert stage.grid_due(50 * MS)
     assert not stage.watchdog_due(99 * MS) and stage.watchdog_due(100 * MS)
+    stage.step(95 * MS, grid, None, None)  # a watchdog step ...
+    assert stage.grid_due(96 * MS)  # ... does not hold back the next grid
 
 
 def test_the_policy_warning_clears_when_it_steps_again(types: Any, tmp_path: Path) -> None:
@@ -199,3 +201,26 @@ def test_perception_diagnostics_report_a_silent_lidar_without_a_new_update(types
     stage.perception.monitor.accept('lidar', 10**9)
     silent = stage.diagnostics(10**9 + 2000 * MS)  # no cloud for 2 s: no update ran either
     assert silent.level == 2 and 'lidar' in silent.message
+
+
+def test_a_command_is_sent_at_once_and_the_ticks_follow_a_period_later(types: Any) -> None:
+    stage = SafetyStage(resolve('safety_node', {'rate_hz': 50.0}), types)
+    stage.tick(0)
+    assert stage.next_tick_ns == 20 * MS
+    stage.on_status(status(STATE_RUNNING, stamp_ns=0), 5 * MS)
+    assert stage.on_command(command(0.5, 0.0), 5 * MS)  # sent at once, between two ticks
+    assert stage.next_tick_ns == 25 * MS  # the periodic ticks restart from it
+    outputs, gaps, last = 0, [], 5 * MS  # a second of 10 Hz commands, whatever their phase
+    now, next_command = 6 * MS, 47 * MS
+    while now < 1006 * MS:
+        sent = 0
+        if next_command <= now:
+            sent = len(stage.on_command(command(0.5, 0.0), now))
+            next_command += 100 * MS
+        elif stage.next_tick_ns is not None and stage.next_tick_ns <= now:
+            sent = len(stage.tick(now))
+        if sent:
+            outputs, gaps, last = outputs + sent, [*gaps, now - last], now
+        now += MS
+    assert max(gaps) <= 20 * MS  # never longer than a period
+    assert 50 <= outputs <= 60  # 50 periodic outputs, and at most one more per command
