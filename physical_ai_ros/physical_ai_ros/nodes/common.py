@@ -187,10 +187,12 @@ def spin(
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
+        for node in nodes:  # no callback may run while the nodes go
+            runner.remove_node(node)
+        runner.shutdown(timeout_sec=1.0)
         for node in nodes:
             node.on_exit()
             node.destroy_node()
-        runner.shutdown(timeout_sec=1.0)
         rclpy.try_shutdown()
         # rclpy's shutdown restores the default handlers: a late signal must not kill the
         # process now that it exits cleanly anyway
