@@ -275,10 +275,12 @@ class SafetyStage:
     """safety_node's work: gate every policy command, publish at a fixed rate, say why it stops.
 
     A new command is sent on at once (:meth:`on_command` returns it); the periodic
-    :meth:`tick` carries timeouts, ramps and stops between commands, a period after the last
-    output (:attr:`next_tick_ns`): no gap is longer than a period, and each new command adds
-    at most one output to the periodic ones. The latency of each new observation's command,
-    from its stamp (PolicyStatus' header) to the gate's output, is kept for /diagnostics.
+    :meth:`tick` carries timeouts, ramps and stops between commands (:attr:`next_tick_ns`).
+    A command takes the place of the next tick, so the rate holds: the tick after it comes
+    up to 1.4 periods later, never more. One arriving less than half a period after a tick
+    moves the ticks by 0.4 period, so that the next command, a control period later, finds
+    room. The latency of each new observation's command, from its stamp (PolicyStatus'
+    header) to the gate's output, is kept for /diagnostics.
     """
 
     def __init__(self, values: Mapping[str, Any], types: MessageTypes) -> None:
@@ -294,6 +296,7 @@ class SafetyStage:
         self._answered: int | None = None  # the newest observation whose command went out
         self.latency_ms: deque[float] = deque(maxlen=200)
         self.period_ns = round(NS_PER_S / values['rate_hz'])
+        self.last_output_ns: int | None = None
         #: when the periodic tick is due next (the node's timer and replay follow it)
         self.next_tick_ns: int | None = None
 
@@ -310,11 +313,19 @@ class SafetyStage:
     def on_command(self, msg: Any, now_ns: int) -> Outputs:
         """A raw policy command (Float64MultiArray, one value per axis), gated and sent on now.
 
-        The next periodic tick is a period later (:attr:`next_tick_ns`).
+        It takes the next tick's place (:attr:`next_tick_ns` moves, see the class docstring).
         """
         self.gate.submit(np.asarray(msg.data, dtype=np.float64), now_ns)
         self._answering = self.observation_ns
-        return self.tick(now_ns)
+        last, period = self.last_output_ns, self.period_ns
+        outputs = self.tick(now_ns)
+        since = None if last is None else now_ns - last
+        longest = period * 7 // 5  # the longest gap allowed after a command
+        if since is not None and period // 2 <= since < period:
+            self.next_tick_ns = now_ns + min(2 * period - since, longest)
+        elif since is not None and 0 <= since < period // 2:
+            self.next_tick_ns = now_ns + longest
+        return outputs
 
     def on_status(self, msg: Any, now_ns: int) -> None:
         """A PolicyStatus: errors and deadline misses stop, a degraded policy marks stale."""
@@ -336,7 +347,7 @@ class SafetyStage:
             )
             self.gate.set_stale(StopCause(note=silent))
         self.last = self.gate.update(now_ns)
-        self.next_tick_ns = now_ns + self.period_ns
+        self.last_output_ns, self.next_tick_ns = now_ns, now_ns + self.period_ns
         answering, self._answering = self._answering, None
         fresh = answering is not None and (self._answered is None or answering > self._answered)
         if fresh and not self.last.stopping:  # the first command of a new observation
