@@ -277,9 +277,9 @@ class SafetyStage:
     A new command is sent on at once (:meth:`on_command` returns it); the periodic
     :meth:`tick` carries timeouts, ramps and stops between commands (:attr:`next_tick_ns`).
     A command takes the place of the next tick, so the rate holds: the tick after it comes
-    up to 1.4 periods later, never more. One arriving less than half a period after a tick
-    moves the ticks by 0.4 period, so that the next command, a control period later, finds
-    room. The latency of each new observation's command, from its stamp (PolicyStatus'
+    up to 1.3 periods later, never more (room for a few ms of timer jitter under a 1.5-period
+    bound). One arriving less than half a period after a tick moves the ticks by 0.3 period,
+    so that the next command, a control period later, finds room. The latency of each new observation's command, from its stamp (PolicyStatus'
     header) to the gate's output, is kept for /diagnostics.
     """
 
@@ -320,7 +320,7 @@ class SafetyStage:
         last, period = self.last_output_ns, self.period_ns
         outputs = self.tick(now_ns)
         since = None if last is None else now_ns - last
-        longest = period * 7 // 5  # the longest gap allowed after a command
+        longest = period * 13 // 10  # the longest gap after a command
         if since is not None and period // 2 <= since < period:
             self.next_tick_ns = now_ns + min(2 * period - since, longest)
         elif since is not None and 0 <= since < period // 2:
