@@ -229,10 +229,11 @@ def report(
     mode: str, rig: Rig, commands: list[tuple[int, int, float]], cpu: dict[str, float]
 ) -> None:
     arrivals = [c[1] for c in commands]
-    end_to_end = []
+    end_to_end, seen = [], set()
     for stamp, arrival, state in rig.statuses:
-        if state != 1:
+        if state != 1 or stamp in seen:  # a watchdog step on the same grid is not new
             continue
+        seen.add(stamp)
         after = np.searchsorted(arrivals, arrival)
         if after < len(arrivals):
             end_to_end.append((arrivals[after] - stamp) / 1e6)

@@ -275,12 +275,13 @@ class SafetyStage:
     """safety_node's work: gate every policy command, publish at a fixed rate, say why it stops.
 
     A new command is sent on at once (:meth:`on_command` returns it); the periodic
-    :meth:`tick` carries timeouts, ramps and stops between commands (:attr:`next_tick_ns`).
-    A command takes the place of the next tick, so the rate holds: the tick after it comes
-    up to 1.3 periods later, never more (room for a few ms of timer jitter under a 1.5-period
-    bound). One arriving less than half a period after a tick moves the ticks by 0.3 period,
-    so that the next command, a control period later, finds room. The latency of each new observation's command, from its stamp (PolicyStatus'
-    header) to the gate's output, is kept for /diagnostics.
+    :meth:`tick` carries timeouts, ramps and stops between commands. Every output, a command's
+    or a tick's, takes one slot of a clock running at ``rate_hz``; the next tick
+    (:attr:`next_tick_ns`) comes at the next free slot, but never sooner than 0.8 and never
+    later than 1.2 periods after the last output. So a command is never held back, the rate
+    stays ``rate_hz`` over any few periods, and no gap is longer than 1.2 periods (room for
+    timer jitter under 1.5). The latency of each new observation's command, from its stamp
+    (PolicyStatus' header) to the gate's output, is kept for /diagnostics.
     """
 
     def __init__(self, values: Mapping[str, Any], types: MessageTypes) -> None:
@@ -296,7 +297,7 @@ class SafetyStage:
         self._answered: int | None = None  # the newest observation whose command went out
         self.latency_ms: deque[float] = deque(maxlen=200)
         self.period_ns = round(NS_PER_S / values['rate_hz'])
-        self.last_output_ns: int | None = None
+        self._slot_ns: int | None = None  # when the next output is due on the rate's clock
         #: when the periodic tick is due next (the node's timer and replay follow it)
         self.next_tick_ns: int | None = None
 
@@ -313,19 +314,11 @@ class SafetyStage:
     def on_command(self, msg: Any, now_ns: int) -> Outputs:
         """A raw policy command (Float64MultiArray, one value per axis), gated and sent on now.
 
-        It takes the next tick's place (:attr:`next_tick_ns` moves, see the class docstring).
+        It takes a slot of the rate's clock: the next tick moves (see the class docstring).
         """
         self.gate.submit(np.asarray(msg.data, dtype=np.float64), now_ns)
         self._answering = self.observation_ns
-        last, period = self.last_output_ns, self.period_ns
-        outputs = self.tick(now_ns)
-        since = None if last is None else now_ns - last
-        longest = period * 13 // 10  # the longest gap after a command
-        if since is not None and period // 2 <= since < period:
-            self.next_tick_ns = now_ns + min(2 * period - since, longest)
-        elif since is not None and 0 <= since < period // 2:
-            self.next_tick_ns = now_ns + longest
-        return outputs
+        return self.tick(now_ns)
 
     def on_status(self, msg: Any, now_ns: int) -> None:
         """A PolicyStatus: errors and deadline misses stop, a degraded policy marks stale."""
@@ -347,7 +340,7 @@ class SafetyStage:
             )
             self.gate.set_stale(StopCause(note=silent))
         self.last = self.gate.update(now_ns)
-        self.last_output_ns, self.next_tick_ns = now_ns, now_ns + self.period_ns
+        self._schedule(now_ns)
         answering, self._answering = self._answering, None
         fresh = answering is not None and (self._answered is None or answering > self._answered)
         if fresh and not self.last.stopping:  # the first command of a new observation
@@ -366,6 +359,15 @@ class SafetyStage:
             time_from_start_ns=int(values['trajectory_time_from_start_s'] * NS_PER_S),
         )
         return [(self.topic, msg)]
+
+    def _schedule(self, now_ns: int) -> None:
+        """After an output at ``now_ns``: its slot is taken; when is the next tick due."""
+        period = self.period_ns
+        slot = now_ns if self._slot_ns is None else self._slot_ns
+        # at most one slot of debt: after a stall the ticks do not burst to catch up
+        self._slot_ns = max(slot + period, now_ns)
+        earliest, latest = now_ns + period * 4 // 5, now_ns + period * 6 // 5
+        self.next_tick_ns = min(max(self._slot_ns, earliest), latest)
 
     def diagnostics(self, now_ns: int) -> Any:
         """DiagnosticStatus: why the gate stops, how often, its latency (``now_ns``: unused)."""

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 import signal
+import threading
 import time
 from typing import Any, TypeVar
 
 from diagnostic_msgs.msg import DiagnosticArray
 import rclpy
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
-from rclpy.executors import Executor, ExternalShutdownException, SingleThreadedExecutor
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.publisher import Publisher
 from rclpy.qos import (
@@ -152,45 +153,63 @@ class StageNode(LifecycleNode):
 
 
 def spin(
-    node_classes: Sequence[Callable[[], StageNode]],
+    lanes: Sequence[Sequence[Callable[[], StageNode]]],
     args: list[str] | None = None,
     *,
-    executor: Callable[[], Executor] = SingleThreadedExecutor,
     ready: Callable[[list[StageNode]], None] | None = None,
 ) -> None:
     """Run nodes until SIGINT or SIGTERM, then let each say its last words and exit cleanly.
 
-    rclpy's own signal handler is not installed: it would shut the context down before the
-    gate can send its stop. A signal only sets a flag, which the spin loop reads at least
-    every 0.1 s: no exception is thrown into whatever callback runs (a terminal and launch
-    both send SIGINT on Ctrl-C, and neither may interrupt the clean-up).
+    Each lane is a single-threaded executor in a thread of its own (the first in this one):
+    nodes in different lanes never wait for each other's callbacks. rclpy's own signal
+    handler is not installed: it would shut the context down before the gate can send its
+    stop. A signal only sets a flag, which every lane reads at least every 0.1 s: nothing is
+    thrown into a running callback (a terminal and launch both send SIGINT on Ctrl-C, and
+    neither may interrupt the clean-up).
     """
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
-    stopping = False
+    stopping = threading.Event()
+    signal.signal(signal.SIGINT, lambda signum, frame: stopping.set())
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
+    executors: list[tuple[SingleThreadedExecutor, list[StageNode]]] = []
+    for lane in lanes:
+        executor = SingleThreadedExecutor()  # made after init: it takes the context of then
+        nodes = [cls() for cls in lane]
+        for node in nodes:
+            executor.add_node(node)
+        executors.append((executor, nodes))
+    everything = [node for _, nodes in executors for node in nodes]
 
-    def on_signal(signum: int, frame: Any) -> None:
-        nonlocal stopping
-        stopping = True
+    def run(executor: SingleThreadedExecutor) -> None:
+        try:
+            while rclpy.ok() and not stopping.is_set():
+                # back here at least every 0.1 s, even while no timer runs (unconfigured)
+                executor.spin_once(timeout_sec=0.1)
+        except ExternalShutdownException:
+            stopping.set()
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    nodes = [cls() for cls in node_classes]
-    runner = executor()  # made after init: an executor takes the context it is made in
-    for node in nodes:
-        runner.add_node(node)
+    threads = [
+        threading.Thread(target=run, args=(executor,), daemon=True)
+        for executor, _ in executors[1:]
+    ]
     try:
         if ready is not None:
-            ready(nodes)
-        while rclpy.ok() and not stopping:
-            # back here at least every 0.1 s, even while no timer runs (an unconfigured node)
-            runner.spin_once(timeout_sec=0.1)
-    except (KeyboardInterrupt, ExternalShutdownException):
+            ready(everything)
+        for thread in threads:
+            thread.start()
+        run(executors[0][0])
+    except KeyboardInterrupt:
         pass
     finally:
-        for node in nodes:  # no callback may run while the nodes go
-            runner.remove_node(node)
-        runner.shutdown(timeout_sec=1.0)
-        for node in nodes:
+        stopping.set()
+        for thread in threads:
+            if thread.is_alive():
+                thread.join(timeout=2.0)
+        for executor, nodes in executors:  # no callback may run while the nodes go
+            for node in nodes:
+                executor.remove_node(node)
+            executor.shutdown(timeout_sec=1.0)
+        for node in everything:
             node.on_exit()
             node.destroy_node()
         rclpy.try_shutdown()

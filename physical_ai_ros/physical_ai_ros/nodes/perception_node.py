@@ -179,4 +179,4 @@ class PerceptionNode(StageNode):
 
 def main(args: list[str] | None = None) -> None:
     """Run perception_node until shutdown."""
-    spin([PerceptionNode], args)
+    spin([[PerceptionNode]], args)

@@ -14,10 +14,12 @@
 
 """physical_ai_node: perception, policy and safety in one process.
 
-Saves the grid's serialisation between processes; the three stay separate nodes (their own
-names, parameters and lifecycles), so a params file and remappings work unchanged. They run
-on a multi-threaded executor, each node in its own callback group: the gate's timer and the
-e-stop never wait for perception to finish a cloud.
+The three stay separate nodes (their own names, parameters and lifecycles), so a params file
+and remappings work unchanged. Perception and policy share an executor (the policy steps
+right after perception publishes a grid); the gate has an executor in a thread of its own,
+so its timer and the e-stop never wait for perception to finish a cloud; and Python hands
+the interpreter lock between threads every millisecond instead of every five, so the gate's
+thread gets it promptly while perception works.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rclpy.executors import MultiThreadedExecutor
 from rclpy.utilities import remove_ros_args
 
 from physical_ai_ros.nodes.common import spin, StageNode
@@ -46,10 +47,5 @@ def main(args: list[str] | None = None) -> None:
                 node.trigger_configure()
                 node.trigger_activate()
 
-    # one thread per node: a node's callbacks stay in order, the nodes run side by side
-    spin(
-        [SafetyNode, PerceptionNode, PolicyNode],
-        args,
-        executor=lambda: MultiThreadedExecutor(num_threads=3),
-        ready=autostart,
-    )
+    sys.setswitchinterval(0.001)
+    spin([[PerceptionNode, PolicyNode], [SafetyNode]], args, ready=autostart)

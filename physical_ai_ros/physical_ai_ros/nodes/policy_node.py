@@ -130,4 +130,4 @@ class PolicyNode(StageNode):
 
 def main(args: list[str] | None = None) -> None:
     """Run policy_node until shutdown."""
-    spin([PolicyNode], args)
+    spin([[PolicyNode]], args)

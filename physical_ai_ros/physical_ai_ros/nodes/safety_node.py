@@ -151,4 +151,4 @@ class SafetyNode(StageNode):
 
 def main(args: list[str] | None = None) -> None:
     """Run safety_node until shutdown."""
-    spin([SafetyNode], args)
+    spin([[SafetyNode]], args)
