@@ -100,7 +100,7 @@ class PerceptionStage:
         return self.last_update
 
     def diagnostics(self, now_ns: int) -> Any:
-        """DiagnosticStatus at ``now_ns``: stale sources, drops and rejections.
+        """The DiagnosticStatus at ``now_ns``: stale sources, drops and rejections.
 
         Staleness is judged at ``now_ns``, not at the last update, so a lidar that went silent
         (and so triggers no update) is reported all the same.
@@ -244,7 +244,7 @@ class PolicyStage:
     def _status(
         self, stamp_ns: int, state: int, code: int, reason: str, step: PolicyStep | None
     ) -> Any:
-        """PolicyStatus stamped with the observation it answered (``now`` when there is none)."""
+        """A PolicyStatus stamped with the observation it answered (``now`` when there is none)."""
         action = self.types.array(
             np.zeros(0, np.float32)
             if step is None or step.action is None
