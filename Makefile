@@ -65,6 +65,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/perception.py
 	$(PY) bench/replay.py
 	$(PY) bench/sim.py
+	$(PY) bench/live.py  # skips without a sourced ROS 2
 
 clean:
 	rm -rf $(VENV) $(OLD_VENV) $(DEMO_DIR) .mypy_cache .ruff_cache .pytest_cache

@@ -21,7 +21,8 @@ here: rclpy's deserialisation of the 4.2 MB cloud against rosbags' CDR decoder o
 bytes, interleaved.
 
 Skips (exit 0, with the reason) where ROS 2 is not sourced. Run: ``python bench/live.py``
-in a shell where the workspace with physical_ai_ros is sourced.
+in a shell where the workspace with physical_ai_ros is sourced (it also needs psutil:
+``python3-psutil``).
 """
 
 from __future__ import annotations
@@ -37,16 +38,15 @@ import time
 import numpy as np
 
 try:
-    import psutil
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
 except ImportError as exc:  # no ROS 2 here: nothing to measure
-    print(f'skipped: {exc} (source a ROS 2 workspace with physical_ai_ros to run it)')
+    print(f'bench/live.py skipped: {exc} (source a ROS 2 workspace with physical_ai_ros)')
     sys.exit(0)
-
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import TwistStamped
 from nav_msgs.msg import OccupancyGrid, Odometry
+import psutil
 from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
 from rcl_interfaces.srv import SetParameters
 from sensor_msgs.msg import CameraInfo, CompressedImage, PointCloud2
