@@ -140,8 +140,8 @@ class PolicyStage:
 
     A new grid is stepped on at once (:meth:`grid_due`), at most once per half control period
     so that a flood of grids cannot run the model flat out. The control-rate timer steps only
-    when no step happened for a whole period (:meth:`watchdog_due`): on the newest grid if
-    perception is slower than the control rate, or to report a stale grid, which stops the gate.
+    when no step happened for 1.5 periods (:meth:`watchdog_due`): on the newest grid if
+    perception is slower than that, or to report a stale grid, which stops the gate.
     """
 
     def __init__(
@@ -171,9 +171,13 @@ class PolicyStage:
         return last is None or now_ns - last >= self.period_ns // 2 or now_ns < last
 
     def watchdog_due(self, now_ns: int) -> bool:
-        """Whether the control-rate timer steps at ``now_ns`` (no step for a whole period)."""
+        """Whether the control-rate timer steps at ``now_ns``: no step for 1.5 periods.
+
+        Not after one period: a timer tick that happens to fall just before the next grid
+        would run the model once more on the grid it has already answered.
+        """
         last = self.state.last_step_ns
-        return last is None or now_ns - last >= self.period_ns or now_ns < last
+        return last is None or now_ns - last >= self.period_ns * 3 // 2 or now_ns < last
 
     def reconfigure(self, values: Mapping[str, Any], model: PolicyModel | None = None) -> None:
         """Apply new values of the dynamic parameters, and a newly loaded model if given."""

@@ -177,9 +177,9 @@ def test_the_policy_steps_on_a_new_grid_and_its_timer_only_watches(
     stage.step(0, grid, None, None, new_grid=True)
     assert not stage.grid_due(40 * MS)  # at most one step per half control period
     assert stage.grid_due(50 * MS)
-    assert not stage.watchdog_due(99 * MS) and stage.watchdog_due(100 * MS)
-    stage.step(95 * MS, grid, None, None)  # a watchdog step ...
-    assert stage.grid_due(96 * MS)  # ... does not hold back the next grid
+    assert not stage.watchdog_due(149 * MS) and stage.watchdog_due(150 * MS)
+    stage.step(155 * MS, grid, None, None)  # a watchdog step ...
+    assert stage.grid_due(156 * MS)  # ... does not hold back the next grid
 
 
 def test_the_policy_warning_clears_when_it_steps_again(types: Any, tmp_path: Path) -> None:

@@ -69,7 +69,8 @@ POLICY = ParamSet(
             'control_rate_hz',
             'double',
             10.0,
-            'Rate of policy steps.',
+            'Control rate: the policy steps on each new grid, at most twice per period; its '
+            'watchdog steps when no step came for 1.5 periods (and reports a stale grid).',
             'Hz',
             0.5,
             1000.0,

@@ -81,7 +81,8 @@ SAFETY = ParamSet(
             'rate_hz',
             'double',
             50.0,
-            'Rate at which commands are published.',
+            'Rate at which commands are published: a new policy command goes out at once and '
+            'takes a slot; ticks come 0.8 to 1.2 periods after an output.',
             'Hz',
             1.0,
             1000.0,
