@@ -211,7 +211,8 @@ class PolicyStage:
         state.last_step_ns = now_ns
         if new_grid:  # a step on a grid that just arrived (see grid_due)
             state.last_grid_step_ns = now_ns
-        if grid is None or now_ns - grid.stamp_ns > self.grid_timeout_ns:
+        # a grid stamped ahead of this clock by more than its timeout cannot be judged fresh
+        if grid is None or abs(now_ns - grid.stamp_ns) > self.grid_timeout_ns:
             age = (
                 'no grid yet'
                 if grid is None

@@ -102,7 +102,6 @@ class PerceptionNode(StageNode):
                 self.create_subscription(kind, topic, guarded, qos, callback_group=self.group)
             )
 
-        perception = self.stage.perception
         # clouds and images: only the newest is kept (depth 1), never a backlog
         for name in config['lidar.names'] if config['lidar.enabled'] else ():
             sub(PointCloud2, f'{name}/points', lambda m, n=name: self._cloud(n, m), LATEST_SENSOR)
@@ -127,13 +126,16 @@ class PerceptionNode(StageNode):
                         SCALAR_MSGS[quantity], f'iot/{sensor}', lambda m, s=sensor: self._iot(m, s)
                     )
         if config['use_odometry']:
-            sub(Odometry, 'odom', lambda m: self._report('odom', perception.on_odometry(m)))
+            sub(Odometry, 'odom', self._odometry)
 
     def _info(self, source: str, msg: CameraInfo) -> None:
         self._report(source, self.stage.perception.on_camera_info(source, msg))
 
     def _iot(self, msg: Any, sensor: str) -> None:
-        self._report('iot', self.stage.perception.on_iot(msg, sensor))
+        self._report('iot', self.stage.perception.on_iot(msg, sensor, self.now_ns()))
+
+    def _odometry(self, msg: Odometry) -> None:
+        self._report('odom', self.stage.perception.on_odometry(msg, self.now_ns()))
 
     def _report(self, source: str, drop: Drop | None) -> None:
         if drop is not None:

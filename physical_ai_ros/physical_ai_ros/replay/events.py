@@ -45,6 +45,8 @@ class FaultKind(enum.Enum):
     OUT_OF_ORDER = 'out-of-order stamp'
     DUPLICATE = 'duplicate stamp'
     CLOCK_JUMP = 'clock jumped backwards'
+    STALE_ON_ARRIVAL = 'stale on arrival'
+    FUTURE_STAMP = 'stamped in the future'
     MALFORMED = 'malformed message'
 
 

@@ -422,7 +422,7 @@ class ReplayRunner:
         elif role == 'camera_info':
             drop = perception.on_camera_info(source, msg)
         elif role == 'iot':
-            drop = perception.on_iot(msg, source)
+            drop = perception.on_iot(msg, source, received_ns=now)
             if drop is not None:
                 # readings of sensors nobody configured are counted, not put on the timeline
                 record = drop.kind is not DropKind.UNKNOWN_SENSOR
@@ -431,7 +431,7 @@ class ReplayRunner:
                 )
                 return
         elif role == 'odom':
-            drop = perception.on_odometry(msg)
+            drop = perception.on_odometry(msg, received_ns=now)
         elif role == 'joint_states':
             self.policy.on_joint_state(msg)
         elif role == 'estop':
@@ -534,6 +534,10 @@ def _fault_kind(drop: Drop) -> FaultKind:
         return FaultKind.DUPLICATE
     if drop.kind is DropKind.OUT_OF_ORDER:
         return FaultKind.CLOCK_JUMP if drop.jump_back_ns > NS_PER_S else FaultKind.OUT_OF_ORDER
+    if drop.kind is DropKind.STALE_ON_ARRIVAL:
+        return FaultKind.STALE_ON_ARRIVAL
+    if drop.kind is DropKind.FUTURE_STAMP:
+        return FaultKind.FUTURE_STAMP
     return FaultKind.MALFORMED
 
 

@@ -226,3 +226,14 @@ def test_a_command_takes_the_next_ticks_place_so_the_rate_holds(types: Any, phas
     assert max(gaps) <= 24 * MS  # no gap over 1.2 periods
     assert min(gaps) >= 1 * MS
     assert 99 <= outputs <= 101, outputs  # 50 Hz, to one output in 100
+
+
+def test_a_grid_stamped_in_the_future_is_not_fresh(types: Any, tmp_path: Path) -> None:
+    model = PolicyModel.load(write_reference_policy(tmp_path / 'ref.onnx'))
+    stage = PolicyStage(resolve('policy_node', {}), types, model)
+    grid = SpatialGrid(GridGeometry(40, 40, 0.1))
+    grid.layer('occupancy')[:] = 0.0
+    grid.stamp_ns = 3600 * 10**9  # an hour ahead of the policy's clock
+    step, outputs = stage.step(0, grid, None, None)
+    assert step is None and [t for t, _ in outputs] == ['policy/status']
+    assert outputs[0][1].reason_code == REASON_STALE_INPUT

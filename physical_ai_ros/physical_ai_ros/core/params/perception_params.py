@@ -122,6 +122,16 @@ PERCEPTION = ParamSet(
             read_only=True,
         ),
         P('odom_timeout_s', 'double', 0.5, 'Odometry older than this is stale.', 's', 0.01, 60.0),
+        P(
+            'max_future_stamp_s',
+            'double',
+            0.2,
+            "A message stamped further ahead of this computer's clock (ROS time) is dropped "
+            'and reported, never taken as the newest.',
+            's',
+            0.0,
+            10.0,
+        ),
         P('grid.width', 'int', 200, 'Cells along x.', 'cells', 10, 2000, read_only=True),
         P('grid.height', 'int', 200, 'Cells along y.', 'cells', 10, 2000, read_only=True),
         P(
@@ -504,5 +514,6 @@ def perception_config(values: Mapping[str, Any]) -> PerceptionConfig:
         ipm=values['camera.ground_projection'],
         camera_decode_scale=values['camera.decode_scale'],
         min_lidar_returns=values['lidar.min_returns'],
+        max_future_s=values['max_future_stamp_s'],
         base_frame=values['base_frame'],
     )

@@ -88,6 +88,7 @@ class PerceptionConfig:
     camera_decode_scale: int = 1
     base_frame: str = 'base_link'
     min_lidar_returns: int = 100
+    max_future_s: float = 0.2
 
     def __post_init__(self) -> None:
         if not self.lidars:
@@ -159,7 +160,7 @@ class Perception:
             for s in (*config.lidars, *config.cameras)
             if s.extrinsic is not None
         }
-        self.monitor = SourceMonitor(_timeouts(config))
+        self.monitor = SourceMonitor(_timeouts(config), config.max_future_s)
         self.clouds: dict[str, tuple[Any, int]] = {}
         self.cameras: dict[str, _Camera] = {s.name: _Camera() for s in config.cameras}
         self.pose: tuple[float, float, float] | None = None
@@ -190,6 +191,7 @@ class Perception:
         self.mapper.config = config.mapping
         self.iot.sensors = {s.sensor_id: s for s in config.iot}
         self.monitor.timeouts_s = _timeouts(config)
+        self.monitor.max_future_s = config.max_future_s
 
     def set_extrinsic(self, source: str, base_from_sensor: Matrix) -> None:
         """Set a sensor's pose in the base frame (from TF, or replacing the parameter)."""
@@ -247,17 +249,24 @@ class Perception:
             return self._drop(Drop(source, DropKind.MALFORMED, detail=str(exc)))
         return None
 
-    def on_iot(self, msg: Any, sensor_id: str = '') -> Drop | None:
+    def on_iot(self, msg: Any, sensor_id: str = '', received_ns: int | None = None) -> Drop | None:
         """Take an IotReading or scalar sensor_msgs reading; None, or why it was rejected."""
         try:
             reading = reading_from_msg(msg, sensor_id)
         except (PhysicalAiError, ValueError, AttributeError, TypeError) as exc:
             return self._drop(Drop('iot', DropKind.MALFORMED_READING, detail=str(exc)))
+        limit = self.config.max_future_s
+        if received_ns is not None and reading.stamp_ns - received_ns > limit * NS_PER_S:
+            # a reading from the future would stay "fresh" for ever
+            ahead = reading.stamp_ns - received_ns
+            drop = Drop(reading.sensor_id, DropKind.FUTURE_STAMP, got=ahead, expected=limit)
+            self.iot.rejections[(reading.sensor_id, drop.kind)] += 1
+            return drop
         return self.iot.accept(reading)
 
-    def on_odometry(self, msg: Any) -> Drop | None:
+    def on_odometry(self, msg: Any, received_ns: int | None = None) -> Drop | None:
         """Take nav_msgs/Odometry: the pose moves the grid, the twist feeds the policy."""
-        _, drop = self._stamp('odom', msg)
+        _, drop = self._stamp('odom', msg, received_ns)
         if drop is not None:
             return drop
         p, q = msg.pose.pose.position, msg.pose.pose.orientation

@@ -33,6 +33,7 @@ class DropKind(enum.Enum):
     DUPLICATE = 'duplicate'
     OUT_OF_ORDER = 'out of order'
     STALE_ON_ARRIVAL = 'stale on arrival'
+    FUTURE_STAMP = 'stamped in the future'
     NOT_CONFIGURED = 'not a configured camera'
     MALFORMED = 'malformed'
     MALFORMED_READING = 'malformed reading'
@@ -82,6 +83,9 @@ class Drop:
         kind = self.kind
         if kind in ORDERING_DROPS:
             return f'{kind.value}: stamp {self.got} not after {self.expected}'
+        if kind is DropKind.FUTURE_STAMP:
+            assert isinstance(self.got, int)
+            return f'stamped {self.got / 1e9:.3f} s ahead of the clock (max {self.expected:g} s)'
         if kind is DropKind.STALE_ON_ARRIVAL:
             assert isinstance(self.got, int)
             return f'stale on arrival: {self.got / 1e6:.0f} ms old (timeout {self.expected:g} s)'

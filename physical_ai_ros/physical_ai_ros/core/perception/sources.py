@@ -29,9 +29,13 @@ class SourceMonitor:
 
     Attributes:
         timeouts_s: per source, the age after which it is stale [s].
+        max_future_s: how far a stamp may lie ahead of the receiving clock (clocks of
+            different computers disagree a little) [s]; one further ahead is dropped, never
+            adopted as the newest, which would make every later message look out of order.
     """
 
     timeouts_s: dict[str, float]
+    max_future_s: float = 0.2
     latest_ns: dict[str, int] = field(default_factory=dict)
     dropped: Counter[tuple[str, DropKind]] = field(default_factory=Counter)
     stale_counts: Counter[str] = field(default_factory=Counter)
@@ -40,22 +44,28 @@ class SourceMonitor:
         """Record a message's stamp; returns None, or why it must be dropped (and counts it).
 
         With ``received_ns`` (the receiving clock: ROS time live, log time in replay), a
-        message already older than its source's timeout when it arrives is dropped too: it
-        could only be used stale, and working through such a backlog delays the fresh ones.
+        message stamped further ahead of it than ``max_future_s`` is dropped, and so is one
+        already older than its source's timeout when it arrives: it could only be used stale,
+        and working through such a backlog delays the fresh ones.
         """
+        if received_ns is not None and stamp_ns - received_ns > self.max_future_s * NS_PER_S:
+            ahead = stamp_ns - received_ns
+            return self._count(Drop(source, DropKind.FUTURE_STAMP, ahead, self.max_future_s))
+        latest = self.latest_ns.get(source)
+        if latest is not None and stamp_ns <= latest:
+            kind = DropKind.DUPLICATE if stamp_ns == latest else DropKind.OUT_OF_ORDER
+            return self._count(Drop(source, kind, got=stamp_ns, expected=latest))
         timeout = self.timeouts_s.get(source)
         if received_ns is not None and timeout is not None:
             age = received_ns - stamp_ns
             if age / NS_PER_S > timeout:
-                self.dropped[(source, DropKind.STALE_ON_ARRIVAL)] += 1
-                return Drop(source, DropKind.STALE_ON_ARRIVAL, got=age, expected=timeout)
-        latest = self.latest_ns.get(source)
-        if latest is not None and stamp_ns <= latest:
-            kind = DropKind.DUPLICATE if stamp_ns == latest else DropKind.OUT_OF_ORDER
-            self.dropped[(source, kind)] += 1
-            return Drop(source, kind, got=stamp_ns, expected=latest)
+                return self._count(Drop(source, DropKind.STALE_ON_ARRIVAL, age, timeout))
         self.latest_ns[source] = stamp_ns
         return None
+
+    def _count(self, drop: Drop) -> Drop:
+        self.dropped[(drop.source, drop.kind)] += 1
+        return drop
 
     def age_s(self, source: str, now_ns: int) -> float | None:
         """Seconds since the newest message of ``source``; None if none arrived."""

@@ -491,3 +491,28 @@ def test_a_blind_lidar_is_stale_and_the_grid_ages(types: Any, blind: np.ndarray)
     assert update.stale['lidar'].kind is StaleKind.BLIND and 'lidar' not in update.used
     assert 'fewer than 100' in str(update.stale['lidar'])
     assert update.grid.stamp_ns == T0  # not refreshed: the policy sees it age and stops
+
+
+def test_a_stamp_from_the_future_is_dropped_and_never_taken_as_the_newest(types: Any) -> None:
+    stage = Perception(config())  # 0.2 s of tolerance for clocks that disagree
+    hour = 3600 * S
+    ahead = stage.on_cloud('lidar', cloud_msg(types, floor(), T0 + hour), received_ns=T0)
+    assert ahead is not None and ahead.kind is DropKind.FUTURE_STAMP
+    assert str(ahead) == 'stamped 3600.000 s ahead of the clock (max 0.2 s)'
+    # the correct messages after it are not "out of order", and the source ages as it should
+    for k in range(1, 4):
+        stamp = T0 + k * S // 10
+        assert stage.on_cloud('lidar', cloud_msg(types, floor(), stamp), received_ns=stamp) is None
+    assert stage.monitor.latest_ns['lidar'] == T0 + 3 * S // 10
+    assert 'lidar' in stage.monitor.stale(T0 + 2 * S)  # silent for 1.7 s: stale, not fresh
+    slightly = stage.on_cloud(
+        'lidar', cloud_msg(types, floor(), T0 + S), received_ns=T0 + 9 * S // 10
+    )
+    assert slightly is None  # 0.1 s ahead: within the tolerance
+
+
+def test_an_iot_reading_from_the_future_is_rejected(types: Any) -> None:
+    stage = iot_stage()
+    drop = stage.on_iot(iot_msg(types, 'oven', 65.0, T0 + 60 * S), received_ns=T0)
+    assert drop is not None and drop.kind is DropKind.FUTURE_STAMP
+    assert 'oven' not in stage.iot.latest and sum(stage.iot.rejections.values()) == 1
