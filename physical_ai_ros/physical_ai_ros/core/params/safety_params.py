@@ -58,116 +58,44 @@ def check_safety(values: Mapping[str, Any]) -> list[ParamError]:
     return check.errors
 
 
+# One line or two per parameter, so that the table reads on a screen.
+# fmt: off
 SAFETY = ParamSet(
     'safety_node',
     (
-        P(
-            'axes',
-            'string_array',
-            ['linear.x', 'angular.z'],
-            'Command axes, in the order of the policy output (twist fields or joint names).',
-            read_only=True,
-        ),
-        P(
-            'output_type',
-            'string',
-            'twist_stamped',
-            'Actuator message type.',
-            choices=COMMAND_TYPES,
-            read_only=True,
-        ),
+        P('axes', 'string_array', ['linear.x', 'angular.z'], 'Command axes, in the order of the '
+          'policy output (twist fields or joint names).', read_only=True),
+        P('output_type', 'string', 'twist_stamped', 'Actuator message type.',
+          choices=COMMAND_TYPES, read_only=True),
         P('frame_id', 'string', 'base_link', 'frame_id of stamped commands.'),
-        P(
-            'rate_hz',
-            'double',
-            50.0,
-            'Rate at which commands are published: a new policy command goes out at once and '
-            'takes a slot; ticks come 0.8 to 1.2 periods after an output.',
-            'Hz',
-            1.0,
-            1000.0,
-            read_only=True,
-        ),
-        P(
-            'min_velocity',
-            'double_array',
-            [-0.2, -1.0],
-            'Per axis lowest command (<= 0).',
-            'unit/s',
-        ),
-        P(
-            'max_velocity',
-            'double_array',
-            [0.8, 1.0],
-            'Per axis highest command (>= 0).',
-            'unit/s',
-        ),
-        P(
-            'max_accel',
-            'double_array',
-            [0.8, 2.0],
-            'Per axis largest increase of |command| per second (> 0).',
-            'unit/s2',
-        ),
-        P(
-            'max_decel',
-            'double_array',
-            [1.5, 4.0],
-            'Per axis largest decrease of |command| per second (> 0).',
-            'unit/s2',
-        ),
-        P(
-            'max_jerk',
-            'double_array',
-            [],
-            'Per axis largest change of acceleration per second; empty = off.',
-            'unit/s3',
-        ),
-        P(
-            'command_timeout_s',
-            'double',
-            0.5,
-            'A policy command older than this is not used.',
-            's',
-            0.01,
-            10.0,
-        ),
-        P(
-            'input_timeout_s',
-            'double',
-            1.0,
-            'Stop when the policy status is older than this.',
-            's',
-            0.01,
-            60.0,
-        ),
-        P(
-            'stop_mode',
-            'string',
-            'decelerate',
-            'On timeouts and faults: ramp down at max_decel, or zero at once.',
-            choices=('decelerate', 'immediate'),
-        ),
-        P(
-            'trajectory_field',
-            'string',
-            'velocities',
-            'JointTrajectory point field the values go to. The gate limits velocities and stops '
-            'at zero: use positions only with a controller that reads them as increments.',
-            choices=('positions', 'velocities'),
-        ),
-        P(
-            'trajectory_time_from_start_s',
-            'double',
-            0.1,
-            'time_from_start of the JointTrajectory point.',
-            's',
-            0.0,
-            10.0,
-        ),
+        P('rate_hz', 'double', 50.0, 'Rate at which commands are published: a new policy '
+          'command goes out at once and takes a slot; ticks come 0.8 to 1.2 periods after an '
+          'output.', 'Hz', 1.0, 1000.0, read_only=True),
+        P('min_velocity', 'double_array', [-0.2, -1.0], 'Per axis lowest command (<= 0).',
+          'unit/s'),
+        P('max_velocity', 'double_array', [0.8, 1.0], 'Per axis highest command (>= 0).',
+          'unit/s'),
+        P('max_accel', 'double_array', [0.8, 2.0], 'Per axis largest increase of |command| per '
+          'second (> 0).', 'unit/s2'),
+        P('max_decel', 'double_array', [1.5, 4.0], 'Per axis largest decrease of |command| per '
+          'second (> 0).', 'unit/s2'),
+        P('max_jerk', 'double_array', [], 'Per axis largest change of acceleration per second; '
+          'empty = off.', 'unit/s3'),
+        P('command_timeout_s', 'double', 0.5, 'A policy command older than this is not used.', 's',
+          0.01, 10.0),
+        P('input_timeout_s', 'double', 1.0, 'Stop when the policy status is older than this.', 's',
+          0.01, 60.0),
+        P('stop_mode', 'string', 'decelerate', 'On timeouts and faults: ramp down at max_decel, '
+          'or zero at once.', choices=('decelerate', 'immediate')),
+        P('trajectory_field', 'string', 'velocities', 'JointTrajectory point field the values '
+          'go to. The gate limits velocities and stops at zero: use positions only with a '
+          'controller that reads them as increments.', choices=('positions', 'velocities')),
+        P('trajectory_time_from_start_s', 'double', 0.1, 'time_from_start of the '
+          'JointTrajectory point.', 's', 0.0, 10.0),
     ),
     checks=check_safety,
 )
+# fmt: on
 
 
 def safety_config(values: Mapping[str, Any]) -> SafetyConfig:
