@@ -131,7 +131,12 @@ InputSpec = GridInput | VectorInput | ImageInput
 
 @dataclass(frozen=True)
 class OutputMap:
-    """How elements of one output tensor become command fields: value * scale + offset."""
+    """How elements of one output tensor become command fields: value * scale + offset.
+
+    Without an explicit ``index`` the output must have exactly one element per field: a
+    model that answers more than the contract reads is refused, as one that answers less.
+    With ``index`` the contract picks its elements from a larger output on purpose.
+    """
 
     tensor: str
     command: str
@@ -139,6 +144,18 @@ class OutputMap:
     index: tuple[int, ...]
     scale: tuple[float, ...]
     offset: tuple[float, ...]
+    selects: bool = False  # ``index`` was given: the output may hold more elements
+
+    def size_problem(self, size: int) -> str:
+        """'' if an output of ``size`` elements fits, else what is wrong with it."""
+        if max(self.index) >= size:
+            return f'has {size} elements, contract reads index {max(self.index)}'
+        if not self.selects and size != len(self.fields):
+            return (
+                f'has {size} elements, contract reads {len(self.fields)} '
+                f'({", ".join(self.fields)}); give output.index to read some of them'
+            )
+        return ''
 
 
 @dataclass(frozen=True)
@@ -356,6 +373,7 @@ def _parse_output(entry: Any) -> OutputMap:
             raise ContractError(
                 f'{where}.fields', f'{bad[0]!r} is not a twist field ({", ".join(TWIST_AXES)})'
             )
+    selects = 'index' in entry
     index_raw = entry.get('index', list(range(len(fields))))
     if not (
         isinstance(index_raw, list)
@@ -373,6 +391,7 @@ def _parse_output(entry: Any) -> OutputMap:
         index=tuple(index_raw),
         scale=_numbers(entry, 'scale', where, len(fields), 1.0),
         offset=_numbers(entry, 'offset', where, len(fields), 0.0),
+        selects=selects,
     )
 
 
@@ -417,11 +436,10 @@ def check_against_model(
         size = 1
         for d in static:
             size *= d
-        if max(out.index) >= size:
+        problem = out.size_problem(size)
+        if problem:
             raise ContractError(
-                f'output {out.tensor!r}',
-                f'model shape {list(arg.shape)} has {size} elements, '
-                f'contract reads index {max(out.index)}',
+                f'output {out.tensor!r}', f'model shape {list(arg.shape)} {problem}'
             )
 
 

@@ -268,14 +268,9 @@ class PolicyRuntime:
             self.stats.misses += 1
         flat = np.asarray(raw).reshape(-1)
         out = contract.output
-        if max(out.index) >= flat.size:
+        problem = out.size_problem(flat.size)
+        if problem:  # a dynamic output shape, checked on every answer
             self.stats.failures += 1
-            return PolicyStep(
-                None,
-                f'output {out.tensor!r} has {flat.size} values, '
-                f'contract reads index {max(out.index)}',
-                latency_ms,
-                missed,
-            )
+            return PolicyStep(None, f'output {out.tensor!r} {problem}', latency_ms, missed)
         action = flat[self._index].astype(np.float64) * self._scale + self._offset
         return PolicyStep(action=action, latency_ms=latency_ms, deadline_missed=missed)

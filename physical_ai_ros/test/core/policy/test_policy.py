@@ -325,3 +325,40 @@ def test_reference_policy_model_is_deterministic_and_valid() -> None:
     first = build_reference_policy().SerializeToString()
     assert first == build_reference_policy().SerializeToString()
     onnx.checker.check_model(onnx.load_model_from_string(first))
+
+
+def wide_model(path: Path, shape: list[Any], contract_output: dict[str, Any]) -> Path:
+    """A model answering three values (state and its sum) where the contract reads two."""
+    graph = helper.make_graph(
+        [
+            helper.make_node('ReduceSum', ['state'], ['total'], keepdims=1),
+            helper.make_node('Concat', ['state', 'total'], ['action'], axis=1),
+        ],
+        'wide',
+        [helper.make_tensor_value_info('state', TensorProto.FLOAT, [1, 2])],
+        [helper.make_tensor_value_info('action', TensorProto.FLOAT, shape)],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 11)], ir_version=7)
+    contract = {**TWIST_CONTRACT, 'output': {**TWIST_CONTRACT['output'], **contract_output}}
+    helper.set_model_props(model, {METADATA_KEY: yaml.safe_dump(contract)})
+    path.write_bytes(model.SerializeToString())
+    return path
+
+
+def test_a_model_answering_more_than_the_contract_reads_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ContractError, match=r'has 3 elements, contract reads 2 .*output.index'):
+        PolicyModel.load(wide_model(tmp_path / 'wide.onnx', [1, 3], {}))
+    # picking elements on purpose (output.index) is allowed
+    chosen = PolicyModel.load(wide_model(tmp_path / 'pick.onnx', [1, 3], {'index': [2, 0]}))
+    np.testing.assert_allclose(PolicyRuntime(chosen).step(inputs(0.5, 0.25)).action, [0.75, 0.5])
+
+
+def test_an_output_size_is_checked_on_every_answer_too() -> None:
+    # what the runtime applies to each answer of a model whose output shape is dynamic
+    implicit = PolicyContract.from_yaml(yaml.safe_dump(TWIST_CONTRACT)).output
+    assert implicit.size_problem(2) == ''
+    assert 'has 3 elements, contract reads 2' in implicit.size_problem(3)
+    assert 'contract reads index 1' in implicit.size_problem(1)
+    picked = {**TWIST_CONTRACT, 'output': {**TWIST_CONTRACT['output'], 'index': [4, 0]}}
+    chosen = PolicyContract.from_yaml(yaml.safe_dump(picked)).output
+    assert chosen.size_problem(6) == '' and 'index 4' in chosen.size_problem(4)
