@@ -35,6 +35,9 @@ Sources: ``grid`` (layers cropped/resized, per-layer ``offset`` and ``scale``: x
 * scale), ``iot`` (named IoT features), ``odom_twist`` (twist fields), ``joint_position`` and
 ``joint_velocity`` (named joints), ``previous_action`` and ``image`` (resized, channel order,
 per-channel ``mean``/``std``, layout ``nchw`` or ``nhwc``).
+
+The output must have one element per field, in order; a model answering more (or fewer) is
+refused. ``index: [2, 0]`` reads chosen elements of a larger output instead.
 """
 
 from __future__ import annotations
