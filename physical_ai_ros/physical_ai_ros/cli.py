@@ -149,17 +149,24 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
 def _cmd_replay(args: argparse.Namespace) -> int:
     """Replay a bag through the pipeline; compare with a golden bag; write the report."""
-    import shutil
-
     from physical_ai_ros.core.stages import COMMAND_TOPICS
+    from physical_ai_ros.replay.errors import OutputError
     from physical_ai_ros.replay.golden import command_series, compare_bags, Tolerances
     from physical_ai_ros.replay.junit import write_junit
+    from physical_ai_ros.replay.outputs import is_bag_folder, prepare_bag_output, replace_golden
     from physical_ai_ros.replay.report import summary, write_report
     from physical_ai_ros.replay.runner import replay, ReplayOptions
 
-    out = Path(args.out)
-    if (out / 'output').exists():
-        shutil.rmtree(out / 'output')  # a previous run's output bag; the report is rewritten
+    out, bag = Path(args.out), Path(args.bag)
+    if out.resolve() == bag.resolve() or bag.resolve() in out.resolve().parents:
+        raise OutputError(out, f'is inside the input {bag}; choose another --out')
+    golden = Path(args.golden) if args.golden else None
+    if args.update_golden and golden is None:
+        raise PhysicalAiError('--update-golden needs --golden PATH (where to store the baseline)')
+    if golden is not None and args.update_golden and golden.exists() and not is_bag_folder(golden):
+        raise OutputError(golden, 'exists and is not a golden bag; not replaced')
+    inputs = (bag,) if golden is None else (bag, golden)
+    prepare_bag_output(out / 'output', inputs, force=args.force)
     remaps = {}
     for item in args.remap:
         source, sep, target = item.partition(':=')
@@ -191,14 +198,8 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     report = None if args.no_report else write_report(result, out, comparison, golden_commands)
     print(summary(result, comparison, report))
     if args.update_golden:
-        if not args.golden:
-            raise PhysicalAiError(
-                '--update-golden needs --golden PATH (where to store the baseline)'
-            )
-        golden = Path(args.golden)
-        if golden.exists():
-            shutil.rmtree(golden) if golden.is_dir() else golden.unlink()
-        shutil.copytree(result.out_bag, golden)
+        assert golden is not None
+        replace_golden(result.out_bag, golden)
         print(f'golden baseline updated: {golden}')
         return 0
     return 1 if comparison is not None and not comparison.passed else 0
@@ -253,6 +254,7 @@ def _cmd_sim_record(args: argparse.Namespace) -> int:
 
 def _cmd_sim_eval(args: argparse.Namespace) -> int:
     """Run closed-loop episodes and report how the robot did."""
+    from physical_ai_ros.replay.outputs import prepare_bag_output
     from physical_ai_ros.sim.episode import run_episode
 
     out = Path(args.out_dir)
@@ -261,10 +263,7 @@ def _cmd_sim_eval(args: argparse.Namespace) -> int:
     for k in range(args.episodes):
         seed = args.seed + k
         bag = out / f'{args.scenario}_seed{seed}'
-        if bag.exists():
-            import shutil
-
-            shutil.rmtree(bag)
+        prepare_bag_output(bag, (), force=args.force)
         episode = run_episode(
             args.scenario, seed, bag, seconds=args.seconds, options=_sim_options(args, out)
         )
@@ -340,6 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument(
         '--update-golden', action='store_true', help='accept this run as the new golden'
     )
+    rp.add_argument(
+        '--force', action='store_true', help='replace OUT/output if a previous run left it'
+    )
     rp.add_argument('--junit', help='JUnit XML path (default OUT/junit.xml with --golden)')
     rp.add_argument('--namespace', default='', help='namespace the bag was recorded in')
     rp.add_argument('--remap', action='append', default=[], metavar='NODE_TOPIC:=BAG_TOPIC',
@@ -380,6 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument('--seconds', type=float, default=40.0, help='time limit per episode [s]')
     evaluate.add_argument('--params', help='params file of the nodes')
     evaluate.add_argument('--out-dir', default='sim_eval', help='where the episode bags go')
+    evaluate.add_argument(
+        '--force', action='store_true', help='replace episode bags a previous run left'
+    )
     evaluate.set_defaults(handler=_cmd_sim_eval)
 
     model = commands.add_parser('model', help='inspect and check ONNX policies')

@@ -28,3 +28,12 @@ class BagError(PhysicalAiError):
         self.path = Path(path)
         self.reason = reason
         super().__init__(f'{path}: {reason}')
+
+
+class OutputError(PhysicalAiError):
+    """An output cannot be written without losing something the user did not ask to lose."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f'{path}: {reason}')

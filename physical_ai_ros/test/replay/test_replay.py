@@ -163,7 +163,8 @@ def test_cli_golden_flow_exit_codes_and_junit(
     bag, golden, out = str(bags['mcap']), str(tmp_path / 'golden'), str(tmp_path / 'out')
     args = ['replay', bag, '--params', str(params), '--out', out, '--golden', golden]
     assert main([*args, '--update-golden']) == 0
-    assert main(args) == 0
+    assert main(args) == 2  # the first run's OUT/output is there: replaced only when asked
+    assert main([*args, '--force']) == 0
     text = capsys.readouterr()
     assert 'golden: PASS' in text.out and 'replaying [' not in text.err  # no bar when not a TTY
     suite = ET.parse(Path(out) / 'junit.xml').getroot()
@@ -172,7 +173,8 @@ def test_cli_golden_flow_exit_codes_and_junit(
     data = yaml.safe_load(params.read_text())
     data['safety_node']['ros__parameters']['max_accel'] = [0.2, 2.0]
     changed.write_text(yaml.safe_dump(data))
-    assert main(['replay', bag, '--params', str(changed), '--out', out, '--golden', golden]) == 1
+    rerun = ['replay', bag, '--params', str(changed), '--out', out, '--golden', golden]
+    assert main([*rerun, '--force']) == 1
     text = capsys.readouterr().out
     assert 'golden: FAIL' in text and 'first divergence: t=' in text and '/cmd_vel' in text
     suite = ET.parse(Path(out) / 'junit.xml').getroot()
