@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import re
 import sys
 from typing import Any, Protocol
+import zlib
 
 import cv2
 import numpy as np
@@ -305,8 +306,17 @@ _REDUCED = {
 }
 
 
+#: Largest image decoded (width x height): a 1 MB PNG may claim 32000 x 32000 and take tens
+#: of seconds and gigabytes to decode; refused from its header instead.
+MAX_PIXELS = 50_000_000
+
+
 def compressed_to_array(
-    msg: Any, desired_encoding: str | None = None, *, reduce: int = 1
+    msg: Any,
+    desired_encoding: str | None = None,
+    *,
+    reduce: int = 1,
+    max_pixels: int = MAX_PIXELS,
 ) -> np.ndarray[Any, Any]:
     """Decode a JPEG or PNG CompressedImage.
 
@@ -317,10 +327,11 @@ def compressed_to_array(
             depth image (uint16 millimetres for 16UC1, float32 metres for 32FC1).
         reduce: decode at 1/2, 1/4 or 1/8 of the size (colour), which libjpeg does several
             times faster than a full decode.
+        max_pixels: refuse, from the header and before decoding, an image claiming more.
 
     Raises:
-        CompressedImageError: unsupported format, or data that does not decode (corrupt or
-            truncated).
+        CompressedImageError: unsupported format, data that does not decode (corrupt or
+            truncated), or a header claiming more than ``max_pixels`` or a zero size.
     """
     fmt = parse_compressed_format(msg.format)
     try:
@@ -340,6 +351,7 @@ def compressed_to_array(
     if data.size == 0:
         raise CompressedImageError('data', '0 bytes', f'is not a decodable {fmt.codec} image')
     _check_complete(data, fmt.codec)
+    _check_size(data, max_pixels)
     flags = _REDUCED.get(reduce, cv2.IMREAD_UNCHANGED) if not fmt.depth else cv2.IMREAD_UNCHANGED
     try:
         pixels = cv2.imdecode(data, flags)
@@ -381,6 +393,44 @@ def _check_complete(data: np.ndarray[Any, Any], codec: str) -> None:
             raise CompressedImageError(
                 'data', f'{data.size} bytes', 'PNG stream is truncated (no IEND chunk)'
             )
+
+
+def _check_size(data: np.ndarray[Any, Any], max_pixels: int) -> None:
+    """Refuse, from its header, an image of zero size or more than ``max_pixels``."""
+    size = _encoded_size(data[:65536].tobytes())
+    if size is None:
+        return  # no size in the header we know how to read: the decoder will judge
+    width, height = size
+    if width == 0 or height == 0 or width * height > max_pixels:
+        raise CompressedImageError(
+            'data',
+            f'{width}x{height}',
+            f'header size must be non-zero, at most {max_pixels} pixels',
+        )
+
+
+def _encoded_size(head: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG's IHDR or a JPEG's frame header; None if not found."""
+    if head.startswith(_PNG_SIGNATURE) and len(head) >= 33:
+        if zlib.crc32(head[12:29]) != int.from_bytes(head[29:33], 'big'):
+            raise CompressedImageError('data', head[:33], 'PNG header (IHDR) fails its CRC')
+        return int.from_bytes(head[16:20], 'big'), int.from_bytes(head[20:24], 'big')
+    i = 2 if head.startswith(b'\xff\xd8') else len(head)
+    while i + 9 <= len(head):
+        if head[i] != 0xFF:
+            return None
+        marker = head[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # start of frame
+            return int.from_bytes(head[i + 7 : i + 9], 'big'), int.from_bytes(
+                head[i + 5 : i + 7], 'big'
+            )
+        if marker == 0xDA:  # start of scan: no frame header before it
+            return None
+        i += 2 + int.from_bytes(head[i + 2 : i + 4], 'big')
+    return None
 
 
 def _inverse_depth_to_metres(

@@ -355,3 +355,51 @@ def test_real_raspicam_jpeg_decodes(types: Any, real_data: Any) -> None:
     assert bgr.shape == (960, 1280, 3) and bgr.dtype == np.uint8
     assert 20 < bgr.mean() < 235 and bgr.std() > 10  # a real picture, not a flat fill
     assert compressed_to_array(images[0], 'mono8').shape == (960, 1280)
+
+
+def _png_with_size(width: int, height: int) -> bytes:
+    """A tiny real PNG whose IHDR is rewritten to claim another size (CRC fixed up)."""
+    import zlib
+
+    _, encoded = cv2.imencode('.png', np.zeros((4, 4), np.uint8))
+    data = bytearray(encoded.tobytes())
+    data[16:24] = width.to_bytes(4, 'big') + height.to_bytes(4, 'big')
+    data[29:33] = zlib.crc32(bytes(data[12:29])).to_bytes(4, 'big')
+    return bytes(data)
+
+
+@pytest.mark.parametrize(('width', 'height'), [(32000, 32000), (0, 10)])
+def test_a_header_claiming_a_huge_or_empty_image_is_refused_before_decoding(
+    types: Any, width: int, height: int
+) -> None:
+    msg = types.get('sensor_msgs/msg/CompressedImage')(
+        header=make_header(0, 'cam', types),
+        format='png',
+        data=np.frombuffer(_png_with_size(width, height), np.uint8),
+    )
+    with pytest.raises(CompressedImageError, match=f'{width}x{height}'):
+        compressed_to_array(msg)
+
+
+def test_a_png_header_with_a_bad_crc_is_refused_at_once(types: Any) -> None:
+    data = bytearray(_png_with_size(4, 4))
+    data[20] ^= 0x40  # a flipped bit in the height
+    msg = types.get('sensor_msgs/msg/CompressedImage')(
+        header=make_header(0, 'cam', types),
+        format='png',
+        data=np.frombuffer(bytes(data), np.uint8),
+    )
+    with pytest.raises(CompressedImageError, match='CRC'):
+        compressed_to_array(msg)
+
+
+def test_a_jpeg_frame_header_gives_the_size(types: Any) -> None:
+    from physical_ai_ros.core.messages.image import _encoded_size
+
+    _, encoded = cv2.imencode('.jpg', np.zeros((48, 64, 3), np.uint8))
+    assert _encoded_size(encoded.tobytes()) == (64, 48)
+    msg = types.get('sensor_msgs/msg/CompressedImage')(
+        header=make_header(0, 'cam', types), format='jpeg', data=encoded.reshape(-1)
+    )
+    with pytest.raises(CompressedImageError, match='64x48'):
+        compressed_to_array(msg, max_pixels=1000)
