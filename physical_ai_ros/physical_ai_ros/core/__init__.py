@@ -17,6 +17,7 @@
 The rooms, lowest first; a room may import the rooms before it, never one after it:
 
 - :mod:`.errors`: the typed errors every bad input raises (imports nothing of ours).
+- :mod:`.files`: models, contracts and params files read with bounded work.
 - :mod:`.messages`: messages to numpy and back (PointCloud2, Image, CameraInfo, stamps, commands,
   diagnostics).
 - :mod:`.perception`: lidar, camera and IoT fused into the shared SpatialGrid.

@@ -41,6 +41,7 @@ from rosbags.rosbag2 import Reader
 import yaml
 
 from physical_ai_ros.core.errors import PhysicalAiError
+from physical_ai_ros.core.files import load_yaml_limited, read_text_limited
 from physical_ai_ros.core.messages.stamps import NS_PER_S
 from physical_ai_ros.replay.errors import BagError
 from physical_ai_ros.replay.typestore import make_typestore, TypestoreTypes
@@ -83,9 +84,13 @@ class Tolerances:
         """
         if path is None:
             return cls()
+
+        def refused(reason: str) -> ToleranceError:
+            return ToleranceError(f'tolerances {path}: {reason}')
+
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding='utf-8')) or {}
-        except (OSError, yaml.YAMLError) as exc:
+            data = load_yaml_limited(read_text_limited(Path(path), refused), refused) or {}
+        except yaml.YAMLError as exc:
             raise ToleranceError(f'tolerances {path}: {exc}') from exc
         if not isinstance(data, dict) or set(data) - {'time_window_s', 'default', 'topics'}:
             raise ToleranceError(

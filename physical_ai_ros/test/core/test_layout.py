@@ -25,7 +25,7 @@ import pytest
 CORE = Path(__file__).resolve().parents[2] / 'physical_ai_ros' / 'core'
 
 #: The rooms, lowest first (core/__init__.py says the same in words).
-ROOMS = ('errors', 'messages', 'perception', 'policy', 'safety', 'params', 'stages')
+ROOMS = ('errors', 'files', 'messages', 'perception', 'policy', 'safety', 'params', 'stages')
 
 #: What core never imports: ROS and bag I/O.
 FORBIDDEN = ('rclpy', 'rosbags', 'launch', 'launch_ros', 'physical_ai_ros_interfaces')

@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from physical_ai_ros.core.files import compose_limited, read_text_limited
 from physical_ai_ros.core.params.schema import check_node, NODES
 from physical_ai_ros.core.params.spec import ParamError, validate_value
 
@@ -82,12 +83,14 @@ def _flatten(section: dict[str, Any], prefix: str = '') -> dict[str, Any]:
 def check_params_text(text: str) -> list[ConfigProblem]:
     """Check a params file's text; returns every problem found ([] when valid)."""
     try:
-        tree = yaml.compose(text)
+        tree = compose_limited(text, _RefusedError)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, 'problem_mark', None)
         line = mark.line + 1 if mark is not None else None
         return [ConfigProblem('', '<yaml>', None, f'not valid YAML: {exc}', line)]
+    except _RefusedError as exc:
+        return [ConfigProblem('', '<yaml>', None, str(exc), None)]
     lines = _lines(tree)
     if not isinstance(data, dict):
         return [
@@ -164,12 +167,14 @@ def _check_section(
 def check_params_file(path: Path | str) -> list[ConfigProblem]:
     """Check a params file on disk (see :func:`check_params_text`)."""
     try:
-        text = Path(path).read_text(encoding='utf-8')
-    except OSError as exc:
-        return [
-            ConfigProblem('', '<file>', str(path), f'cannot read it ({exc.strerror or exc})', None)
-        ]
+        text = read_text_limited(Path(path), _RefusedError)
+    except _RefusedError as exc:
+        return [ConfigProblem('', '<file>', str(path), str(exc), None)]
     return check_params_text(text)
+
+
+class _RefusedError(Exception):
+    """A params file refused before its contents are looked at (too big, not text...)."""
 
 
 def for_any_namespace(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -197,7 +202,7 @@ def load_node_params(path: Path | str, node: str) -> dict[str, Any]:
         raise ParamError(
             first.node, first.name, first.value, f'{first.allowed} ({first.format(str(path))})'
         )
-    data = yaml.safe_load(Path(path).read_text(encoding='utf-8')) or {}
+    data = yaml.safe_load(read_text_limited(Path(path), _RefusedError)) or {}  # checked above
     merged: dict[str, Any] = {}
     for key, body in data.items():
         name = _node_name(str(key))

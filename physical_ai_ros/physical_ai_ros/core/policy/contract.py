@@ -49,6 +49,7 @@ from typing import Any, Literal
 import yaml
 
 from physical_ai_ros.core.errors import ContractError
+from physical_ai_ros.core.files import load_yaml_limited
 from physical_ai_ros.core.messages.commands import TWIST_AXES
 
 METADATA_KEY = 'physical_ai_ros.contract'
@@ -189,7 +190,7 @@ class PolicyContract:
             ContractError: naming the entry that is wrong and why.
         """
         try:
-            data = yaml.safe_load(text)
+            data = load_yaml_limited(text, lambda reason: ContractError('<yaml>', reason))
         except yaml.YAMLError as exc:
             raise ContractError('<yaml>', f'not valid YAML: {exc}') from exc
         return cls.from_dict(data)

@@ -35,6 +35,7 @@ import numpy as np
 import onnxruntime as ort
 
 from physical_ai_ros.core.errors import ContractError, ModelError, PhysicalAiError
+from physical_ai_ros.core.files import MAX_MODEL_BYTES, read_limited, read_text_limited
 from physical_ai_ros.core.policy.contract import check_against_model, METADATA_KEY, PolicyContract
 from physical_ai_ros.core.policy.observation import ObservationBuilder, PolicyInputs
 
@@ -94,18 +95,19 @@ def contract_for(
         ContractError: none found, or the one found is invalid.
     """
     if explicit is not None:
-        try:
-            return PolicyContract.from_yaml(explicit.read_text(encoding='utf-8'))
-        except OSError as exc:
-            raise ContractError(str(explicit), f'cannot read it: {exc}') from exc
+        return PolicyContract.from_yaml(_read_contract(explicit))
     if METADATA_KEY in metadata:
         return PolicyContract.from_yaml(metadata[METADATA_KEY])
     sidecar = path.with_suffix('.contract.yaml')
     if sidecar.is_file():
-        return PolicyContract.from_yaml(sidecar.read_text(encoding='utf-8'))
+        return PolicyContract.from_yaml(_read_contract(sidecar))
     raise ContractError(
         str(path), f'no contract: none embedded ({METADATA_KEY}) and no {sidecar.name}'
     )
+
+
+def _read_contract(path: Path) -> str:
+    return read_text_limited(path, lambda reason: ContractError(str(path), reason))
 
 
 @dataclass
@@ -138,10 +140,7 @@ class PolicyModel:
             ContractError: no contract, an invalid one, or one that does not fit the model.
         """
         path = Path(path)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ModelError(str(path), f'cannot read it ({exc.strerror or exc})') from exc
+        data = read_limited(path, MAX_MODEL_BYTES, lambda reason: ModelError(str(path), reason))
         digest = sha256_of(data)
         if expected_sha256 and digest != expected_sha256.lower():
             raise ModelError(
