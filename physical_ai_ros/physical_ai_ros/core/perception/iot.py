@@ -37,6 +37,10 @@ from physical_ai_ros.core.perception.reasons import Drop, DropKind
 
 STATUS_OK, STATUS_WARN, STATUS_ERROR, STATUS_STALE = 0, 1, 2, 3
 
+#: Unknown sensor ids counted one by one; the rest are counted together under OTHERS.
+MAX_UNKNOWN_SENSORS = 16
+OTHERS = 'others'
+
 #: sensor_msgs scalar types: the field holding the value, the quantity and its unit.
 SCALAR_TYPES: dict[str, tuple[str, str, str]] = {
     'sensor_msgs/msg/Temperature': ('temperature', 'temperature', 'degC'),
@@ -129,16 +133,32 @@ class IotTracker:
         self.latest: dict[str, Reading] = {}
         self.rejections: Counter[tuple[str, DropKind]] = Counter()
         self.last_rejection: dict[str, Drop] = {}
+        self._unknown: set[str] = set()
 
     def accept(self, reading: Reading) -> Drop | None:
-        """Check and keep a reading; returns None, or why it was rejected (and counts it)."""
+        """Check and keep a reading; returns None, or why it was rejected (and counts it).
+
+        Counters are kept per sensor for the configured ones and the first
+        :data:`MAX_UNKNOWN_SENSORS` unknown ids; readings of any further unknown id are
+        counted together under ``others``, so a flood of ids cannot grow the diagnostics.
+        """
         rejection = self._check(reading)
         if rejection is not None:
-            self.rejections[(reading.sensor_id, rejection.kind)] += 1
-            self.last_rejection[reading.sensor_id] = rejection
+            key = self.counter_key(reading.sensor_id)
+            self.rejections[(key, rejection.kind)] += 1
+            self.last_rejection[key] = rejection
             return rejection
         self.latest[reading.sensor_id] = reading
         return None
+
+    def counter_key(self, sensor_id: str) -> str:
+        """The key a sensor's rejections are counted under (see :meth:`accept`)."""
+        if sensor_id in self.sensors or sensor_id in self._unknown:
+            return sensor_id
+        if len(self._unknown) < MAX_UNKNOWN_SENSORS:
+            self._unknown.add(sensor_id)
+            return sensor_id
+        return OTHERS
 
     def _check(self, reading: Reading) -> Drop | None:
         sensor = reading.sensor_id

@@ -260,7 +260,7 @@ class Perception:
             # a reading from the future would stay "fresh" for ever
             ahead = reading.stamp_ns - received_ns
             drop = Drop(reading.sensor_id, DropKind.FUTURE_STAMP, got=ahead, expected=limit)
-            self.iot.rejections[(reading.sensor_id, drop.kind)] += 1
+            self.iot.rejections[(self.iot.counter_key(reading.sensor_id), drop.kind)] += 1
             return drop
         return self.iot.accept(reading)
 

@@ -516,3 +516,16 @@ def test_an_iot_reading_from_the_future_is_rejected(types: Any) -> None:
     drop = stage.on_iot(iot_msg(types, 'oven', 65.0, T0 + 60 * S), received_ns=T0)
     assert drop is not None and drop.kind is DropKind.FUTURE_STAMP
     assert 'oven' not in stage.iot.latest and sum(stage.iot.rejections.values()) == 1
+
+
+def test_ten_thousand_unknown_sensor_ids_do_not_grow_the_diagnostics(types: Any) -> None:
+    from physical_ai_ros.core.perception.iot import MAX_UNKNOWN_SENSORS, OTHERS
+
+    stage = iot_stage()
+    for k in range(10_000):
+        drop = stage.on_iot(iot_msg(types, f'ghost_{k}', 20.0, T0 + k))
+        assert drop is not None and drop.kind is DropKind.UNKNOWN_SENSOR
+    keys = {key for key, _ in stage.iot.rejections}
+    assert len(keys) == MAX_UNKNOWN_SENSORS + 1 and OTHERS in keys
+    assert sum(stage.iot.rejections.values()) == 10_000  # every reading still counted
+    assert len(stage.iot.last_rejection) == MAX_UNKNOWN_SENSORS + 1
