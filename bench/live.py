@@ -271,22 +271,24 @@ def limit_change(mode: str, rig: Rig, executor: SingleThreadedExecutor) -> None:
             )
         ]
     )
+    requested = rig.now()
     future = client.call_async(request)
     while not future.done():
         executor.spin_once(timeout_sec=0.01)
     answered = rig.now()
     ok = future.result().results[0].successful
     spin_for(executor, 1.5)
-    after = [(stamp, x) for stamp, _, x in rig.commands if stamp > answered]
+    after = [(stamp, x) for stamp, _, x in rig.commands if stamp > requested]
     if not ok or not after:
         print(f'  [{mode}] max_velocity not set: {future.result().results[0].reason}')
         return
     first_stamp, first = after[0]
     reached = next((s for s, x in after if x <= new_limit + 1e-6), None)
-    reach_ms = 'never' if reached is None else f'{(reached - answered) / 1e6:.0f} ms'
+    reach_ms = 'never' if reached is None else f'{(reached - requested) / 1e6:.0f} ms'
     print(
-        f'  max_velocity 0.8 -> {new_limit} m/s at {before:.3f} m/s: first command '
-        f'{(first_stamp - answered) / 1e6:.1f} ms after the answer at {first:.3f} m/s '
+        f'  max_velocity 0.8 -> {new_limit} m/s at {before:.3f} m/s: answered after '
+        f'{(answered - requested) / 1e6:.1f} ms; first command '
+        f'{(first_stamp - requested) / 1e6:.1f} ms after the request at {first:.3f} m/s '
         f'({"down" if first < before else "NOT down"}), at the limit after {reach_ms} '
         f'(max_decel 1.5 m/s2 needs {(before - new_limit) / 1.5 * 1e3:.0f} ms)'
     )

@@ -87,8 +87,9 @@ class SafetyNode(StageNode):
         return TransitionCallbackReturn.SUCCESS
 
     def _reconfigure(self, values: dict[str, Any]) -> None:
-        if hasattr(self, 'stage'):  # configured: new limits from the next tick on
+        if hasattr(self, 'stage'):  # configured: new limits apply at once
             self.stage.reconfigure(values)
+            self._tick()  # an output under the new limits now, not at the next tick
 
     def _command(self, msg: Float64MultiArray) -> None:
         if self.active:  # an inactive gate passes nothing through
