@@ -389,14 +389,23 @@ class Perception:
                 stale[source.name] = Stale(StaleKind.UNDECODABLE_IMAGE, detail=str(exc))
                 camera.message = None
                 continue
-            model = camera.model
-            if rgb.shape[:2] != (model.height, model.width):
-                # a reduced decode: the model of the smaller image (a raw image is shrunk to it)
-                model = model.scaled(scale)
-                if not camera.compressed:
+            full, small = camera.model, camera.model.scaled(scale)
+            size = rgb.shape[:2]
+            if camera.compressed and size == (small.height, small.width):
+                model = small  # a reduced decode: the model of the smaller image
+            elif size == (full.height, full.width):
+                model = small  # full size: shrunk to the decode scale (no-op at scale 1)
+                if scale > 1:
                     rgb = cv2.resize(
-                        rgb, (model.width, model.height), interpolation=cv2.INTER_AREA
+                        rgb, (small.width, small.height), interpolation=cv2.INTER_AREA
                     )
+            else:
+                # never fuse an image its CameraInfo does not describe: the colours would land
+                # on the wrong cells
+                detail = f'image {size[1]}x{size[0]}, CameraInfo {full.width}x{full.height}'
+                self._drop(Drop(source.name, DropKind.MALFORMED, detail=detail))
+                stale[source.name] = Stale(StaleKind.SIZE_MISMATCH, detail=detail)
+                continue
             view = CameraView(model, self.extrinsics[source.name], rgb, camera.stamp_ns)
             views.append((source.name, view))
         return views

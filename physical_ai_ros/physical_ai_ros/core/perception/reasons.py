@@ -116,6 +116,7 @@ class StaleKind(enum.Enum):
     MALFORMED_CLOUD = 'malformed cloud'
     BLIND = 'blind'
     UNDECODABLE_IMAGE = 'undecodable image'
+    SIZE_MISMATCH = 'image size differs from its CameraInfo'
     NO_FRESH_READING = 'no fresh reading'
     NO_UPDATE = 'no update yet'
 

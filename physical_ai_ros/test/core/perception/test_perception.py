@@ -529,3 +529,18 @@ def test_ten_thousand_unknown_sensor_ids_do_not_grow_the_diagnostics(types: Any)
     assert len(keys) == MAX_UNKNOWN_SENSORS + 1 and OTHERS in keys
     assert sum(stage.iot.rejections.values()) == 10_000  # every reading still counted
     assert len(stage.iot.last_rejection) == MAX_UNKNOWN_SENSORS + 1
+
+
+def test_an_image_its_camera_info_does_not_describe_is_not_fused(types: Any) -> None:
+    stage = Perception(
+        config(cameras=(SensorSource('cam', extrinsic(OPTICAL), timeout_s=0.5, max_skew_s=0.05),))
+    )
+    stage.on_camera_info('cam', camera_info(types, T0))  # 64x48
+    pixels = np.full((96, 128, 3), (10, 200, 30), np.uint8)  # twice as large
+    image = array_to_image(pixels, 'rgb8', make_header(T0, 'camera', types), types)
+    stage.on_image('cam', image)
+    stage.on_cloud('lidar', cloud_msg(types, np.vstack([floor(), box((3.0, 0.0), 0.6, 1.5)]), T0))
+    update = stage.update(T0)
+    assert 'cam' not in update.used and update.stale['cam'].kind is StaleKind.SIZE_MISMATCH
+    assert 'image 128x96, CameraInfo 64x48' in str(update.stale['cam'])
+    assert np.isnan(update.grid.layer('r')).all()  # no colour from an undescribed image
