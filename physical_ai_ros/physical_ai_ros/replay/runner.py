@@ -114,8 +114,8 @@ class ReplayResult:
 
     @property
     def duration_s(self) -> float:
-        """Bag time replayed [s]."""
-        return (self.end_ns - self.start_ns) / NS_PER_S
+        """Bag time replayed [s] (0 for a bag without messages)."""
+        return max(self.end_ns - self.start_ns, 0) / NS_PER_S
 
 
 class _Timer:

@@ -31,6 +31,7 @@ def check_safety(values: Mapping[str, Any]) -> list[ParamError]:
     """Cross-parameter checks of resolved safety_node values (one value per axis); [] when fine."""
     check = CrossCheck('safety_node', values)
     axes = values['axes']
+    check.need('axes', len(axes) >= 1, 'at least one axis')
     try:
         check_axes(values['output_type'], axes)
     except ValueError as exc:

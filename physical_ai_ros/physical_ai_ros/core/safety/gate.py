@@ -116,6 +116,8 @@ class SafetyConfig:
 
     def __post_init__(self) -> None:
         n = len(self.axes)
+        if n == 0:
+            raise ValueError('safety: axes is empty; a gate needs at least one axis to command')
         for name in ('min_velocity', 'max_velocity', 'max_accel', 'max_decel'):
             values = getattr(self, name)
             if len(values) != n:

@@ -295,3 +295,24 @@ def test_bare_node_sections_are_keyed_for_any_namespace(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(rewritten), encoding='utf-8')
     assert load_node_params(path, 'perception_node') == {'grid.resolution': 0.2}
     assert check_params_file(path) == []
+
+
+def test_a_safety_node_without_axes_is_refused() -> None:
+    text = yaml.safe_dump(
+        {
+            'safety_node': {
+                'ros__parameters': {
+                    'axes': ['linear.x'],
+                    'min_velocity': [-0.1],
+                    'max_velocity': [0.5],
+                    'max_accel': [1.0],
+                    'max_decel': [1.0],
+                }
+            }
+        }
+    )
+    assert check_params_text(text) == []
+    problems = check_params_text(
+        yaml.safe_dump({'safety_node': {'ros__parameters': {'axes': []}}})
+    )
+    assert any(p.name == 'axes' and 'at least one axis' in p.allowed for p in problems), problems

@@ -271,3 +271,9 @@ def test_reconfigure_keeps_the_latch_and_refuses_other_axes() -> None:
     assert gate.estop_latched and gate.update(0).reason is StopReason.ESTOP
     with pytest.raises(ValueError, match='axes are fixed'):
         gate.reconfigure(config(axes=('linear.x', 'linear.y')))
+
+
+def test_a_gate_without_axes_is_refused() -> None:
+    empty = {'axes': (), 'min_velocity': (), 'max_velocity': (), 'max_accel': (), 'max_decel': ()}
+    with pytest.raises(ValueError, match='at least one axis'):
+        config(**empty)
