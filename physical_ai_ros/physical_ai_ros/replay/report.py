@@ -213,12 +213,14 @@ def write_report(
     matplotlib.use('Agg')
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    images = {
-        'commands.png': _commands_plot(result, golden_commands),
-        'latency.png': _latency_plot(result),
-        'timeline.png': _timeline_plot(result),
-    }
-    snapshots = _snapshots_plot(result)
+    # topic and sensor names are shown as they are: a '$' in a name is not TeX to typeset
+    with matplotlib.rc_context({'text.parse_math': False}):
+        images = {
+            'commands.png': _commands_plot(result, golden_commands),
+            'latency.png': _latency_plot(result),
+            'timeline.png': _timeline_plot(result),
+        }
+        snapshots = _snapshots_plot(result)
     if snapshots is not None:
         images['grid_snapshots.png'] = snapshots
     for name, data in images.items():

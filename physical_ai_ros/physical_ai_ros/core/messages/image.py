@@ -182,8 +182,9 @@ def convert_encoding(
     converted with the BT.601 matrices OpenCV uses for UYVY/YUYV.
 
     Raises:
-        ImageError: the target is not a model encoding, or the source cannot be shown as one
-            (float and signed images have no implied range).
+        ImageError: the target is not a model encoding, the source cannot be shown as one
+            (float and signed images have no implied range), the image is empty, or OpenCV
+            refuses it.
     """
     if desired_encoding not in MODEL_ENCODINGS:
         raise ImageError(
@@ -192,17 +193,22 @@ def convert_encoding(
     encoding = _ALIASES.get(encoding, encoding)
     if encoding == desired_encoding:
         return pixels
+    if pixels.size == 0:
+        shape = 'x'.join(str(n) for n in pixels.shape[:2])
+        raise ImageError(
+            'height/width', shape, f'an empty {encoding} image has nothing to convert'
+        )
     if encoding.startswith('bayer_'):
-        rgb = cv2.cvtColor(_to_8bit(np.ascontiguousarray(pixels)), _BAYER_TO_RGB[encoding[6:10]])
+        rgb = _cvt(_to_8bit(np.ascontiguousarray(pixels)), _BAYER_TO_RGB[encoding[6:10]])
         return _from_rgb(rgb, desired_encoding)
     if encoding in _YUV_TO_RGB:
-        rgb = cv2.cvtColor(np.ascontiguousarray(pixels), _YUV_TO_RGB[encoding])
+        rgb = _cvt(np.ascontiguousarray(pixels), _YUV_TO_RGB[encoding])
         return _from_rgb(rgb, desired_encoding)
     if encoding in ('mono8', 'mono16'):
         mono = _to_8bit(pixels)
         if desired_encoding == 'mono8':
             return np.ascontiguousarray(mono)
-        return cv2.cvtColor(
+        return _cvt(
             np.ascontiguousarray(mono),
             cv2.COLOR_GRAY2RGB if desired_encoding == 'rgb8' else cv2.COLOR_GRAY2BGR,
         )
@@ -211,8 +217,20 @@ def convert_encoding(
         code = _COLOUR_CODES.get((encoding[:3], colour.shape[2], desired_encoding))
         if code is None:  # same order, alpha to drop
             return np.ascontiguousarray(colour[:, :, :3])
-        return cv2.cvtColor(np.ascontiguousarray(colour), code)
+        return _cvt(np.ascontiguousarray(colour), code)
     raise ImageError('encoding', encoding, f'cannot be converted to {desired_encoding}')
+
+
+def _cvt(pixels: np.ndarray[Any, Any], code: int) -> np.ndarray[Any, Any]:
+    """``cv2.cvtColor``, with OpenCV's assertion errors turned into a typed ImageError."""
+    try:
+        out: np.ndarray[Any, Any] = cv2.cvtColor(pixels, code)
+    except cv2.error as exc:
+        reason = str(exc).strip().splitlines()[-1][:120]
+        raise ImageError(
+            'data', f'{pixels.shape} {pixels.dtype}', f'OpenCV refused it: {reason}'
+        ) from exc
+    return out
 
 
 def _to_8bit(pixels: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -226,8 +244,8 @@ def _from_rgb(rgb: np.ndarray[Any, Any], desired_encoding: str) -> np.ndarray[An
     if desired_encoding == 'rgb8':
         return rgb
     if desired_encoding == 'bgr8':
-        return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        return _cvt(rgb, cv2.COLOR_RGB2BGR)
+    return _cvt(rgb, cv2.COLOR_RGB2GRAY)
 
 
 def array_to_image(
@@ -471,7 +489,7 @@ def array_to_compressed(
     spec = encoding_spec(encoding)
     if encoding.startswith('rgb'):
         code = cv2.COLOR_RGBA2BGRA if spec.channels == 4 else cv2.COLOR_RGB2BGR
-        pixels = cv2.cvtColor(pixels, code)
+        pixels = _cvt(pixels, code)
     mono = spec.channels == 1
     if fmt == 'jpeg' and (spec.dtype != np.uint8 or spec.channels not in (1, 3)):
         raise CompressedImageError('format', fmt, f'JPEG cannot carry {encoding}')

@@ -88,6 +88,9 @@ def prepare_cloud(
     names = points.dtype.names or ()
     if not all(axis in names for axis in 'xyz'):
         raise PointCloudError('fields', list(names), 'lacks x, y or z')
+    for axis in 'xyz':
+        if points[axis].ndim != 1:  # a PointField count > 1: several values per point
+            raise PointCloudError(f'fields[{axis!r}].count', points.dtype[axis].shape, 'must be 1')
     n = points.shape[0]
     # Coordinates are kept as rows (3, N): every pass below then runs over contiguous memory.
     sensor = np.empty((3, n), np.float32)

@@ -403,3 +403,16 @@ def test_a_jpeg_frame_header_gives_the_size(types: Any) -> None:
     )
     with pytest.raises(CompressedImageError, match='64x48'):
         compressed_to_array(msg, max_pixels=1000)
+
+
+@pytest.mark.parametrize('encoding', ['bayer_rggb8', 'bayer_bggr16', 'yuv422', 'uyvy', 'yuyv'])
+@pytest.mark.parametrize(('height', 'width'), [(0, 4), (4, 0), (0, 0)])
+def test_an_empty_image_is_a_typed_error_not_an_opencv_assertion(
+    types: Any, encoding: str, height: int, width: int
+) -> None:
+    msg = types.get('sensor_msgs/msg/Image')(
+        header=make_header(0, 'cam', types), height=height, width=width, encoding=encoding,
+        is_bigendian=0, step=width * 4, data=np.zeros(0, np.uint8),
+    )  # fmt: skip
+    with pytest.raises(ImageError, match='empty'):
+        image_to_array(msg, 'rgb8')

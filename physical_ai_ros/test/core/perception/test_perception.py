@@ -544,3 +544,13 @@ def test_an_image_its_camera_info_does_not_describe_is_not_fused(types: Any) -> 
     assert 'cam' not in update.used and update.stale['cam'].kind is StaleKind.SIZE_MISMATCH
     assert 'image 128x96, CameraInfo 64x48' in str(update.stale['cam'])
     assert np.isnan(update.grid.layer('r')).all()  # no colour from an undescribed image
+
+
+def test_xyz_fields_with_several_values_per_point_are_a_typed_error(types: Any) -> None:
+    from physical_ai_ros.core.errors import PointCloudError
+    from physical_ai_ros.core.perception.lidar import prepare_cloud
+
+    points = np.zeros(4, dtype=[('x', '<f4', (2,)), ('y', '<f4'), ('z', '<f4')])
+    cloud = array_to_cloud(points, make_header(T0, 'lidar', types), types)
+    with pytest.raises(PointCloudError, match=r"fields\['x'\].count"):
+        prepare_cloud(cloud, extrinsic([0] * 6), CropConfig(), T0)

@@ -1,0 +1,41 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""The report shows names as they are, whatever characters a bag's topics carry."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from physical_ai_ros.replay.events import Event, EventKind, FaultKind
+from physical_ai_ros.replay.report import write_report
+from physical_ai_ros.replay.runner import ReplayResult
+
+pytest.importorskip('matplotlib')
+
+
+def test_a_topic_name_that_looks_like_tex_is_shown_literally(tmp_path: Path) -> None:
+    topic = r'/cam/$\x{41}$_raw'  # mathtext would refuse to parse it
+    result = ReplayResult(
+        out_bag=tmp_path / 'output',
+        start_ns=0,
+        end_ns=2 * 10**9,
+        faults=Counter({(topic, FaultKind.GAP): 1}),
+        events=[Event(10**9, EventKind.FAULT, topic, 'gap: no message', fault=FaultKind.GAP)],
+    )
+    page = write_report(result, tmp_path).read_text(encoding='utf-8')
+    assert r'$\x{41}$' in page and (tmp_path / 'timeline.png').stat().st_size > 0
