@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
+import math
 from pathlib import Path
 import sys
 from typing import TYPE_CHECKING
 
 from physical_ai_ros import __version__
 from physical_ai_ros.core.errors import PhysicalAiError
+from physical_ai_ros.sim.scene import SCENARIOS
 
 if TYPE_CHECKING:
     from physical_ai_ros.replay.runner import ReplayOptions
@@ -33,15 +35,20 @@ Handler = Callable[[argparse.Namespace], int]
 
 def _cmd_version(args: argparse.Namespace) -> int:
     """Print the package version and the versions of the libraries it runs on."""
+    from importlib.metadata import PackageNotFoundError, version
+
     import cv2
     import numpy
-    import rosbags
 
+    try:
+        rosbags = version('rosbags')
+    except PackageNotFoundError:
+        rosbags = 'not installed'
     print(f'physical_ai_ros {__version__}')
     print(
         f'  python {sys.version.split()[0]}, numpy {numpy.__version__}, opencv {cv2.__version__}'
     )
-    print(f'  rosbags {getattr(rosbags, "__version__", "?")}')
+    print(f'  rosbags {rosbags}')
     try:
         import onnxruntime
 
@@ -121,6 +128,8 @@ def _cmd_check_config(args: argparse.Namespace) -> int:
 
     failed = False
     for path in args.files:
+        if not Path(path).is_file():
+            raise PhysicalAiError(f'{path}: no such file')
         problems = check_params_file(path)
         for problem in problems:
             print(problem.format(path), file=sys.stderr)
@@ -138,9 +147,10 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
     text = markdown()
     if args.output:
-        from pathlib import Path
-
-        Path(args.output).write_text(text + '\n', encoding='utf-8')
+        try:
+            Path(args.output).write_text(text + '\n', encoding='utf-8')
+        except OSError as exc:
+            raise PhysicalAiError(f'--output {args.output}: {exc.strerror or exc}') from exc
         print(f'wrote {args.output}')
     else:
         print(text)
@@ -347,7 +357,10 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument('--remap', action='append', default=[], metavar='NODE_TOPIC:=BAG_TOPIC',
                     help='map a node-relative topic to a bag topic (repeatable)')  # fmt: skip
     rp.add_argument(
-        '--grid-rate', type=float, default=1.0, help='SpatialGrid record rate [Hz] (default 1)'
+        '--grid-rate',
+        type=_not_negative,
+        default=1.0,
+        help='SpatialGrid record rate [Hz] (default 1; 0: none)',
     )
     rp.add_argument(
         '--distro', choices=('humble', 'jazzy'), default='jazzy', help='standard type store'
@@ -364,8 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
     record = sim_commands.add_parser(
         'record', help='record a closed-loop episode (sensors, TF, odometry, outputs) as a rosbag2'
     )
-    record.add_argument('--scenario', default='aisle', help='aisle, blocked or forklift')
-    record.add_argument('--seconds', type=float, default=20.0, help='episode length [s]')
+    record.add_argument('--scenario', default='aisle', choices=SCENARIOS)
+    record.add_argument('--seconds', type=_positive, default=20.0, help='episode length [s]')
     record.add_argument(
         '--seed', type=int, default=0, help='randomisation seed (same seed, same bag)'
     )
@@ -376,10 +389,14 @@ def build_parser() -> argparse.ArgumentParser:
     record.set_defaults(handler=_cmd_sim_record)
     evaluate = sim_commands.add_parser('eval', help='closed-loop evaluation of a policy')
     evaluate.add_argument('--model', help='ONNX policy (default: the reference policy)')
-    evaluate.add_argument('--scenario', default='aisle', help='aisle, blocked or forklift')
-    evaluate.add_argument('--episodes', type=int, default=5, help='number of episodes (seeds)')
+    evaluate.add_argument('--scenario', default='aisle', choices=SCENARIOS)
+    evaluate.add_argument(
+        '--episodes', type=_positive_int, default=5, help='number of episodes (seeds)'
+    )
     evaluate.add_argument('--seed', type=int, default=0, help='seed of the first episode')
-    evaluate.add_argument('--seconds', type=float, default=40.0, help='time limit per episode [s]')
+    evaluate.add_argument(
+        '--seconds', type=_positive, default=40.0, help='time limit per episode [s]'
+    )
     evaluate.add_argument('--params', help='params file of the nodes')
     evaluate.add_argument('--out-dir', default='sim_eval', help='where the episode bags go')
     evaluate.add_argument(
@@ -413,13 +430,46 @@ def build_parser() -> argparse.ArgumentParser:
         help='write the built-in synthetic scenario (lidar, camera, IoT, odometry) as a rosbag2',
     )
     demo_bag.add_argument('out', help='bag directory to create (must not exist)')
-    demo_bag.add_argument('--seconds', type=float, default=8.0, help='length [s] (default 8)')
+    demo_bag.add_argument('--seconds', type=_positive, default=8.0, help='length [s] (default 8)')
     demo_bag.add_argument('--seed', type=int, default=0, help='random seed (default 0)')
     demo_bag.add_argument(
         '--storage', choices=('mcap', 'sqlite3'), default='mcap', help='storage (default mcap)'
     )
     demo_bag.set_defaults(handler=_cmd_make_demo_bag)
     return parser
+
+
+def _positive(text: str) -> float:
+    """An argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f'{text} must be > 0')
+    return value
+
+
+def _positive_int(text: str) -> int:
+    """An argparse type: an integer > 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not an integer') from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f'{text} must be > 0')
+    return value
+
+
+def _not_negative(text: str) -> float:
+    """An argparse type: a finite number >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f'{text} must be >= 0')
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

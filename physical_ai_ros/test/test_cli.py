@@ -1,0 +1,59 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Bad command lines end with a one-line reason and exit code 2, and leave nothing behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import re
+from typing import Any
+
+import pytest
+
+from physical_ai_ros.cli import main
+
+
+def run(argv: list[str]) -> int:
+    try:
+        return main(argv)
+    except SystemExit as exc:  # argparse refuses a bad argument this way
+        return int(exc.code or 0)
+
+
+@pytest.mark.parametrize(
+    ('argv', 'reason'),
+    [
+        (['sim', 'record', '--scenario', 'nope', '--out', '{tmp}/bag'], "invalid choice: 'nope'"),
+        (['sim', 'record', '--seconds', '-1', '--out', '{tmp}/bag'], '-1 must be > 0'),
+        (['sim', 'eval', '--episodes', '0'], '0 must be > 0'),
+        (['params', '--output', '{tmp}/missing/params.md'], 'No such file or directory'),
+        (['check-config', '{tmp}/missing.yaml'], 'no such file'),
+        (['replay', '{tmp}/bag', '--grid-rate', '-1'], '-1 must be >= 0'),
+        (['make-demo-bag', '{tmp}/bag', '--seconds', 'nan'], 'nan must be > 0'),
+    ],
+)
+def test_a_bad_command_line_is_one_line_and_exit_2(
+    argv: list[str], reason: str, tmp_path: Path, capsys: Any
+) -> None:
+    code = run([a.replace('{tmp}', str(tmp_path)) for a in argv])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and reason in err[-1] and 'Traceback' not in '\n'.join(err)
+    assert not (tmp_path / 'bag').exists()  # nothing left behind
+
+
+def test_version_names_every_library(capsys: Any) -> None:
+    assert run(['version']) == 0
+    out = capsys.readouterr().out
+    assert re.search(r'rosbags \d+\.\d+', out), out
