@@ -19,8 +19,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 import math
+import os
 from pathlib import Path
 import sys
+import tempfile
 from typing import TYPE_CHECKING
 
 from physical_ai_ros import __version__
@@ -472,15 +474,27 @@ def _not_negative(text: str) -> float:
     return value
 
 
+#: Where libraries keep caches unless told otherwise: $HOME (see main).
+SCRATCH_VARIABLES = ('MPLCONFIGDIR', 'XDG_CACHE_HOME')
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``physical-ai``; returns the exit code (2 for a usage or input error)."""
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
-    try:
-        return handler(args)
-    except PhysicalAiError as exc:
-        print(f'physical-ai {args.command}: error: {exc}', file=sys.stderr)
-        return 2
+    # libraries' caches (matplotlib's font list, onnxruntime's device id) go to a scratch
+    # folder, not the user's home: the tools write only where they are told to
+    with tempfile.TemporaryDirectory(prefix='physical-ai-') as scratch:
+        own = [name for name in SCRATCH_VARIABLES if name not in os.environ]
+        os.environ.update(dict.fromkeys(own, scratch))
+        try:
+            return handler(args)
+        except PhysicalAiError as exc:
+            print(f'physical-ai {args.command}: error: {exc}', file=sys.stderr)
+            return 2
+        finally:
+            for name in own:
+                os.environ.pop(name, None)
 
 
 if __name__ == '__main__':

@@ -94,3 +94,22 @@ def test_the_cli_refuses_with_a_reason_and_deletes_nothing(
     assert (golden / 'thesis.txt').exists() and not out.exists()  # refused before replaying
     assert main(['replay', str(bag), '--out', str(bag / 'sub')]) == 2  # inside its own input
     assert 'inside the input' in capsys.readouterr().err and is_bag_folder(bag)
+
+
+def test_a_replay_writes_nothing_outside_out(tmp_path: Path, bag: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    home = tmp_path / 'home'
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ('MPLCONFIGDIR', 'XDG_CACHE_HOME')}
+    env['HOME'] = str(home)
+    out = tmp_path / 'out'
+    command = [sys.executable, '-m', 'physical_ai_ros.cli', 'replay', str(bag), '--out', str(out)]
+    done = subprocess.run(
+        command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert (out / 'report.html').is_file()
+    assert list(home.iterdir()) == []  # no cache of matplotlib, onnxruntime or ours in $HOME
