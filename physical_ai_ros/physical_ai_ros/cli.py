@@ -201,9 +201,13 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         print(file=sys.stderr)
     comparison = None
     golden_commands = None
+    steps = len(result.latency_ms.get('policy', []))
+    deadline = (
+        (result.deadline_ms, result.deadline_misses, steps) if args.fail_on_deadline else None
+    )
     if args.golden and not args.update_golden:
         comparison = compare_bags(result.out_bag, args.golden, tolerances)
-        junit = write_junit(comparison, args.junit or out / 'junit.xml')
+        junit = write_junit(comparison, args.junit or out / 'junit.xml', deadline=deadline)
         topic = options.topic(COMMAND_TOPICS[args.output_type or _output_type(options)])
         golden_commands = command_series(args.golden, topic, result.axes)
         print(f'junit: {junit}')
@@ -214,6 +218,10 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         replace_golden(result.out_bag, golden)
         print(f'golden baseline updated: {golden}')
         return 0
+    if comparison is None and deadline is not None:
+        print(f'junit: {write_junit(None, args.junit or out / "junit.xml", deadline=deadline)}')
+    if args.fail_on_deadline and result.deadline_misses:
+        return 1
     return 1 if comparison is not None and not comparison.passed else 0
 
 
@@ -353,6 +361,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rp.add_argument(
         '--force', action='store_true', help='replace OUT/output if a previous run left it'
+    )
+    rp.add_argument(
+        '--fail-on-deadline',
+        action='store_true',
+        help="exit 1 (and fail JUnit) if a policy step took longer than policy_node's "
+        'deadline_ms on this machine',
     )
     rp.add_argument('--junit', help='JUnit XML path (default OUT/junit.xml with --golden)')
     rp.add_argument('--namespace', default='', help='namespace the bag was recorded in')

@@ -12,7 +12,7 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""JUnit XML of a golden comparison, one test case per topic, for CI dashboards."""
+"""JUnit XML of a replay: a test case per compared topic and the policy deadline, for CI."""
 
 from __future__ import annotations
 
@@ -23,30 +23,40 @@ from physical_ai_ros.replay.golden import Comparison
 
 
 def write_junit(
-    comparison: Comparison, path: Path | str, *, suite: str = 'physical_ai_ros.replay'
+    comparison: Comparison | None,
+    path: Path | str,
+    *,
+    suite: str = 'physical_ai_ros.replay',
+    deadline: tuple[float, int, int] | None = None,
 ) -> Path:
-    """Write the comparison as JUnit XML and return the path."""
-    failures = sum(not t.passed for t in comparison.topics)
-    root = ET.Element(
-        'testsuites', name=suite, tests=str(len(comparison.topics)), failures=str(failures)
-    )
+    """Write the comparison (a case per topic) and the deadline check as JUnit XML.
+
+    ``deadline`` is (deadline_ms, misses, steps): a case that fails when any step missed it.
+    """
+    cases: list[tuple[str, str, str | None]] = []  # (name, output, failure)
+    for topic in comparison.topics if comparison is not None else ():
+        failure = None if topic.divergence is None else str(topic.divergence)
+        cases.append((topic.topic, f'{topic.compared} messages compared', failure))
+    if deadline is not None:
+        limit, misses, steps = deadline
+        text = f'{misses} of {steps} policy steps over {limit:g} ms'
+        cases.append(('policy deadline', text, text if misses else None))
+    failures = sum(failure is not None for _, _, failure in cases)
+    root = ET.Element('testsuites', name=suite, tests=str(len(cases)), failures=str(failures))
     suite_el = ET.SubElement(
         root,
         'testsuite',
         name=suite,
-        tests=str(len(comparison.topics)),
+        tests=str(len(cases)),
         failures=str(failures),
         errors='0',
         skipped='0',
     )
-    for topic in comparison.topics:
-        case = ET.SubElement(suite_el, 'testcase', classname=suite, name=topic.topic)
-        ET.SubElement(case, 'system-out').text = f'{topic.compared} messages compared'
-        if topic.divergence is not None:
-            failure = ET.SubElement(
-                case, 'failure', message=str(topic.divergence), type='divergence'
-            )
-            failure.text = str(topic.divergence)
+    for name, output, failure in cases:
+        case = ET.SubElement(suite_el, 'testcase', classname=suite, name=name)
+        ET.SubElement(case, 'system-out').text = output
+        if failure is not None:
+            ET.SubElement(case, 'failure', message=failure, type='divergence').text = failure
     path = Path(path)
     ET.ElementTree(root).write(path, encoding='utf-8', xml_declaration=True)
     return path

@@ -52,6 +52,12 @@ def summary(result: ReplayResult, comparison: Comparison | None, report: Path | 
         )
     else:
         lines.append(f'  gate passed the policy through in all {ticks} command periods')
+    steps = result.latency_ms.get('policy', [])
+    if result.deadline_ms > 0 and steps:
+        lines.append(
+            f'  policy deadline {result.deadline_ms:g} ms: {result.deadline_misses} of '
+            f'{len(steps)} steps over it on this machine (max {max(steps):.1f} ms)'
+        )
     if result.faults:
         kinds: Counter[str] = Counter()
         for (_, kind), n in result.faults.items():

@@ -111,6 +111,17 @@ class ReplayResult:
     )
     model_sha256: str = ''
     wall_s: float = 0.0
+    deadline_ms: float = 0.0
+
+    @property
+    def deadline_misses(self) -> int:
+        """Policy steps that took longer than ``deadline_ms`` on this machine (0: no deadline).
+
+        Measured in wall time for the report and CI only: the outputs never depend on it.
+        """
+        if self.deadline_ms <= 0:
+            return 0
+        return sum(ms > self.deadline_ms for ms in self.latency_ms.get('policy', []))
 
     @property
     def duration_s(self) -> float:
@@ -188,6 +199,7 @@ class ReplayRunner:
             out_bag=out_dir / 'output',
             axes=tuple(self.values['safety_node']['axes']),
             model_sha256=self.model.sha256,
+            deadline_ms=float(self.values['policy_node']['deadline_ms']),
         )
         if not bag.exists():
             raise BagError(bag, 'does not exist')

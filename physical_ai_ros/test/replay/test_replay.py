@@ -276,3 +276,22 @@ def test_the_policy_and_gate_answer_a_grid_at_its_own_time(
     assert commands and set(commands) <= grids  # each step at the time of a new grid
     cmd_vel = {t for t, _ in out['/cmd_vel']}
     assert set(commands) <= cmd_vel  # and the gate sent it on at that very time
+
+
+def test_a_policy_slower_than_its_deadline_fails_ci_when_asked(
+    bags: dict[str, Path], params: Path, tmp_path: Path, capsys: Any
+) -> None:
+    data = yaml.safe_load(params.read_text())
+    data['policy_node']['ros__parameters']['deadline_ms'] = 0.0001  # no step is this fast
+    strict = tmp_path / 'strict.yaml'
+    strict.write_text(yaml.safe_dump(data))
+    out = tmp_path / 'out'
+    args = ['replay', str(bags['mcap']), '--params', str(strict), '--out', str(out), '--no-report']
+    assert main(args) == 0  # reported, not failed, unless asked
+    assert 'steps over it on this machine' in capsys.readouterr().out
+    assert main([*args, '--force', '--fail-on-deadline']) == 1
+    case = ET.parse(out / 'junit.xml').getroot().find(".//testcase[@name='policy deadline']")
+    assert case is not None and case.find('failure') is not None
+    data['policy_node']['ros__parameters']['deadline_ms'] = 10000.0
+    strict.write_text(yaml.safe_dump(data))
+    assert main([*args, '--force', '--fail-on-deadline']) == 0
