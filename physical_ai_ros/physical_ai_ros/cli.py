@@ -23,7 +23,7 @@ import os
 from pathlib import Path
 import sys
 import tempfile
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 from physical_ai_ros import __version__
 from physical_ai_ros.core.errors import PhysicalAiError
@@ -455,37 +455,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive(text: str) -> float:
-    """An argparse type: a finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f'{text} must be > 0')
-    return value
+def _number(convert: Callable[[str], Any], low: float, *, inclusive: bool) -> Any:
+    """An argparse type: a finite number above ``low`` (or at it, if ``inclusive``)."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
+        if not (math.isfinite(value) and (value >= low if inclusive else value > low)):
+            raise argparse.ArgumentTypeError(
+                f'{text} must be {">=" if inclusive else ">"} {low:g}'
+            )
+        return value
+
+    return parse
 
 
-def _positive_int(text: str) -> int:
-    """An argparse type: an integer > 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'{text!r} is not an integer') from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f'{text} must be > 0')
-    return value
-
-
-def _not_negative(text: str) -> float:
-    """An argparse type: a finite number >= 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f'{text} must be >= 0')
-    return value
+_positive = _number(float, 0.0, inclusive=False)
+_positive_int = _number(int, 0.0, inclusive=False)
+_not_negative = _number(float, 0.0, inclusive=True)
 
 
 #: Where libraries keep caches unless told otherwise: $HOME (see main).
