@@ -369,8 +369,9 @@ class SafetyStage:
         """After an output at ``now_ns``: its slot is taken; when is the next tick due."""
         period = self.period_ns
         slot = now_ns if self._slot_ns is None else self._slot_ns
-        # at most one slot of debt: after a stall the ticks do not burst to catch up
-        self._slot_ns = max(slot + period, now_ns)
+        # no debt beyond now (after a stall the ticks do not burst to catch up), no credit
+        # beyond two periods (after the clock jumped back, the rate comes back at once)
+        self._slot_ns = min(max(slot + period, now_ns), now_ns + 2 * period)
         earliest, latest = now_ns + period * 4 // 5, now_ns + period * 6 // 5
         self.next_tick_ns = min(max(self._slot_ns, earliest), latest)
 

@@ -237,3 +237,21 @@ def test_a_grid_stamped_in_the_future_is_not_fresh(types: Any, tmp_path: Path) -
     step, outputs = stage.step(0, grid, None, None)
     assert step is None and [t for t, _ in outputs] == ['policy/status']
     assert outputs[0][1].reason_code == REASON_STALE_INPUT
+
+
+def test_the_gate_keeps_its_rate_after_the_clock_jumps_back(types: Any) -> None:
+    stage = SafetyStage(resolve('safety_node', {'rate_hz': 50.0}), types)
+    now = 100 * 10**9
+    for _ in range(50):
+        stage.tick(now)
+        assert stage.next_tick_ns is not None
+        now = stage.next_tick_ns
+    now = 5 * 10**9  # sim time restarted
+    ticks = []
+    for _ in range(50):
+        stage.tick(now)
+        ticks.append(now)
+        assert stage.next_tick_ns is not None
+        now = stage.next_tick_ns
+    gaps = np.diff(ticks[5:])
+    assert np.all(gaps == 20 * MS)  # back on the rate within a few ticks
