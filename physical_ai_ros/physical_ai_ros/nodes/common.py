@@ -85,6 +85,11 @@ class StageNode(LifecycleNode):
 
         return call
 
+    @property
+    def configured(self) -> bool:
+        """Whether configure built the stage and its ROS interfaces (and no cleanup since)."""
+        return bool(self._owned)
+
     def own(self, entity: Entity) -> Entity:
         """Remember an entity created at configure time, for cleanup."""
         self._owned.append(entity)

@@ -92,7 +92,7 @@ class PerceptionNode(StageNode):
         return TransitionCallbackReturn.SUCCESS
 
     def _reconfigure(self, values: dict[str, Any]) -> None:
-        if hasattr(self, 'stage'):  # configured: the new values apply from the next message
+        if self.configured:  # the new values apply from the next message
             self.stage.reconfigure(values)
 
     def _subscribe(self, config: dict[str, Any]) -> None:

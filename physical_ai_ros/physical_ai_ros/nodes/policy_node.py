@@ -115,7 +115,7 @@ class PolicyNode(StageNode):
 
     def _reconfigure(self, values: dict[str, Any]) -> None:
         """New values from the next step on; a new model only once it loaded and validated."""
-        if not hasattr(self, 'stage'):
+        if not self.configured:
             return
         model = None
         if any(values[k] != self.config[k] for k in MODEL_PARAMETERS):

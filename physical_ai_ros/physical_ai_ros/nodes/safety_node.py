@@ -44,10 +44,10 @@ OUTPUT_TYPES = {
 class SafetyNode(StageNode):
     """Runs :class:`SafetyStage`: the gate publishes at ``rate_hz`` whatever the policy does.
 
-    A new command is sent on at once in place of the next tick (the timer is moved so the
-    rate stays ``rate_hz``), and an engaged e-stop at once. Its publisher is a plain one, not
-    a lifecycle one: an inactive gate still sends stops, and a stop is its last message when
-    the node exits.
+    A new command is sent on at once and takes a slot of the rate (the timer moves so the rate
+    stays ``rate_hz``); an engaged e-stop and a parameter change are sent on at once too. Its
+    publisher is a plain one, not a lifecycle one: an inactive gate still sends stops, and a
+    stop is its last message when the node exits.
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -87,7 +87,7 @@ class SafetyNode(StageNode):
         return TransitionCallbackReturn.SUCCESS
 
     def _reconfigure(self, values: dict[str, Any]) -> None:
-        if hasattr(self, 'stage'):  # configured: new limits apply at once
+        if self.configured:  # new limits apply at once
             self.stage.reconfigure(values)
             self._tick()  # an output under the new limits now, not at the next tick
 
@@ -102,8 +102,6 @@ class SafetyNode(StageNode):
 
     def _send(self, outputs: list[tuple[str, Any]]) -> None:
         """Publish a command sent on at once; the next tick moves as the stage says."""
-        if not outputs:
-            return  # the next tick, less than half a period away, carries it
         for _, out in outputs:
             self.command_pub.publish(out)
         assert self.stage.next_tick_ns is not None
@@ -140,7 +138,7 @@ class SafetyNode(StageNode):
 
     def on_exit(self) -> None:
         """Send a stop as the last word, so the actuators do not hold the last command."""
-        if hasattr(self, 'stage'):
+        if self.configured:
             self.stage.on_estop(True)  # latched: whatever arrives from here on stops
             self._tick()
 
