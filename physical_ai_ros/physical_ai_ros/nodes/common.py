@@ -62,7 +62,7 @@ class StageNode(LifecycleNode):
 
     def __init__(self, name: str, **kwargs: Any) -> None:
         super().__init__(name, **kwargs)
-        #: every callback of this node; in one process the nodes' groups run side by side
+        #: all of this node's callbacks: on any multi-threaded executor they never overlap
         self.group = MutuallyExclusiveCallbackGroup()
         self.active = False
         self._owned: list[Any] = []
