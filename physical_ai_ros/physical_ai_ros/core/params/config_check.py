@@ -102,11 +102,19 @@ def check_params_text(text: str) -> list[ConfigProblem]:
                 1,
             )
         ]
-    problems: list[ConfigProblem] = []
+    problems = [
+        ConfigProblem('', name, None, 'duplicate key: YAML would keep the last one silently', line)
+        for name, line in _duplicates(tree)
+    ]
     for key, body in data.items():
         node = _node_name(str(key))
-        if node == '**':
-            continue  # wildcard sections set parameters on every node
+        if (
+            node == '**'
+            and isinstance(body, dict)
+            and isinstance(body.get('ros__parameters'), dict)
+        ):
+            problems.extend(_check_wildcard(str(key), body['ros__parameters'], lines))
+            continue
         params = NODES.get(node)
         if params is None:
             problems.append(
@@ -131,6 +139,47 @@ def check_params_text(text: str) -> list[ConfigProblem]:
             )
             continue
         problems.extend(_check_section(node, str(key), body['ros__parameters'], lines))
+    return problems
+
+
+def _duplicates(node: yaml.Node | None, prefix: str = '') -> list[tuple[str, int]]:
+    """Keys given twice in one mapping, dotted, with the line of the second one."""
+    found: list[tuple[str, int]] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = f'{prefix}{key_node.value}'
+            if key in seen:
+                found.append((key, key_node.start_mark.line + 1))
+            seen.add(key)
+            found += _duplicates(value_node, key + '.')
+    return found
+
+
+def _check_wildcard(
+    key: str, section: dict[str, Any], lines: dict[str, int]
+) -> list[ConfigProblem]:
+    """Check a ``/**`` section, which reaches every node.
+
+    Each name must be a parameter of one of the nodes, and its value must suit every node
+    that declares it.
+    """
+    problems = []
+    prefix = f'{key}.ros__parameters.'
+    for name, value in _flatten(section).items():
+        if name in ROS_PARAMETERS:
+            continue
+        line = lines.get(prefix + name)
+        owners = [params for params in NODES.values() if name in params.names()]
+        if not owners:
+            problems.append(
+                ConfigProblem('**', name, value, 'no node declares this parameter', line)
+            )
+        for params in owners:
+            try:
+                validate_value(params.spec(name), value, params.node)
+            except ParamError as exc:
+                problems.append(ConfigProblem(params.node, name, value, exc.allowed, line))
     return problems
 
 

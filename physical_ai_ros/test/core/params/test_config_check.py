@@ -316,3 +316,26 @@ def test_a_safety_node_without_axes_is_refused() -> None:
         yaml.safe_dump({'safety_node': {'ros__parameters': {'axes': []}}})
     )
     assert any(p.name == 'axes' and 'at least one axis' in p.allowed for p in problems), problems
+
+
+def test_wildcard_sections_are_checked_against_every_node() -> None:
+    text = (
+        '/**:\n'
+        '  ros__parameters:\n'
+        '    use_sim_time: true\n'
+        '    deadline_ms: -5.0\n'  # policy_node declares it: out of range
+        '    no_such_parameter: 1\n'
+    )
+    problems = check_params_text(text)
+    assert {(p.node, p.name) for p in problems} == {
+        ('policy_node', 'deadline_ms'),
+        ('**', 'no_such_parameter'),
+    }
+    assert all(p.line in (4, 5) for p in problems)
+
+
+def test_a_duplicate_key_is_reported_with_its_line() -> None:
+    text = 'safety_node:\n  ros__parameters:\n    rate_hz: 50.0\n    rate_hz: 5.0\n'
+    (problem,) = check_params_text(text)
+    assert problem.name == 'safety_node.ros__parameters.rate_hz' and problem.line == 4
+    assert 'duplicate key' in problem.allowed
