@@ -124,7 +124,7 @@ def _rclpy_type(msg: Any) -> str:
 class IotTracker:
     """Keeps the latest valid reading of each configured sensor."""
 
-    def __init__(self, sensors: list[IotSensorConfig]) -> None:
+    def __init__(self, sensors: list[IotSensorConfig], max_future_s: float = 0.2) -> None:
         ids = [s.sensor_id for s in sensors]
         if len(set(ids)) != len(ids):
             raise ValueError(f'IoT sensor ids repeat: {ids}')
@@ -134,25 +134,29 @@ class IotTracker:
         self.rejections: Counter[tuple[str, DropKind]] = Counter()
         self.last_rejection: dict[str, Drop] = {}
         self._unknown: set[str] = set()
+        #: how far a reading's stamp may lie ahead of the receiving clock [s]
+        self.max_future_s = max_future_s
 
-    def accept(self, reading: Reading) -> Drop | None:
+    def accept(self, reading: Reading, received_ns: int | None = None) -> Drop | None:
         """Check and keep a reading; returns None, or why it was rejected (and counts it).
+
+        With ``received_ns`` (the receiving clock), a reading stamped more than
+        ``max_future_s`` ahead of it is rejected: it would stay "fresh" for ever.
 
         Counters are kept per sensor for the configured ones and the first
         :data:`MAX_UNKNOWN_SENSORS` unknown ids; readings of any further unknown id are
         counted together under ``others``, so a flood of ids cannot grow the diagnostics.
         """
-        rejection = self._check(reading)
+        rejection = self._check(reading, received_ns)
         if rejection is not None:
-            key = self.counter_key(reading.sensor_id)
+            key = self._counter_key(reading.sensor_id)
             self.rejections[(key, rejection.kind)] += 1
             self.last_rejection[key] = rejection
             return rejection
         self.latest[reading.sensor_id] = reading
         return None
 
-    def counter_key(self, sensor_id: str) -> str:
-        """The key a sensor's rejections are counted under (see :meth:`accept`)."""
+    def _counter_key(self, sensor_id: str) -> str:
         if sensor_id in self.sensors or sensor_id in self._unknown:
             return sensor_id
         if len(self._unknown) < MAX_UNKNOWN_SENSORS:
@@ -160,8 +164,14 @@ class IotTracker:
             return sensor_id
         return OTHERS
 
-    def _check(self, reading: Reading) -> Drop | None:
+    def _check(self, reading: Reading, received_ns: int | None) -> Drop | None:
         sensor = reading.sensor_id
+        if (
+            received_ns is not None
+            and reading.stamp_ns - received_ns > self.max_future_s * NS_PER_S
+        ):
+            ahead = reading.stamp_ns - received_ns
+            return Drop(sensor, DropKind.FUTURE_STAMP, got=ahead, expected=self.max_future_s)
         config = self.sensors.get(sensor)
         if config is None:
             return Drop(sensor, DropKind.UNKNOWN_SENSOR)

@@ -16,11 +16,10 @@
 
 Messages are handed in as they arrive (``on_cloud``, ``on_image`` ...); each returns None or
 why it was dropped (a :class:`Drop`: malformed, out of order, duplicate), and every drop is
-counted. When
-the key source (by default the first lidar) delivers, :meth:`Perception.update` builds the
-next grid from the newest data of every source within its skew or age limits; a source past
-its timeout is reported stale (a :class:`Stale`) and what it feeds stays unknown (NaN) in the
-grid.
+counted. When the key source (by default the first lidar) delivers,
+:meth:`Perception.update` builds the next grid from the newest data of every source within its
+skew or age limits; a source past its timeout is reported stale (a :class:`Stale`) and what it
+feeds stays unknown (NaN) in the grid.
 """
 
 from __future__ import annotations
@@ -72,7 +71,7 @@ class SensorSource:
 
 @dataclass(frozen=True)
 class PerceptionConfig:
-    """Everything perception needs (built from parameters by :mod:`core.schema`)."""
+    """Everything perception needs (built from parameters by :mod:`core.params`)."""
 
     geometry: GridGeometry
     lidars: tuple[SensorSource, ...]
@@ -148,7 +147,7 @@ class Perception:
 
     def __init__(self, config: PerceptionConfig) -> None:
         self.config = config
-        self.iot = IotTracker(list(config.iot))
+        self.iot = IotTracker(list(config.iot), config.max_future_s)
         units = {s.quantity: s.unit for s in reversed(config.iot)}
         extra = [(f'iot_{q}', units[q]) for q in self.iot.quantities()]
         self.mapper = GridMapper(
@@ -191,7 +190,7 @@ class Perception:
         self.mapper.config = config.mapping
         self.iot.sensors = {s.sensor_id: s for s in config.iot}
         self.monitor.timeouts_s = _timeouts(config)
-        self.monitor.max_future_s = config.max_future_s
+        self.monitor.max_future_s = self.iot.max_future_s = config.max_future_s
 
     def set_extrinsic(self, source: str, base_from_sensor: Matrix) -> None:
         """Set a sensor's pose in the base frame (from TF, or replacing the parameter)."""
@@ -255,14 +254,7 @@ class Perception:
             reading = reading_from_msg(msg, sensor_id)
         except (PhysicalAiError, ValueError, AttributeError, TypeError) as exc:
             return self._drop(Drop('iot', DropKind.MALFORMED_READING, detail=str(exc)))
-        limit = self.config.max_future_s
-        if received_ns is not None and reading.stamp_ns - received_ns > limit * NS_PER_S:
-            # a reading from the future would stay "fresh" for ever
-            ahead = reading.stamp_ns - received_ns
-            drop = Drop(reading.sensor_id, DropKind.FUTURE_STAMP, got=ahead, expected=limit)
-            self.iot.rejections[(self.iot.counter_key(reading.sensor_id), drop.kind)] += 1
-            return drop
-        return self.iot.accept(reading)
+        return self.iot.accept(reading, received_ns)
 
     def on_odometry(self, msg: Any, received_ns: int | None = None) -> Drop | None:
         """Take nav_msgs/Odometry: the pose moves the grid, the twist feeds the policy."""
