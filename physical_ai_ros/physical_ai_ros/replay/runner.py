@@ -342,8 +342,7 @@ class ReplayRunner:
                 if self.policy.watchdog_due(now):
                     self._policy_step(now, writer, result)
             elif which == 1:
-                safety.next += safety.period
-                self._safety_tick(now, writer, result)
+                self._safety_tick(now, writer, result)  # sets the next tick (_follow_gate)
             else:
                 diagnostics.next += diagnostics.period
                 statuses = [
@@ -370,15 +369,18 @@ class ReplayRunner:
             if topic == 'policy/status':
                 self.safety.on_status(msg, now)
             else:
-                # the gate sends a new command on at once, in place of its next tick
-                sent = self.safety.on_command(msg, now)
-                if sent:
-                    self._gate_output(sent, now, writer, result)
-                    assert self.safety.next_tick_ns is not None
-                    self._safety_timer.next = self.safety.next_tick_ns
+                # the gate sends a new command on at once; its ticks follow its slot clock
+                self._gate_output(self.safety.on_command(msg, now), now, writer, result)
+                self._follow_gate()
 
     def _safety_tick(self, now: int, writer: BagWriter, result: ReplayResult) -> None:
         self._gate_output(self.safety.tick(now), now, writer, result)
+        self._follow_gate()
+
+    def _follow_gate(self) -> None:
+        """The next tick when the gate says, as safety_node's timer does."""
+        assert self.safety.next_tick_ns is not None
+        self._safety_timer.next = self.safety.next_tick_ns
 
     def _gate_output(
         self, outputs: list[tuple[str, Any]], now: int, writer: BagWriter, result: ReplayResult

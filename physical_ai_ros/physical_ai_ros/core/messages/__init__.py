@@ -12,7 +12,6 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-
 """Message codecs: ROS messages to numpy and back, zero-copy where the layout allows.
 
 This room owns the bytes of the wire: PointCloud2 of any layout, Image and CompressedImage in

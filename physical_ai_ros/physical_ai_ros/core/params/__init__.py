@@ -12,7 +12,6 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-
 """Parameters: every node parameter declared once, checked, documented, turned into configs.
 
 This room owns the parameter declarations (:mod:`.spec`: types, defaults, units, ranges,

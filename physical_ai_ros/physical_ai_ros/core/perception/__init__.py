@@ -12,7 +12,6 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-
 """Perception: sensors in, the shared :class:`~.grid.SpatialGrid` out.
 
 This room owns everything between a decoded message and the grid: rigid transforms and static

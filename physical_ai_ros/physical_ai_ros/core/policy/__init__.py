@@ -12,7 +12,6 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-
 """Policy: the grid, IoT features and robot state in, one raw action out.
 
 This room owns the contract between a model and the robot (which grid layers, features and

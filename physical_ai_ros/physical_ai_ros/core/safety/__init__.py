@@ -12,7 +12,6 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-
 """Safety: the last word before the actuators.
 
 This room owns the :class:`~.gate.SafetyGate` (limits, ramps, timeouts, the latched e-stop,
