@@ -125,7 +125,7 @@ def read_floor(bag: Path) -> float:
 
 def replay_once(bag: Path, out: Path, progress: Any = None) -> tuple[float, float]:
     """(wall seconds, bag seconds) of one replay."""
-    runner = ReplayRunner(ReplayOptions(params=PARAMS, work_dir=out))
+    runner = ReplayRunner(ReplayOptions(params=PARAMS))
     result = runner.run(bag, out, progress=progress)
     return result.wall_s, result.duration_s
 

@@ -64,7 +64,7 @@ def main() -> None:
     walls = []
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(3):
-            options = ReplayOptions(params=PARAMS, work_dir=Path(tmp))
+            options = ReplayOptions(params=PARAMS)
             start = time.perf_counter()
             episode = run_episode(
                 'aisle',

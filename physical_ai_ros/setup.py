@@ -14,7 +14,9 @@ setup(
     # The custom .msg files are read by the offline tools (rosbags type store). They live
     # in physical_ai_ros_interfaces; `physical_ai_ros/interfaces` links to them, so a
     # pip-installed package carries the very same files.
-    package_data={package_name: ['py.typed', 'interfaces/*.msg', 'replay/*.html']},
+    package_data={
+        package_name: ['py.typed', 'interfaces/*.msg', 'replay/*.html', 'policies/*.onnx']
+    },
     data_files=[
         ('share/ament_index/resource_index/packages', ['resource/' + package_name]),
         ('share/' + package_name, ['package.xml']),
@@ -25,19 +27,25 @@ setup(
         ),
     ],
     python_requires='>=3.10',
+    # Everything `physical-ai replay` needs with its defaults (the report included); the
+    # floors are the oldest versions `make test` runs (requirements/oldest.txt).
     install_requires=[
         'setuptools',
-        'numpy>=1.21',
+        'numpy>=1.23.5',
         'pyyaml>=5.4',
         'opencv-python-headless>=4.5',
         'onnxruntime>=1.16',
         'rosbags>=0.10',
+        'matplotlib>=3.5',
+        'tqdm>=4.60',
+        'mcap>=1.1',
     ],
     extras_require={
+        # onnx builds models (tests, `physical-ai model` tooling); running one never needs it.
         'test': ['pytest>=7', 'hypothesis>=6.50', 'onnx>=1.14'],
         'sim': ['mujoco>=3.1'],
-        'perception-extras': ['open3d>=0.17'],
-        'report': ['matplotlib>=3.5'],
+        # open3d (900 MB) is a benchmark baseline only; the package never imports it.
+        'bench': ['open3d>=0.17'],
         'dev': ['ruff>=0.5', 'mypy>=1.8', 'types-PyYAML'],
     },
     zip_safe=True,

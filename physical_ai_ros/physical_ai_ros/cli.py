@@ -21,8 +21,10 @@ from collections.abc import Callable, Sequence
 import math
 import os
 from pathlib import Path
+import signal
 import sys
 import tempfile
+import threading
 from typing import Any, TYPE_CHECKING
 
 from physical_ai_ros import __version__
@@ -115,11 +117,16 @@ def _cmd_model_inspect(args: argparse.Namespace) -> int:
 
 
 def _cmd_model_make_reference(args: argparse.Namespace) -> int:
-    """Write the reference policy (contract embedded) to a file."""
-    from physical_ai_ros.core.policy.runtime import sha256_of
-    from physical_ai_ros.policies.reference import write_reference_policy
+    """Write the shipped reference policy (contract embedded) to a file."""
+    import shutil
 
-    path = write_reference_policy(args.out)
+    from physical_ai_ros.core.policy.runtime import sha256_of
+    from physical_ai_ros.policies.reference import SHIPPED
+
+    path = Path(args.out)
+    if path.parent and not path.parent.is_dir():
+        raise PhysicalAiError(f'{path}: folder {path.parent} does not exist')
+    shutil.copyfile(SHIPPED, path)
     print(f'wrote {path} (sha256 {sha256_of(path.read_bytes())})')
     return 0
 
@@ -164,7 +171,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     from physical_ai_ros.core.stages import COMMAND_TOPICS
     from physical_ai_ros.replay.errors import OutputError
     from physical_ai_ros.replay.golden import command_series, compare_bags, Tolerances
-    from physical_ai_ros.replay.junit import write_junit
+    from physical_ai_ros.replay.junit import suite_name, write_junit
     from physical_ai_ros.replay.outputs import is_bag_folder, prepare_bag_output, replace_golden
     from physical_ai_ros.replay.report import summary, write_report
     from physical_ai_ros.replay.runner import replay, ReplayOptions
@@ -192,13 +199,10 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         remaps=remaps,
         grid_rate_hz=args.grid_rate,
         distro=args.distro,
-        work_dir=out,
     )
     tolerances = Tolerances.load(args.tolerances)
-    show = not args.quiet and sys.stderr.isatty()
-    result = replay(args.bag, out, options, progress=_progress_bar if show else None)
-    if show:
-        print(file=sys.stderr)
+    with _ReplayProgress(enabled=not args.quiet) as progress:
+        result = replay(args.bag, out, options, progress=progress)
     comparison = None
     golden_commands = None
     steps = len(result.latency_ms.get('policy', []))
@@ -207,7 +211,13 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     )
     if args.golden and not args.update_golden:
         comparison = compare_bags(result.out_bag, args.golden, tolerances)
-        junit = write_junit(comparison, args.junit or out / 'junit.xml', deadline=deadline)
+        junit = write_junit(
+            comparison,
+            args.junit or out / 'junit.xml',
+            suite=suite_name(args.bag),
+            deadline=deadline,
+            replay_s=result.wall_s,
+        )
         topic = options.topic(COMMAND_TOPICS[args.output_type or _output_type(options)])
         golden_commands = command_series(args.golden, topic, result.axes)
         print(f'junit: {junit}')
@@ -219,7 +229,14 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         print(f'golden baseline updated: {golden}')
         return 0
     if comparison is None and deadline is not None:
-        print(f'junit: {write_junit(None, args.junit or out / "junit.xml", deadline=deadline)}')
+        junit = write_junit(
+            None,
+            args.junit or out / 'junit.xml',
+            suite=suite_name(args.bag),
+            deadline=deadline,
+            replay_s=result.wall_s,
+        )
+        print(f'junit: {junit}')
     if args.fail_on_deadline and result.deadline_misses:
         return 1
     return 1 if comparison is not None and not comparison.passed else 0
@@ -234,16 +251,36 @@ def _output_type(options: object) -> str:
     return str(values['output_type'])
 
 
-def _progress_bar(fraction: float) -> None:
-    width = 40
-    filled = round(fraction * width)
-    sys.stderr.write(
-        f'\rreplaying [{"#" * filled}{"." * (width - filled)}] {fraction * 100:5.1f}%'
-    )
-    sys.stderr.flush()
+class _ReplayProgress:
+    """Replay progress on stderr with tqdm: live on a terminal, a line every 10 s in CI logs."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        from tqdm import tqdm
+
+        tty = sys.stderr.isatty()
+        self._bar = tqdm(
+            total=100.0,
+            desc='replaying',
+            unit='%',
+            file=sys.stderr,
+            disable=not enabled,
+            dynamic_ncols=tty,
+            ncols=None if tty else 80,
+            mininterval=0.1 if tty else 10.0,
+            bar_format='{desc} {percentage:5.1f}% |{bar}| {elapsed} elapsed, {remaining} left',
+        )
+
+    def __call__(self, fraction: float) -> None:
+        self._bar.update(min(max(fraction, 0.0), 1.0) * 100.0 - self._bar.n)
+
+    def __enter__(self) -> _ReplayProgress:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._bar.close()
 
 
-def _sim_options(args: argparse.Namespace, work_dir: Path) -> ReplayOptions:
+def _sim_options(args: argparse.Namespace) -> ReplayOptions:
     """Pipeline options of a simulation: the params file and the model the user named."""
     from physical_ai_ros.replay.runner import ReplayOptions
 
@@ -251,7 +288,6 @@ def _sim_options(args: argparse.Namespace, work_dir: Path) -> ReplayOptions:
     return ReplayOptions(
         params=Path(args.params) if args.params else None,
         model=Path(model) if model else None,
-        work_dir=work_dir,
     )
 
 
@@ -262,7 +298,7 @@ def _cmd_sim_record(args: argparse.Namespace) -> int:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     episode = run_episode(
         args.scenario, args.seed, args.out, seconds=args.seconds,
-        options=_sim_options(args, Path(args.out).parent),
+        options=_sim_options(args),
         storage=args.storage, stop_at_goal=False,
     )  # fmt: skip
     print(
@@ -285,7 +321,7 @@ def _cmd_sim_eval(args: argparse.Namespace) -> int:
         bag = out / f'{args.scenario}_seed{seed}'
         prepare_bag_output(bag, (), force=args.force)
         episode = run_episode(
-            args.scenario, seed, bag, seconds=args.seconds, options=_sim_options(args, out)
+            args.scenario, seed, bag, seconds=args.seconds, options=_sim_options(args)
         )
         results.append(episode)
         clearance = f'{episode.min_clearance_m:.2f}'
@@ -481,10 +517,30 @@ _not_negative = _number(float, 0.0, inclusive=True)
 SCRATCH_VARIABLES = ('MPLCONFIGDIR', 'XDG_CACHE_HOME')
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process is so that every open bag is finished on the way out."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``physical-ai``; returns the exit code (2 for a usage or input error)."""
+    """Run ``physical-ai``; returns the exit code (2 for a usage or input error).
+
+    SIGINT and SIGTERM (a CI timeout, ``docker stop``) unwind like an exception: the bags
+    being written are closed properly (footer and metadata.yaml) and the exit code is
+    128 + the signal number. A bag cut short by SIGKILL is read back by ``info`` and
+    ``replay`` up to its last complete chunk.
+    """
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
+    installed = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if installed else None
     # libraries' caches (matplotlib's font list, onnxruntime's device id) go to a scratch
     # folder, not the user's home: the tools write only where they are told to
     with tempfile.TemporaryDirectory(prefix='physical-ai-') as scratch:
@@ -495,9 +551,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         except PhysicalAiError as exc:
             print(f'physical-ai {args.command}: error: {exc}', file=sys.stderr)
             return 2
+        except KeyboardInterrupt as exc:
+            signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+            name = signal.Signals(signum).name
+            print(
+                f'physical-ai {args.command}: stopped by {name}; the bags written so far '
+                'are complete up to that point',
+                file=sys.stderr,
+            )
+            return 128 + int(signum)
         finally:
             for name in own:
                 os.environ.pop(name, None)
+            if installed:
+                signal.signal(signal.SIGTERM, previous or signal.SIG_DFL)
 
 
 if __name__ == '__main__':

@@ -117,8 +117,9 @@ class PerceptionStage:
         values.update({f'errors/{k}': v for k, v in p.status.errors.items()})
         values.update({f'dropped/{s}/{k.value}': n for (s, k), n in p.monitor.dropped.items()})
         values.update({f'iot_rejected/{s}/{k.value}': n for (s, k), n in p.iot.rejections.items()})
-        lidar_stale = any(s.name in stale for s in p.config.lidars)
-        level = ERROR if lidar_stale else (WARN if stale else OK)
+        # a stale lidar, or a grid left unchanged for lost odometry, stops the robot: ERROR
+        blind = 'grid' in stale or any(s.name in stale for s in p.config.lidars)
+        level = ERROR if blind else (WARN if stale else OK)
         message = 'ok' if not stale else 'stale: ' + ', '.join(sorted(stale))
         return status(self.types, 'physical_ai_ros: perception', level, message, values)
 

@@ -21,32 +21,22 @@ from pathlib import Path
 from typing import Any
 
 from physical_ai_ros.core.policy.runtime import PolicyModel
-from physical_ai_ros.policies.reference import write_reference_policy
-
-#: Where the reference policy is written when no model is configured.
-DEFAULT_CACHE = Path.home() / '.cache' / 'physical_ai_ros'
+from physical_ai_ros.policies.reference import SHIPPED
 
 
-def load_policy(
-    values: Mapping[str, Any],
-    model_path: str | Path | None = None,
-    cache_dir: Path = DEFAULT_CACHE,
-) -> PolicyModel:
+def load_policy(values: Mapping[str, Any], model_path: str | Path | None = None) -> PolicyModel:
     """Load the model that ``policy_node`` parameters name, validated against its contract.
 
     Args:
         values: resolved ``policy_node`` parameters.
-        model_path: overrides ``values['model_path']``; with neither, the reference policy,
-            generated into ``cache_dir``.
-        cache_dir: where to write the reference policy.
+        model_path: overrides ``values['model_path']``; with neither, the shipped reference
+            policy (nothing is written anywhere).
 
     Raises:
         ModelError: the model is missing, unreadable, pinned to another sha256, or fails.
         ContractError: no contract, or one that does not fit the model.
     """
-    path = model_path or values['model_path']
-    if not path:
-        path = write_reference_policy(cache_dir / 'reference_policy.onnx')
+    path = model_path or values['model_path'] or SHIPPED
     return PolicyModel.load(
         path,
         contract_path=values['contract_path'] or None,

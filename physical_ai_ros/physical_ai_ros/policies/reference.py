@@ -17,6 +17,9 @@
 It follows free space forward, slows down and turns away near obstacles, and stops when the
 way ahead is blocked. It is built deterministically with ``onnx.helper`` (same bytes every
 time), carries its contract in the model's metadata, and is what the demo and the tests run.
+The package ships the built model (:data:`SHIPPED`, 20 kB) so that running it needs only
+onnxruntime: ``onnx`` has no rosdep key, and a robot should not build its model at start-up.
+A test rebuilds it and compares the bytes, so the shipped file cannot drift from this code.
 
 Input ``grid``: ``(1, 1, 40, 40)`` occupancy probabilities of a 4 m x 4 m window at 0.1 m,
 centred on the robot (columns along +x, rows along +y), unknown cells filled with 0.3.
@@ -32,6 +35,9 @@ import numpy as np
 import yaml
 
 from physical_ai_ros.core.policy.contract import METADATA_KEY
+
+#: The built model, shipped as package data (``physical-ai model make-reference`` rebuilds it).
+SHIPPED = Path(__file__).with_name('reference_policy.onnx')
 
 SIZE = 40
 RESOLUTION = 0.1

@@ -19,11 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from rosbags.rosbag2 import Reader
 from rosbags.rosbag2.errors import ReaderError
 import yaml
 
 from physical_ai_ros.core.messages.stamps import NS_PER_S
+from physical_ai_ros.replay.bagreader import open_bag
 from physical_ai_ros.replay.errors import BagError
 
 
@@ -55,10 +55,11 @@ class BagSummary:
     end_ns: int
     message_count: int
     topics: tuple[TopicSummary, ...]
+    recovered: str = ''  # what was read from a bag cut short by a hard kill
 
     @property
     def duration_s(self) -> float:
-        """Seconds from the first to the last message."""
+        """Seconds from the first to the last message (the messages, not metadata.yaml, say)."""
         return max(self.end_ns - self.start_ns, 0) / NS_PER_S
 
 
@@ -81,22 +82,22 @@ def summarize_bag(path: Path | str) -> BagSummary:
         BagError: the path is missing or not a readable rosbag2.
     """
     path = Path(path)
-    if not path.exists():
-        raise BagError(path, 'does not exist')
-    storage = storage_of(path)
+    reader, recovery = open_bag(path)
+    storage = 'mcap' if recovery is not None else storage_of(path)
     first: dict[int, int] = {}
     last: dict[int, int] = {}
     counts: dict[int, int] = {}
     try:
-        with Reader(path) as reader:
-            connections = list(reader.connections)
-            for connection, stamp, _ in reader.messages():
-                first.setdefault(connection.id, stamp)
-                last[connection.id] = stamp
-                counts[connection.id] = counts.get(connection.id, 0) + 1
-            distro = reader.ros_distro
+        connections = list(reader.connections)
+        for connection, stamp, _ in reader.messages():
+            first.setdefault(connection.id, stamp)
+            last[connection.id] = stamp
+            counts[connection.id] = counts.get(connection.id, 0) + 1
+        distro = reader.ros_distro
     except (ReaderError, OSError, ValueError, KeyError) as exc:
         raise BagError(path, f'not a readable rosbag2 ({exc})') from exc
+    finally:
+        reader.close()
     topics = []
     for connection in sorted(connections, key=lambda c: c.topic):
         count = counts.get(connection.id, 0)
@@ -117,6 +118,7 @@ def summarize_bag(path: Path | str) -> BagSummary:
         end_ns=max(last.values(), default=0),
         message_count=sum(counts.values()),
         topics=tuple(topics),
+        recovered=str(recovery) if recovery is not None else '',
     )
 
 
@@ -139,6 +141,8 @@ def format_summary(summary: BagSummary) -> str:
         f'messages:  {summary.message_count}',
         f'topics:    {len(summary.topics)}',
     ]
+    if summary.recovered:
+        lines.insert(2, f'recovered: {summary.recovered}')
     if summary.topics:
         width_name = max(len(t.name) for t in summary.topics)
         width_type = max(len(t.msgtype) for t in summary.topics)

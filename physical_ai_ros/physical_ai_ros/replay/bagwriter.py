@@ -12,7 +12,14 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Writing rosbag2 files (MCAP or sqlite3) from type-store messages."""
+"""Writing rosbag2 files (MCAP or sqlite3) from type-store messages.
+
+Bags are written in rosbag2 metadata version 8: Jazzy reads it, and so does Humble, whose
+rosbag2 reads a topic's ``offered_qos_profiles`` as a YAML string (version 9 makes it a
+list, which Humble's reader refuses). Latched topics (``/tf_static``) are offered
+transient-local, as their publishers offer them, so ``ros2 bag play`` delivers them to
+subscribers that join late.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +27,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
+from rosbags.interfaces import (
+    Qos,
+    QosDurability,
+    QosHistory,
+    QosLiveliness,
+    QosReliability,
+    QosTime,
+)
 from rosbags.rosbag2 import StoragePlugin, Writer
 from rosbags.rosbag2.errors import WriterError
 
@@ -28,6 +43,21 @@ from physical_ai_ros.replay.typestore import TypestoreTypes
 
 Storage = Literal['mcap', 'sqlite3']
 _PLUGINS: dict[str, StoragePlugin] = {'mcap': StoragePlugin.MCAP, 'sqlite3': StoragePlugin.SQLITE3}
+
+#: rosbag2 metadata version written: the newest that Humble's rosbag2 reads too.
+METADATA_VERSION: Literal[8] = 8
+
+_UNSET = QosTime(0, 0)  # rmw's "unspecified": the default, infinite
+#: What tf2's static broadcaster offers: the last message, kept for late subscribers.
+LATCHED_QOS = Qos(
+    QosHistory.KEEP_LAST, 1, QosReliability.RELIABLE, QosDurability.TRANSIENT_LOCAL,
+    _UNSET, _UNSET, QosLiveliness.AUTOMATIC, _UNSET, False,
+)  # fmt: skip
+
+
+def offered_qos(topic: str) -> tuple[Qos, ...]:
+    """The QoS recorded as offered on ``topic``: transient-local for latched topics."""
+    return (LATCHED_QOS,) if topic.rsplit('/', 1)[-1] == 'tf_static' else ()
 
 
 class BagWriter:
@@ -46,7 +76,9 @@ class BagWriter:
         self.path = Path(path)
         self.types = types
         try:
-            self._writer = Writer(self.path, version=9, storage_plugin=_PLUGINS[storage])
+            self._writer = Writer(
+                self.path, version=METADATA_VERSION, storage_plugin=_PLUGINS[storage]
+            )
         except WriterError as exc:
             raise BagError(path, str(exc)) from exc
         self._connections: dict[str, Any] = {}
@@ -72,7 +104,9 @@ class BagWriter:
         """Write already serialized CDR bytes of type ``msgtype`` on ``topic``."""
         connection = self._connections.get(topic)
         if connection is None:
-            connection = self._writer.add_connection(topic, msgtype, typestore=self.types.store)
+            connection = self._writer.add_connection(
+                topic, msgtype, typestore=self.types.store, offered_qos_profiles=offered_qos(topic)
+            )
             self._connections[topic] = connection
         elif connection.msgtype != msgtype:
             raise BagError(

@@ -34,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import math
 from pathlib import Path
+import time
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,7 @@ import yaml
 from physical_ai_ros.core.errors import PhysicalAiError
 from physical_ai_ros.core.files import load_yaml_limited, read_text_limited
 from physical_ai_ros.core.messages.stamps import NS_PER_S
+from physical_ai_ros.replay.baginfo import format_ns
 from physical_ai_ros.replay.errors import BagError
 from physical_ai_ros.replay.typestore import make_typestore, TypestoreTypes
 
@@ -132,9 +134,15 @@ class Divergence:
     field: str
     expected: Any
     got: Any
+    start_ns: int = 0  # the bags' first log time: times are said relative to it, as the plots
+
+    @property
+    def offset_s(self) -> float:
+        """Seconds from the start of the bags to the divergence."""
+        return (self.time_ns - self.start_ns) / NS_PER_S
 
     def __str__(self) -> str:
-        when = f't={self.time_ns / NS_PER_S:.6f} s'
+        when = f't={self.offset_s:.6f} s (log time {format_ns(self.time_ns)})'
         return f'{when} {self.topic} {self.field}: expected {self.expected!r}, got {self.got!r}'
 
 
@@ -145,6 +153,7 @@ class TopicComparison:
     topic: str
     compared: int = 0
     divergence: Divergence | None = None
+    seconds: float = 0.0  # wall time the comparison took, for JUnit; never part of a verdict
 
     @property
     def passed(self) -> bool:
@@ -242,25 +251,30 @@ def compare_bags(
     tolerances = tolerances or Tolerances()
     types = TypestoreTypes(make_typestore())
     got_all, expected_all = _read(Path(output), types), _read(Path(golden), types)
+    start = min((msgs[0][0] for msgs in (*got_all.values(), *expected_all.values())), default=0)
     results = []
     for topic in sorted(set(expected_all) | set(got_all)):
         if tolerances.skip(topic):
             continue
+        began = time.perf_counter()
         result = TopicComparison(topic)
         expected, got = expected_all.get(topic, []), got_all.get(topic, [])
         for (e_ns, e_msg), (g_ns, g_msg) in zip(expected, got, strict=False):
             result.compared += 1
             if abs(e_ns - g_ns) > tolerances.time_window_ns:
-                result.divergence = Divergence(e_ns, topic, '<log time>', e_ns, g_ns)
+                result.divergence = Divergence(e_ns, topic, '<log time>', e_ns, g_ns, start)
                 break
             found = _diff(e_msg, g_msg, '', topic, tolerances)
             if found:
-                result.divergence = Divergence(e_ns, topic, *found)
+                result.divergence = Divergence(e_ns, topic, *found, start_ns=start)
                 break
         if result.divergence is None and len(expected) != len(got):
             n = min(len(expected), len(got))
             when = expected[n][0] if len(expected) > n else got[n][0]
-            result.divergence = Divergence(when, topic, '<message count>', len(expected), len(got))
+            result.divergence = Divergence(
+                when, topic, '<message count>', len(expected), len(got), start
+            )
+        result.seconds = time.perf_counter() - began
         results.append(result)
     return Comparison(results)
 

@@ -42,6 +42,16 @@ def summary(result: ReplayResult, comparison: Comparison | None, report: Path | 
         f'  perception updates {result.updates}, policy steps {result.policy_steps}, '
         f'model {result.model_sha256[:12]}',
     ]
+    if result.recovered:
+        lines.append(f'  warning: {result.recovered}')
+    if result.unused_topics:
+        lines.append(
+            f'  warning: {len(result.unused_topics)} bag topic(s) match no input and were '
+            'not read:' + ('' if result.updates else ' (no perception update at all)')
+        )
+        for topic, msgtype in sorted(result.unused_topics.items()):
+            hint = result.remap_hints.get(topic)
+            lines.append(f'    {topic} ({msgtype})' + (f'  -> {hint}' if hint else ''))
     ticks = max(len(result.commands), 1)
     if result.stops:
         stops = ', '.join(

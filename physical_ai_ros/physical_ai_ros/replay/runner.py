@@ -35,14 +35,13 @@ import time
 from typing import Any
 
 import numpy as np
-from rosbags.rosbag2 import Reader
-from rosbags.rosbag2.errors import ReaderError
 from rosbags.typesys import get_types_from_msg
 
 from physical_ai_ros.core.errors import PhysicalAiError
 from physical_ai_ros.core.messages.diagnostics import diagnostic_array
 from physical_ai_ros.core.messages.stamps import NS_PER_S, stamp_to_ns
 from physical_ai_ros.core.params.config_check import load_node_params
+from physical_ai_ros.core.params.inputs import input_topics
 from physical_ai_ros.core.params.schema import resolve
 from physical_ai_ros.core.perception.reasons import Drop, DropKind, Stale
 from physical_ai_ros.core.perception.tf_static import StaticTransforms
@@ -50,8 +49,8 @@ from physical_ai_ros.core.policy.runtime import PolicyModel
 from physical_ai_ros.core.safety.gate import GateOutput, StopReason
 from physical_ai_ros.core.stages import PerceptionStage, PolicyStage, SafetyStage
 from physical_ai_ros.policies.loading import load_policy
+from physical_ai_ros.replay.bagreader import BagReader, open_bag
 from physical_ai_ros.replay.bagwriter import BagWriter
-from physical_ai_ros.replay.errors import BagError
 from physical_ai_ros.replay.events import Event, EventKind, FaultKind
 from physical_ai_ros.replay.typestore import Distro, make_typestore, TypestoreTypes
 
@@ -70,7 +69,6 @@ class ReplayOptions:
         grid_rate_hz: rate at which the full SpatialGrid is recorded (OccupancyGrid: every
             update).
         distro: type store for standard messages absent from the bag's definitions.
-        work_dir: where a generated reference policy is written.
     """
 
     params: Path | None = None
@@ -79,7 +77,6 @@ class ReplayOptions:
     remaps: dict[str, str] = field(default_factory=dict)
     grid_rate_hz: float = 1.0
     distro: Distro = 'jazzy'
-    work_dir: Path | None = None
 
     def topic(self, relative: str) -> str:
         """The bag topic of a node-relative topic name."""
@@ -112,6 +109,9 @@ class ReplayResult:
     model_sha256: str = ''
     wall_s: float = 0.0
     deadline_ms: float = 0.0
+    unused_topics: dict[str, str] = field(default_factory=dict)  # bag topic -> type, unread
+    remap_hints: dict[str, str] = field(default_factory=dict)  # bag topic -> --remap to read it
+    recovered: str = ''  # what was read from a bag cut short by a hard kill ('' for a whole bag)
 
     @property
     def deadline_misses(self) -> int:
@@ -158,27 +158,15 @@ class ReplayRunner:
         self._routes = self._make_routes()
 
     def _load_model(self) -> PolicyModel:
-        work = self.options.work_dir or Path('.')
-        return load_policy(self.values['policy_node'], self.options.model, cache_dir=work)
+        return load_policy(self.values['policy_node'], self.options.model)
 
     def _make_routes(self) -> dict[str, tuple[str, str]]:
         """Bag topic -> (role, source name)."""
-        p = self.values['perception_node']
-        topic = self.options.topic
-        lidars = p['lidar.names'] if p['lidar.enabled'] else []
-        routes = {topic(f'{name}/points'): ('cloud', name) for name in lidars}
-        suffix = 'image_raw/compressed' if p['camera.compressed'] else 'image_raw'
-        for name in p['camera.names']:
-            routes[topic(f'{name}/{suffix}')] = ('image', name)
-            routes[topic(f'{name}/camera_info')] = ('camera_info', name)
-        routes[topic('iot/readings')] = ('iot', '')
-        for sensor in p['iot.sensor_ids']:
-            routes[topic(f'iot/{sensor}')] = ('iot', sensor)
-        routes[topic('odom')] = ('odom', 'odom')
-        routes[topic('joint_states')] = ('joint_states', 'joint_states')
-        routes[topic('estop')] = ('estop', 'estop')
-        routes[topic('tf_static')] = ('tf_static', 'tf_static')
-        routes['/tf_static'] = ('tf_static', 'tf_static')
+        routes: dict[str, tuple[str, str]] = {
+            self.options.topic(t.relative): (t.role, t.source)
+            for t in input_topics(self.values['perception_node'])
+        }
+        routes['/tf_static'] = ('tf_static', 'tf_static')  # tf2 publishes it at the root too
         return routes
 
     def run(
@@ -201,14 +189,9 @@ class ReplayRunner:
             model_sha256=self.model.sha256,
             deadline_ms=float(self.values['policy_node']['deadline_ms']),
         )
-        if not bag.exists():
-            raise BagError(bag, 'does not exist')
         wall_start = time.perf_counter()
-        try:
-            reader = Reader(bag)
-            reader.open()
-        except (ReaderError, OSError, ValueError, KeyError) as exc:
-            raise BagError(bag, f'not a readable rosbag2 ({exc})') from exc
+        reader, recovery = open_bag(bag)
+        result.recovered = str(recovery) if recovery is not None else ''
         try:
             with BagWriter(result.out_bag, self.types, storage='mcap') as writer:
                 self._replay(reader, writer, result, progress)
@@ -221,17 +204,26 @@ class ReplayRunner:
 
     def _replay(
         self,
-        reader: Reader,
+        reader: BagReader,
         writer: BagWriter,
         result: ReplayResult,
         progress: Callable[[float], None] | None,
     ) -> None:
+        # The run starts at the first message and ends at the last one read: metadata.yaml's
+        # time range is not trusted (a claimed day-long duration must not tick timers for a
+        # day). Its end only scales the progress bar.
         known = self._register_bag_types(reader, result)
-        start, end = reader.start_time, reader.end_time
-        self.begin(writer, result, start, end)
-        span = max(end - start, 1)
-        shown = -1
+        self._note_unused(reader, result)
+        claimed_end = int(getattr(reader, 'end_time', 0) or 0)
+        start: int | None = None
+        last = 0
+        span, shown = 1, -1
         for connection, log_ns, raw in reader.messages():
+            if start is None:
+                start = log_ns
+                span = max(claimed_end - start, 1)
+                self.begin(writer, result, start, max(claimed_end, start))
+            last = max(last, log_ns)
             self.advance(log_ns)
             if connection.topic not in known:
                 result.messages_in += 1
@@ -254,11 +246,14 @@ class ReplayRunner:
                 continue
             self.feed(connection.topic, msg, log_ns)
             if progress is not None:
-                fraction = (log_ns - start) / span
+                fraction = min((log_ns - start) / span, 1.0)
                 if int(fraction * 200) != shown:
                     shown = int(fraction * 200)
                     progress(fraction)
-        self.end(end)
+        if start is None:  # no message: nothing ran, nothing is written
+            result.start_ns = result.end_ns = 0
+            return
+        self.end(last)
         if progress is not None:
             progress(1.0)
 
@@ -306,7 +301,25 @@ class ReplayRunner:
         self._result.end_ns = end_ns
         self._result.messages_out = self._writer.count
 
-    def _register_bag_types(self, reader: Reader, result: ReplayResult) -> set[str]:
+    def _note_unused(self, reader: BagReader, result: ReplayResult) -> None:
+        """Record the bag's topics no input reads, with a ``--remap`` that would read them."""
+        relative: dict[str, str] = {}
+        for t in input_topics(self.values['perception_node']):
+            relative.setdefault(t.msgtype, t.relative)  # the first of a type: the usual guess
+        namespaced = bool(self.options.namespace.strip('/'))
+        for connection in reader.connections:
+            if connection.topic in self._routes:
+                continue
+            result.unused_topics[connection.topic] = connection.msgtype
+            name = relative.get(connection.msgtype)
+            if name is None:
+                continue
+            if namespaced and connection.topic == f'/{name}':
+                result.remap_hints[connection.topic] = "--namespace '' (the bag has none)"
+            else:
+                result.remap_hints[connection.topic] = f'--remap {name}:={connection.topic}'
+
+    def _register_bag_types(self, reader: BagReader, result: ReplayResult) -> set[str]:
         """Register custom types from the bag's own definitions; topics whose type is known."""
         known = set()
         store = self.types.store
@@ -568,10 +581,7 @@ def replay(
         BagError: the bag is unreadable.
         PhysicalAiError: bad parameters or model (typed, with the reason).
     """
-    options = options or ReplayOptions()
-    if options.work_dir is None:
-        options = ReplayOptions(**{**options.__dict__, 'work_dir': Path(out_dir)})
-    return ReplayRunner(options).run(bag, out_dir, progress=progress)
+    return ReplayRunner(options or ReplayOptions()).run(bag, out_dir, progress=progress)
 
 
 __all__ = ['Event', 'PhysicalAiError', 'ReplayOptions', 'ReplayResult', 'ReplayRunner', 'replay']

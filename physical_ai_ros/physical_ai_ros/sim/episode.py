@@ -87,7 +87,7 @@ def run_episode(
 ) -> EpisodeResult:
     """Run one closed-loop episode and record it to ``bag`` (see the module docstring)."""
     bag = Path(bag)
-    options = options or ReplayOptions(work_dir=bag.parent)
+    options = options or ReplayOptions()
     world = SimWorld(make_scenario(scenario, seed), lidar, camera)
     runner = ReplayRunner(options)
     types = runner.types

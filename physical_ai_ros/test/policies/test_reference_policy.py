@@ -24,7 +24,9 @@ from physical_ai_ros.core.policy.observation import PolicyInputs
 from physical_ai_ros.core.policy.runtime import PolicyModel, PolicyRuntime
 from physical_ai_ros.core.safety.gate import SafetyConfig, SafetyGate
 from physical_ai_ros.policies.reference import (
+    build_reference_policy,
     MAX_SPEED,
+    SHIPPED,
     SLOW_DISTANCE,
     STOP_DISTANCE,
     write_reference_policy,
@@ -37,6 +39,12 @@ from physical_ai_ros.sim.world import Box, World
 def runtime(tmp_path_factory: pytest.TempPathFactory) -> PolicyRuntime:
     path = write_reference_policy(tmp_path_factory.mktemp('model') / 'reference.onnx')
     return PolicyRuntime(PolicyModel.load(path))
+
+
+def test_the_shipped_model_is_what_the_code_builds() -> None:
+    # The package ships the built bytes so that running the policy needs no onnx package;
+    # this keeps the file and the code that says what it is from drifting apart.
+    assert SHIPPED.read_bytes() == build_reference_policy().SerializeToString()
 
 
 def gate() -> SafetyGate:

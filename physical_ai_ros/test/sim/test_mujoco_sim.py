@@ -93,7 +93,7 @@ class SimpleHeader:
 
 @needs_rendering
 def test_same_seed_same_bag_other_seed_other_bag(tmp_path: Path) -> None:
-    options = ReplayOptions(params=PARAMS, work_dir=tmp_path)
+    options = ReplayOptions(params=PARAMS)
 
     def record(name: str, seed: int) -> dict[str, list[bytes]]:
         run_episode(
@@ -114,7 +114,7 @@ def test_same_seed_same_bag_other_seed_other_bag(tmp_path: Path) -> None:
 def test_closed_loop_stops_before_a_wall(tmp_path: Path) -> None:
     episode = run_episode(
         'blocked', 0, tmp_path / 'bag', seconds=15.0,
-        options=ReplayOptions(params=PARAMS, work_dir=tmp_path),
+        options=ReplayOptions(params=PARAMS),
     )  # fmt: skip
     assert episode.collisions == 0
     assert episode.min_clearance_m > 0.2
@@ -127,7 +127,7 @@ def test_closed_loop_stops_before_a_wall(tmp_path: Path) -> None:
 def test_replaying_an_episode_reproduces_its_commands_byte_for_byte(tmp_path: Path) -> None:
     from physical_ai_ros.replay.runner import replay
 
-    options = ReplayOptions(params=PARAMS, work_dir=tmp_path)
+    options = ReplayOptions(params=PARAMS)
     run_episode('aisle', 1, tmp_path / 'episode', seconds=3.0, options=options, stop_at_goal=False)
     replayed = replay(tmp_path / 'episode', tmp_path / 'replay', ReplayOptions(params=PARAMS))
 

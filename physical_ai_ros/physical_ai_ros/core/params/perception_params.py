@@ -109,6 +109,10 @@ PERCEPTION = ParamSet(
         P('use_odometry', 'bool', True, 'Shift the grid by odometry between updates.',
           read_only=True),
         P('odom_timeout_s', 'double', 0.5, 'Odometry older than this is stale.', 's', 0.01, 60.0),
+        P('odom_loss_grace_s', 'double', 0.0, 'With use_odometry, what the grid does when '
+          'odometry is stale: 0 stops updating it at once (it ages and the gate stops the '
+          'robot); more keeps mapping without ego-motion for this long first. Reported on '
+          '/diagnostics either way.', 's', 0.0, 10.0),
         P('max_future_stamp_s', 'double', 0.2, 'A message stamped further ahead of this '
           "computer's clock (ROS time) is dropped and reported, never taken as the newest.", 's',
           0.0, 10.0),
@@ -267,6 +271,7 @@ def perception_config(values: Mapping[str, Any]) -> PerceptionConfig:
         ),
         key_source=values['lidar.key_source'],
         odom_timeout_s=values['odom_timeout_s'],
+        odom_loss_grace_s=values['odom_loss_grace_s'],
         use_odometry=values['use_odometry'],
         ipm=values['camera.ground_projection'],
         camera_decode_scale=values['camera.decode_scale'],

@@ -82,6 +82,7 @@ class PerceptionConfig:
     mapping: MappingConfig = field(default_factory=MappingConfig)
     key_source: str = ''
     odom_timeout_s: float = 0.5
+    odom_loss_grace_s: float = 0.0  # mapping without ego-motion after odometry is lost [s]
     use_odometry: bool = True
     ipm: bool = False
     camera_decode_scale: int = 1
@@ -288,9 +289,15 @@ class Perception:
                 if lidar.name == config.key:
                     x, y = self.extrinsics[lidar.name][:2, 3]
                     origin = (float(x), float(y))
-        if config.use_odometry and self.pose is not None and 'odom' not in stale:
-            self.mapper.move_to(self.pose)
-            used.append('odom')
+        if config.use_odometry:
+            if self.pose is not None and 'odom' not in stale:
+                self.mapper.move_to(self.pose)
+                used.append('odom')
+            elif not _within_grace(stale['odom'], config):
+                # mapping on without ego-motion would smear the grid where the robot moved:
+                # leave it unchanged, so that it ages and the gate stops the robot
+                stale['grid'] = Stale(StaleKind.NO_EGO_MOTION, limit_s=config.odom_loss_grace_s)
+                frames = []
         if not frames:
             self.status.updates += 1
             return PerceptionUpdate(self.grid, now_ns, used, stale, {})
@@ -440,6 +447,14 @@ def _fixed(config: PerceptionConfig) -> dict[str, object]:
                     for s in config.cameras],
         'IoT sensors': [(s.sensor_id, s.quantity, s.unit, s.position) for s in config.iot],
     }  # fmt: skip
+
+
+def _within_grace(odom: Stale, config: PerceptionConfig) -> bool:
+    """Whether stale odometry is still inside ``odom_loss_grace_s`` (never-received is not)."""
+    if odom.age_ns is None:
+        return False
+    lost_s = odom.age_ns / NS_PER_S - config.odom_timeout_s
+    return lost_s <= config.odom_loss_grace_s and config.odom_loss_grace_s > 0
 
 
 def _skew(stamp_ns: int, key_ns: int, max_skew_s: float) -> Stale | None:

@@ -119,6 +119,7 @@ class StaleKind(enum.Enum):
     SIZE_MISMATCH = 'image size differs from its CameraInfo'
     NO_FRESH_READING = 'no fresh reading'
     NO_UPDATE = 'no update yet'
+    NO_EGO_MOTION = 'not updated: odometry lost (odom_loss_grace_s)'
 
 
 @dataclass(frozen=True)
