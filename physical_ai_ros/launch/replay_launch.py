@@ -12,21 +12,30 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Play a bag with its clock into the pipeline on sim time, and record the outputs.
+"""Play a bag's inputs with its clock into the pipeline on sim time, and record the outputs.
 
 ros2 launch physical_ai_ros replay_launch.py bag:=run.mcap output:=out_bag
+
+Only the topics the nodes subscribe to are played (``ros2 bag play --topics``, as the params
+file configures them): a bag recorded from a running robot also holds /cmd_vel, /grid and
+the rest, which the nodes publish again and must not meet a second publisher.
 """
 
-from launch import LaunchDescription
+from launch import LaunchContext, LaunchDescription
 from launch.actions import (
     DeclareLaunchArgument,
     ExecuteProcess,
     IncludeLaunchDescription,
+    OpaqueFunction,
     TimerAction,
 )
 from launch.launch_description_sources import PythonLaunchDescriptionSource
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.substitutions import FindPackageShare
+
+from physical_ai_ros.core.params.config_check import load_node_params
+from physical_ai_ros.core.params.inputs import input_topics
+from physical_ai_ros.core.params.schema import resolve
 
 OUTPUT_TOPICS = [
     'grid',
@@ -42,7 +51,6 @@ OUTPUT_TOPICS = [
 
 def generate_launch_description() -> LaunchDescription:
     """Bringup on sim time, ``ros2 bag record`` of the outputs, then ``ros2 bag play --clock``."""
-    bag = LaunchConfiguration('bag')
     output = LaunchConfiguration('output')
     arguments = [
         DeclareLaunchArgument('bag', description='rosbag2 to play (directory, .mcap or .db3)'),
@@ -83,12 +91,20 @@ def generate_launch_description() -> LaunchDescription:
         output='screen',
     )
     play = TimerAction(
-        period=LaunchConfiguration('start_delay'),
-        actions=[
-            ExecuteProcess(
-                cmd=['ros2', 'bag', 'play', bag, '--clock', '--rate', LaunchConfiguration('rate')],
-                output='screen',
-            )
-        ],
+        period=LaunchConfiguration('start_delay'), actions=[OpaqueFunction(function=_play)]
     )
     return LaunchDescription([*arguments, bringup, record, play])
+
+
+def played_topics(params_file: str) -> list[str]:
+    """The bag topics to play: the pipeline's inputs as ``params_file`` configures them."""
+    values = resolve('perception_node', load_node_params(params_file, 'perception_node'))
+    return ['/' + topic.relative for topic in input_topics(values)]
+
+
+def _play(context: LaunchContext) -> list[ExecuteProcess]:
+    params_file = LaunchConfiguration('params_file').perform(context)
+    cmd = ['ros2', 'bag', 'play', LaunchConfiguration('bag').perform(context), '--clock']
+    cmd += ['--rate', LaunchConfiguration('rate').perform(context)]
+    cmd += ['--topics', *played_topics(params_file)]
+    return [ExecuteProcess(cmd=cmd, output='screen')]

@@ -115,6 +115,7 @@ class PerceptionStage:
         values: dict[str, Any] = {'updates': p.status.updates}
         values.update({f'stale/{k}': v for k, v in stale.items()})
         values.update({f'errors/{k}': v for k, v in p.status.errors.items()})
+        values.update({f'last_error/{k}': v for k, v in p.status.last_error.items()})
         values.update({f'dropped/{s}/{k.value}': n for (s, k), n in p.monitor.dropped.items()})
         values.update({f'iot_rejected/{s}/{k.value}': n for (s, k), n in p.iot.rejections.items()})
         # a stale lidar, or a grid left unchanged for lost odometry, stops the robot: ERROR

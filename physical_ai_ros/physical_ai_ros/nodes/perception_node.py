@@ -152,7 +152,7 @@ class PerceptionNode(StageNode):
         except TransformException as exc:
             self.warn(f'tf/{source}', f'{source}: no transform {base} <- {frame_id}: {exc}')
             return
-        perception.set_extrinsic(source, transform_to_matrix(transform.transform))
+        perception.set_extrinsic(source, transform_to_matrix(transform.transform), frame_id)
 
     def _image(self, source: str, msg: Any, compressed: bool) -> None:
         self._extrinsic(source, msg.header.frame_id)

@@ -473,9 +473,10 @@ class ReplayRunner:
         if source in perception.extrinsics:
             return
         base = self.perception.values['base_frame']
-        matrix = self.tf.lookup(base, str(msg.header.frame_id))
+        frame = str(msg.header.frame_id)
+        matrix = self.tf.lookup(base, frame)
         if matrix is not None:
-            perception.set_extrinsic(source, matrix)
+            perception.set_extrinsic(source, matrix, frame)
 
     def _grid_due(self, now: int) -> bool:
         if not self._grid_period:

@@ -22,6 +22,7 @@ IoT temperatures, odometry and static TF. Deterministic for a given seed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 import math
 from pathlib import Path
@@ -155,8 +156,23 @@ def write_synthetic_bag(
     path: Path | str, config: ScenarioConfig | None = None, *, storage: Storage = 'mcap'
 ) -> Path:
     """Write the scenario to a new rosbag2 at ``path`` and return the path."""
-    config = config or ScenarioConfig()
     types = TypestoreTypes()
+    with BagWriter(path, types, storage=storage) as bag:
+        for topic, msg, log_ns in synthetic_messages(config, types):
+            bag.write(topic, msg, log_ns)
+    return Path(path)
+
+
+def synthetic_messages(
+    config: ScenarioConfig | None = None, types: TypestoreTypes | None = None
+) -> Iterator[tuple[str, Any, int]]:
+    """The scenario's messages as (topic, message, log time [ns]), in log-time order.
+
+    Each is stamped with its log time (a sensor on time); tests that need a fault change the
+    messages on their way to a bag.
+    """
+    config = config or ScenarioConfig()
+    types = types or TypestoreTypes()
     world = factory_aisle(config.seed)
     rng = np.random.default_rng(config.seed)
     start_ns = 1_700_000_000 * NS_PER_S
@@ -175,41 +191,39 @@ def write_synthetic_bag(
     schedule.sort()
     f, cx, cy = camera_intrinsics(config)
     sensors = iot_positions(config)
-    with BagWriter(path, types, storage=storage) as bag:
-        bag.write('/tf_static', static_transforms(types, start_ns), start_ns)
-        for stamp, _, source in schedule:
-            t = (stamp - start_ns) / NS_PER_S
-            pose = robot_pose(t, config)
-            if source == 'odom':
-                bag.write('/odom', odometry(types, stamp, pose, config), stamp)
-            elif source == 'lidar':
-                cloud = array_to_cloud(
-                    lidar_scan(world, pose, config, rng),
-                    make_header(stamp, 'lidar_link', types),
-                    types,
-                )
-                bag.write('/lidar/points', cloud, stamp)
-            elif source == 'camera':
-                header = make_header(stamp, 'camera_optical', types)
-                image = array_to_compressed(
-                    camera_frame(world, pose, config),
-                    'jpeg',
-                    header,
-                    types,
-                    encoding='rgb8',
-                    quality=85,
-                )
-                bag.write('/camera/image_raw/compressed', image, stamp)
-                bag.write(
-                    '/camera/camera_info',
-                    camera_info(types, header, config.camera, f, cx, cy),
-                    stamp,
-                )
-            else:
-                for k, position in enumerate(sensors):
-                    value = temperature_at(position) + rng.normal(0.0, 0.2)
-                    bag.write('/iot/readings', iot_reading(types, stamp, k, value), stamp)
-    return Path(path)
+    yield '/tf_static', static_transforms(types, start_ns), start_ns
+    for stamp, _, source in schedule:
+        t = (stamp - start_ns) / NS_PER_S
+        pose = robot_pose(t, config)
+        if source == 'odom':
+            yield '/odom', odometry(types, stamp, pose, config), stamp
+        elif source == 'lidar':
+            cloud = array_to_cloud(
+                lidar_scan(world, pose, config, rng),
+                make_header(stamp, 'lidar_link', types),
+                types,
+            )
+            yield '/lidar/points', cloud, stamp
+        elif source == 'camera':
+            header = make_header(stamp, 'camera_optical', types)
+            image = array_to_compressed(
+                camera_frame(world, pose, config),
+                'jpeg',
+                header,
+                types,
+                encoding='rgb8',
+                quality=85,
+            )
+            yield '/camera/image_raw/compressed', image, stamp
+            yield (
+                '/camera/camera_info',
+                camera_info(types, header, config.camera, f, cx, cy),
+                stamp,
+            )
+        else:
+            for k, position in enumerate(sensors):
+                value = temperature_at(position) + rng.normal(0.0, 0.2)
+                yield '/iot/readings', iot_reading(types, stamp, k, value), stamp
 
 
 def odometry(

@@ -199,10 +199,25 @@ class PinholeCamera:
             # undistorted direction lies within the image's own undistorted border.
             lo, hi = self._normalized_bounds()
             in_front &= (normalized >= lo).all(axis=1) & (normalized <= hi).all(axis=1)
+        # pixel (i, j) covers [i - 0.5, i + 0.5) x [j - 0.5, j + 0.5): see pixel_of
         inside = (
-            (uv[:, 0] >= 0) & (uv[:, 0] < self.width) & (uv[:, 1] >= 0) & (uv[:, 1] < self.height)
+            (uv[:, 0] >= -0.5)
+            & (uv[:, 0] < self.width - 0.5)
+            & (uv[:, 1] >= -0.5)
+            & (uv[:, 1] < self.height - 0.5)
         )
         return uv, in_front & inside
+
+    @staticmethod
+    def pixel_of(uv: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.intp]]:
+        """The (column, row) of the pixel that contains each projected point.
+
+        The convention of OpenCV and of CameraInfo's K: integer coordinates are pixel
+        centres, so pixel (i, j) covers [i - 0.5, i + 0.5) x [j - 0.5, j + 0.5) and the
+        point at ``uv`` lies in pixel ``floor(uv + 0.5)`` (not ``floor(uv)``, which is half a
+        pixel off). :meth:`project` calls a point visible exactly when this pixel exists.
+        """
+        return np.floor(np.asarray(uv, dtype=np.float64) + 0.5).astype(np.intp)
 
     def _distort(self, normalized: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """Map normalized image coordinates to raw pixels with K and D."""

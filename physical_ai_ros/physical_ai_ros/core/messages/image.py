@@ -234,9 +234,10 @@ def _cvt(pixels: np.ndarray[Any, Any], code: int) -> np.ndarray[Any, Any]:
 
 
 def _to_8bit(pixels: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """Scale 16-bit pixels to 8 bits (the top byte), pass 8-bit pixels through."""
+    """Scale 16-bit pixels to 8 bits as cv_bridge does (x 255/65535, rounded); 8-bit pass."""
     if pixels.dtype == np.uint16:
-        return (pixels >> 8).astype(np.uint8)
+        scaled: np.ndarray[Any, Any] = np.rint(pixels * np.float32(255.0 / 65535.0))
+        return scaled.astype(np.uint8)
     return pixels
 
 
@@ -317,11 +318,14 @@ def parse_compressed_format(fmt: str) -> CompressedFormat:
 _DEPTH_HEADER_BYTES = 12  # compressedDepth: int32 format, float32 depthQuantA, depthQuantB
 
 
-_REDUCED = {
-    2: cv2.IMREAD_REDUCED_COLOR_2,
-    4: cv2.IMREAD_REDUCED_COLOR_4,
-    8: cv2.IMREAD_REDUCED_COLOR_8,
+#: libjpeg's reduced decodes (factor: (grey flag, colour flag)): several times faster than a
+#: full decode. PNG has none; it is decoded whole and shrunk.
+_REDUCED_JPEG = {
+    2: (cv2.IMREAD_REDUCED_GRAYSCALE_2, cv2.IMREAD_REDUCED_COLOR_2),
+    4: (cv2.IMREAD_REDUCED_GRAYSCALE_4, cv2.IMREAD_REDUCED_COLOR_4),
+    8: (cv2.IMREAD_REDUCED_GRAYSCALE_8, cv2.IMREAD_REDUCED_COLOR_8),
 }
+REDUCE_FACTORS = (1, 2, 4, 8)
 
 
 #: Largest image decoded (width x height): a 1 MB PNG may claim 32000 x 32000 and take tens
@@ -343,14 +347,19 @@ def compressed_to_array(
         desired_encoding: convert to a model encoding; ``None`` returns what OpenCV decodes:
             bgr8 or bgra8 for colour, mono8 or mono16 for grey, and for compressedDepth the
             depth image (uint16 millimetres for 16UC1, float32 metres for 32FC1).
-        reduce: decode at 1/2, 1/4 or 1/8 of the size (colour), which libjpeg does several
-            times faster than a full decode.
+        reduce: decode at 1/2, 1/4 or 1/8 of the size (rounded up, as libjpeg does): a JPEG
+            through libjpeg's reduced decode, several times faster than a full one; a PNG
+            decoded whole and shrunk by area. Channels and bit depth stay as encoded (a mono
+            JPEG stays mono, a 16-bit PNG 16-bit).
         max_pixels: refuse, from the header and before decoding, an image claiming more.
 
     Raises:
         CompressedImageError: unsupported format, data that does not decode (corrupt or
-            truncated), or a header claiming more than ``max_pixels`` or a zero size.
+            truncated), a header claiming more than ``max_pixels`` or a zero size, or a
+            ``reduce`` other than 1, 2, 4 or 8.
     """
+    if reduce not in REDUCE_FACTORS:
+        raise CompressedImageError('reduce', reduce, 'must be 1, 2, 4 or 8')
     fmt = parse_compressed_format(msg.format)
     try:
         data = np.frombuffer(msg.data, dtype=np.uint8)
@@ -370,7 +379,11 @@ def compressed_to_array(
         raise CompressedImageError('data', '0 bytes', f'is not a decodable {fmt.codec} image')
     _check_complete(data, fmt.codec)
     _check_size(data, max_pixels)
-    flags = _REDUCED.get(reduce, cv2.IMREAD_UNCHANGED) if not fmt.depth else cv2.IMREAD_UNCHANGED
+    reduced_flags = _REDUCED_JPEG.get(reduce) if fmt.codec == 'jpeg' and not fmt.depth else None
+    components = _jpeg_components(data[:65536].tobytes()) if reduced_flags else None
+    flags = cv2.IMREAD_UNCHANGED
+    if reduced_flags is not None and components in (1, 3):
+        flags = reduced_flags[0] if components == 1 else reduced_flags[1]
     try:
         pixels = cv2.imdecode(data, flags)
     except cv2.error:  # OpenCV asserts on some malformed headers instead of returning None
@@ -379,6 +392,10 @@ def compressed_to_array(
         raise CompressedImageError(
             'data', f'{data.size} bytes', f'is not a decodable {fmt.codec} image'
         )
+    if reduce > 1 and flags == cv2.IMREAD_UNCHANGED and not fmt.depth:
+        height, width = pixels.shape[:2]
+        size = (-(-width // reduce), -(-height // reduce))  # rounded up, like libjpeg
+        pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
     if header is not None and fmt.original_encoding == '32FC1':
         return _inverse_depth_to_metres(pixels, header)
     if desired_encoding is None:
@@ -427,12 +444,33 @@ def _check_size(data: np.ndarray[Any, Any], max_pixels: int) -> None:
         )
 
 
-def _encoded_size(head: bytes) -> tuple[int, int] | None:
-    """(width, height) from a PNG's IHDR or a JPEG's frame header; None if not found."""
-    if head.startswith(_PNG_SIGNATURE) and len(head) >= 33:
-        if zlib.crc32(head[12:29]) != int.from_bytes(head[29:33], 'big'):
-            raise CompressedImageError('data', head[:33], 'PNG header (IHDR) fails its CRC')
-        return int.from_bytes(head[16:20], 'big'), int.from_bytes(head[20:24], 'big')
+def compressed_size(msg: Any) -> tuple[int, int] | None:
+    """(width, height) a JPEG or PNG CompressedImage's header declares, before any decoding.
+
+    None when the header says no size (not JPEG or PNG, or no frame header found).
+
+    Raises:
+        CompressedImageError: a PNG header that fails its CRC, or data that is no byte buffer.
+    """
+    try:
+        head = bytes(np.frombuffer(msg.data, dtype=np.uint8)[:65536])
+    except (TypeError, ValueError, BufferError) as exc:
+        raise CompressedImageError(
+            'data', type(msg.data).__name__, 'is not a byte buffer'
+        ) from exc
+    if 'compresseddepth' in str(msg.format).lower():
+        head = head[_DEPTH_HEADER_BYTES:]
+    return _encoded_size(head)
+
+
+def _jpeg_components(head: bytes) -> int | None:
+    """Number of colour components in a JPEG's frame header (1 grey, 3 colour); None if unseen."""
+    frame = _jpeg_frame_header(head)
+    return None if frame is None or frame + 9 >= len(head) else head[frame + 9]
+
+
+def _jpeg_frame_header(head: bytes) -> int | None:
+    """Offset of a JPEG's start-of-frame marker; None if not found before the scan."""
     i = 2 if head.startswith(b'\xff\xd8') else len(head)
     while i + 9 <= len(head):
         if head[i] != 0xFF:
@@ -442,13 +480,23 @@ def _encoded_size(head: bytes) -> tuple[int, int] | None:
             i += 1
             continue
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # start of frame
-            return int.from_bytes(head[i + 7 : i + 9], 'big'), int.from_bytes(
-                head[i + 5 : i + 7], 'big'
-            )
+            return i
         if marker == 0xDA:  # start of scan: no frame header before it
             return None
         i += 2 + int.from_bytes(head[i + 2 : i + 4], 'big')
     return None
+
+
+def _encoded_size(head: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG's IHDR or a JPEG's frame header; None if not found."""
+    if head.startswith(_PNG_SIGNATURE) and len(head) >= 33:
+        if zlib.crc32(head[12:29]) != int.from_bytes(head[29:33], 'big'):
+            raise CompressedImageError('data', head[:33], 'PNG header (IHDR) fails its CRC')
+        return int.from_bytes(head[16:20], 'big'), int.from_bytes(head[20:24], 'big')
+    i = _jpeg_frame_header(head)
+    if i is None:
+        return None
+    return int.from_bytes(head[i + 7 : i + 9], 'big'), int.from_bytes(head[i + 5 : i + 7], 'big')
 
 
 def _inverse_depth_to_metres(

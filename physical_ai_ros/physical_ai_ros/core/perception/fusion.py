@@ -14,8 +14,9 @@
 
 """Camera fusion: colour lidar points by projecting them into camera images.
 
-A point takes the colour of the pixel it projects to only if it is in front of the camera and
-inside the image (:meth:`PinholeCamera.project` decides, distortion included). Optionally the
+A point takes the colour of the pixel that contains its projection (pixel centres at integer
+coordinates, :meth:`PinholeCamera.pixel_of`) only if it is in front of the camera and inside
+the image (:meth:`PinholeCamera.project` decides, distortion included). Optionally the
 image is also projected onto the floor (inverse perspective mapping) to colour floor cells that
 no lidar point covers, e.g. painted lanes and markings.
 """
@@ -73,7 +74,7 @@ def colour_points(
         ahead = np.flatnonzero(in_camera[:, 2] > 0.0)  # cheap cull before the projection
         uv, visible = view.camera.project(in_camera[ahead])
         hit = todo[ahead[visible]]
-        pixels = np.floor(uv[visible]).astype(np.intp)
+        pixels = PinholeCamera.pixel_of(uv[visible])
         rgb[hit] = view.rgb[pixels[:, 1], pixels[:, 0]] * np.float32(1.0 / 255.0)
         coloured[hit] = True
     return rgb, coloured

@@ -33,7 +33,11 @@ import numpy as np
 
 from physical_ai_ros.core.errors import PhysicalAiError
 from physical_ai_ros.core.messages.camera import PinholeCamera
-from physical_ai_ros.core.messages.image import compressed_to_array, image_to_array
+from physical_ai_ros.core.messages.image import (
+    compressed_size,
+    compressed_to_array,
+    image_to_array,
+)
 from physical_ai_ros.core.messages.stamps import NS_PER_S, stamp_to_ns
 from physical_ai_ros.core.perception.fusion import CameraView, colour_points, floor_colours
 from physical_ai_ros.core.perception.grid import GridGeometry, SpatialGrid
@@ -160,6 +164,7 @@ class Perception:
             for s in (*config.lidars, *config.cameras)
             if s.extrinsic is not None
         }
+        self.frames: dict[str, str] = {}  # the frame each sensor's data is in, once known
         self.monitor = SourceMonitor(_timeouts(config), config.max_future_s)
         self.clouds: dict[str, tuple[Any, int]] = {}
         self.cameras: dict[str, _Camera] = {s.name: _Camera() for s in config.cameras}
@@ -193,9 +198,29 @@ class Perception:
         self.monitor.timeouts_s = _timeouts(config)
         self.monitor.max_future_s = self.iot.max_future_s = config.max_future_s
 
-    def set_extrinsic(self, source: str, base_from_sensor: Matrix) -> None:
-        """Set a sensor's pose in the base frame (from TF, or replacing the parameter)."""
+    def set_extrinsic(
+        self, source: str, base_from_sensor: Matrix, frame_id: str | None = None
+    ) -> None:
+        """Set a sensor's pose in the base frame (from TF, or replacing the parameter).
+
+        ``frame_id`` is the frame it was looked up for: from then on, the sensor's messages
+        must be in that frame.
+        """
         self.extrinsics[source] = base_from_sensor
+        if frame_id is not None:
+            self.frames[source] = frame_id.lstrip('/')
+
+    def _check_frame(self, source: str, msg: Any) -> Drop | None:
+        """Refuse a message in another frame than the sensor's (pinned at its first message).
+
+        Its extrinsic describes one frame: data from another would be placed on the grid
+        where it is not.
+        """
+        frame = str(getattr(msg.header, 'frame_id', '')).lstrip('/')
+        expected = self.frames.setdefault(source, frame)
+        if frame == expected:
+            return None
+        return self._drop(Drop(source, DropKind.WRONG_FRAME, got=frame, expected=expected))
 
     def _drop(self, drop: Drop) -> Drop:
         self.status.errors[drop.source] += 1
@@ -217,6 +242,9 @@ class Perception:
 
         ``received_ns`` is when it arrived (see :meth:`SourceMonitor.accept`).
         """
+        drop = self._check_frame(source, msg)
+        if drop is not None:
+            return drop
         stamp, drop = self._stamp(source, msg, received_ns)
         if drop is None:
             self.clouds[source] = (msg, stamp)
@@ -233,6 +261,9 @@ class Perception:
         """Take an Image (or CompressedImage) of camera ``source``; decoded only when fused."""
         if source not in self.cameras:
             return self._drop(Drop(source, DropKind.NOT_CONFIGURED))
+        drop = self._check_frame(source, msg)
+        if drop is not None:
+            return drop
         stamp, drop = self._stamp(source, msg, received_ns)
         if drop is None:
             camera = self.cameras[source]
@@ -258,14 +289,19 @@ class Perception:
         return self.iot.accept(reading, received_ns)
 
     def on_odometry(self, msg: Any, received_ns: int | None = None) -> Drop | None:
-        """Take nav_msgs/Odometry: the pose moves the grid, the twist feeds the policy."""
-        _, drop = self._stamp('odom', msg, received_ns)
-        if drop is not None:
-            return drop
+        """Take nav_msgs/Odometry: the pose moves the grid, the twist feeds the policy.
+
+        A non-finite pose is dropped before its stamp counts: odometry that only sends NaN
+        goes stale (and stops the robot, see ``odom_loss_grace_s``) rather than looking fresh
+        while the grid keeps the last good pose.
+        """
         p, q = msg.pose.pose.position, msg.pose.pose.orientation
         values = (p.x, p.y, q.x, q.y, q.z, q.w)
         if not np.isfinite(values).all():
             return self._drop(Drop('odom', DropKind.NON_FINITE_POSE, values))
+        _, drop = self._stamp('odom', msg, received_ns)
+        if drop is not None:
+            return drop
         self.pose = (float(p.x), float(p.y), yaw_of_quaternion(q.x, q.y, q.z, q.w))
         lin, ang = msg.twist.twist.linear, msg.twist.twist.angular
         self.twist = {
@@ -377,34 +413,34 @@ class Perception:
                     StaleKind.NO_CAMERA_INFO if camera.model is None else StaleKind.NO_EXTRINSIC
                 )
                 continue
-            scale = self.config.camera_decode_scale
+            full, scale = camera.model, self.config.camera_decode_scale
             try:
+                # never fuse an image its CameraInfo does not describe: the colours would land
+                # on the wrong cells. A compressed image is judged by its header, before a
+                # reduced decode could make a larger image look the right size.
+                encoded = compressed_size(camera.message) if camera.compressed else None
+                if encoded is not None and encoded != (full.width, full.height):
+                    raise _SizeMismatchError(encoded, full)
+                model = full.scaled(scale)
                 if camera.compressed:
                     rgb = compressed_to_array(camera.message, 'rgb8', reduce=scale)
+                    expected = model
                 else:
                     rgb = image_to_array(camera.message, 'rgb8')
+                    expected = full
+                if rgb.shape[:2] != (expected.height, expected.width):
+                    raise _SizeMismatchError((rgb.shape[1] * scale, rgb.shape[0] * scale), full)
+            except _SizeMismatchError as mismatch:
+                self._drop(Drop(source.name, DropKind.MALFORMED, detail=str(mismatch)))
+                stale[source.name] = Stale(StaleKind.SIZE_MISMATCH, detail=str(mismatch))
+                continue
             except PhysicalAiError as exc:
                 self._drop(Drop(source.name, DropKind.MALFORMED, detail=str(exc)))
                 stale[source.name] = Stale(StaleKind.UNDECODABLE_IMAGE, detail=str(exc))
                 camera.message = None
                 continue
-            full, small = camera.model, camera.model.scaled(scale)
-            size = rgb.shape[:2]
-            if camera.compressed and size == (small.height, small.width):
-                model = small  # a reduced decode: the model of the smaller image
-            elif size == (full.height, full.width):
-                model = small  # full size: shrunk to the decode scale (no-op at scale 1)
-                if scale > 1:
-                    rgb = cv2.resize(
-                        rgb, (small.width, small.height), interpolation=cv2.INTER_AREA
-                    )
-            else:
-                # never fuse an image its CameraInfo does not describe: the colours would land
-                # on the wrong cells
-                detail = f'image {size[1]}x{size[0]}, CameraInfo {full.width}x{full.height}'
-                self._drop(Drop(source.name, DropKind.MALFORMED, detail=detail))
-                stale[source.name] = Stale(StaleKind.SIZE_MISMATCH, detail=detail)
-                continue
+            if rgb.shape[:2] != (model.height, model.width):  # a raw image at decode scale > 1
+                rgb = cv2.resize(rgb, (model.width, model.height), interpolation=cv2.INTER_AREA)
             view = CameraView(model, self.extrinsics[source.name], rgb, camera.stamp_ns)
             views.append((source.name, view))
         return views
@@ -447,6 +483,13 @@ def _fixed(config: PerceptionConfig) -> dict[str, object]:
                     for s in config.cameras],
         'IoT sensors': [(s.sensor_id, s.quantity, s.unit, s.position) for s in config.iot],
     }  # fmt: skip
+
+
+class _SizeMismatchError(Exception):
+    """An image whose size is not the one its CameraInfo gives."""
+
+    def __init__(self, size: tuple[int, int], camera: PinholeCamera) -> None:
+        super().__init__(f'image {size[0]}x{size[1]}, CameraInfo {camera.width}x{camera.height}')
 
 
 def _within_grace(odom: Stale, config: PerceptionConfig) -> bool:

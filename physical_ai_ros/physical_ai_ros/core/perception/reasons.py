@@ -35,6 +35,7 @@ class DropKind(enum.Enum):
     STALE_ON_ARRIVAL = 'stale on arrival'
     FUTURE_STAMP = 'stamped in the future'
     NOT_CONFIGURED = 'not a configured camera'
+    WRONG_FRAME = 'wrong frame'
     MALFORMED = 'malformed'
     MALFORMED_READING = 'malformed reading'
     NON_FINITE_POSE = 'non-finite pose'
@@ -93,7 +94,7 @@ class Drop:
             return str(kind.value)
         if kind is DropKind.UNKNOWN_SENSOR:
             return f'unknown sensor: {self.source!r} is not configured'
-        if kind in (DropKind.WRONG_QUANTITY, DropKind.WRONG_UNIT):
+        if kind in (DropKind.WRONG_QUANTITY, DropKind.WRONG_UNIT, DropKind.WRONG_FRAME):
             return f'{kind.value}: {self.got!r}, expected {self.expected!r}'
         if kind is DropKind.OUT_OF_RANGE:
             assert isinstance(self.got, float) and isinstance(self.expected, tuple)

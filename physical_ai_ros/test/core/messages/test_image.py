@@ -30,6 +30,7 @@ from physical_ai_ros.core.errors import CompressedImageError, ImageError
 from physical_ai_ros.core.messages.image import (
     array_to_compressed,
     array_to_image,
+    compressed_size,
     compressed_to_array,
     convert_encoding,
     encoding_spec,
@@ -152,10 +153,6 @@ def test_model_conversions_between_colour_orders() -> None:
     np.testing.assert_array_equal(convert_encoding(rgb[:, :, ::-1].copy(), '8UC3', 'rgb8'), rgb)
     rgba = np.dstack([rgb, np.full(rgb.shape[:2], 7, np.uint8)])
     np.testing.assert_array_equal(convert_encoding(rgba, 'rgba8', 'rgb8'), rgb)
-    mono16 = np.full((2, 3), 0xABCD, np.uint16)
-    np.testing.assert_array_equal(
-        convert_encoding(mono16, 'mono16', 'mono8'), np.full((2, 3), 0xAB)
-    )
     assert convert_encoding(random_pixels('mono8'), 'mono8', 'rgb8').shape == (6, 8, 3)
     gray = convert_encoding(np.full((2, 2, 3), 100, np.uint8), 'bgr8', 'mono8')
     np.testing.assert_array_equal(gray, np.full((2, 2), 100))
@@ -416,3 +413,44 @@ def test_an_empty_image_is_a_typed_error_not_an_opencv_assertion(
     )  # fmt: skip
     with pytest.raises(ImageError, match='empty'):
         image_to_array(msg, 'rgb8')
+
+
+def test_mono16_to_mono8_scales_as_cv_bridge_does() -> None:
+    every = np.arange(65536, dtype=np.uint16).reshape(256, 256)
+    # cv_bridge: image.convertTo(out, CV_8U, 255. / 65535.), i.e. scaled and rounded
+    expected = cv2.convertScaleAbs(every, alpha=255.0 / 65535.0)
+    np.testing.assert_array_equal(convert_encoding(every, 'mono16', 'mono8'), expected)
+    low = np.array([[0x00FF, 0x0180, 0xFFFF, 0]], np.uint16)
+    np.testing.assert_array_equal(convert_encoding(low, 'mono16', 'mono8'), [[1, 1, 255, 0]])
+
+
+@pytest.mark.parametrize('reduce', [2, 4, 8])
+def test_a_reduced_decode_keeps_channels_and_depth(types: Any, reduce: int) -> None:
+    mono = random_pixels('mono8', 45, 61)
+    jpeg = array_to_compressed(mono, 'jpeg', header(types), types, encoding='mono8')
+    small = compressed_to_array(jpeg, reduce=reduce)
+    assert small.shape == (-(-45 // reduce), -(-61 // reduce))  # still mono, rounded up
+    deep = random_pixels('mono16', 45, 61)
+    png = array_to_compressed(deep, 'png', header(types), types, encoding='mono16')
+    small = compressed_to_array(png, reduce=reduce)
+    assert small.dtype == np.uint16 and small.shape == (-(-45 // reduce), -(-61 // reduce))
+    colour = array_to_compressed(
+        random_pixels('rgb8', 45, 61), 'jpeg', header(types), types, encoding='rgb8'
+    )
+    assert compressed_to_array(colour, reduce=reduce).shape == (
+        -(-45 // reduce), -(-61 // reduce), 3,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize('reduce', [0, 3, 16, -2])
+def test_an_unsupported_reduce_is_refused(types: Any, reduce: int) -> None:
+    jpeg = array_to_compressed(random_pixels('rgb8'), 'jpeg', header(types), types)
+    with pytest.raises(CompressedImageError, match=r'reduce=.*must be 1, 2, 4 or 8'):
+        compressed_to_array(jpeg, reduce=reduce)
+
+
+def test_compressed_size_reads_the_header_without_decoding(types: Any) -> None:
+    for fmt in ('jpeg', 'png'):
+        msg = array_to_compressed(random_pixels('rgb8', 37, 53), fmt, header(types), types)
+        assert compressed_size(msg) == (53, 37)
+    assert compressed_size(SimpleNamespace(format='jpeg', data=b'no header')) is None
