@@ -78,3 +78,20 @@ def test_launch_description_builds(path: Path) -> None:
     description = module.generate_launch_description()
     assert isinstance(description, LaunchDescription)
     assert description.get_launch_arguments()
+
+
+@pytest.mark.ros
+def test_replay_plays_only_the_inputs_of_the_params_file() -> None:
+    pytest.importorskip('launch_ros', reason='launch_ros is not installed (no ROS 2 here)')
+    import importlib.util
+
+    path = LAUNCH / 'replay_launch.py'
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    config = LAUNCH.parent / 'config' / 'mobile_base.yaml'
+    topics = module.played_topics(str(config))
+    assert {'/lidar/points', '/odom', '/tf_static', '/iot/readings'} <= set(topics)
+    assert not set(topics) & {'/cmd_vel', '/grid', '/policy/command', '/diagnostics'}
+    assert not set(topics) & {'/' + t.lstrip('/') for t in module.OUTPUT_TOPICS}

@@ -83,6 +83,7 @@ class TestLiveGraph(unittest.TestCase):
     @classmethod
     def setUpClass(cls) -> None:
         from geometry_msgs.msg import TwistStamped
+        from nav_msgs.msg import Odometry
         from sensor_msgs.msg import PointCloud2
 
         rclpy.init()
@@ -100,10 +101,17 @@ class TestLiveGraph(unittest.TestCase):
             100,
         )
         publisher = cls.node.create_publisher(PointCloud2, 'lidar/points', 1)
+        odom = cls.node.create_publisher(Odometry, 'odom', 10)
+        standing = Odometry()
+        standing.header.frame_id, standing.child_frame_id = 'odom', 'base_link'
+        standing.pose.pose.orientation.w = 1.0
 
         def publish() -> None:
+            now = cls.node.get_clock().now()
+            standing.header.stamp = now.to_msg()  # use_odometry is on: the grid needs it
+            odom.publish(standing)
             cloud = cls.clouds[cls.blind]
-            cloud.header.stamp = ns_to_stamp(cls.node.get_clock().now().nanoseconds, cls.types)
+            cloud.header.stamp = ns_to_stamp(now.nanoseconds, cls.types)
             publisher.publish(cloud)
 
         cls.timer = cls.node.create_timer(0.1, publish)

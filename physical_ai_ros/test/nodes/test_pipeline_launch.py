@@ -93,6 +93,7 @@ class TestPipeline(unittest.TestCase):
 
     def test_cloud_in_command_out_estop_stops_and_bad_parameter_is_refused(self) -> None:
         from geometry_msgs.msg import TwistStamped
+        from nav_msgs.msg import Odometry
         from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
         from rcl_interfaces.srv import SetParameters
         from sensor_msgs.msg import PointCloud2
@@ -107,8 +108,15 @@ class TestPipeline(unittest.TestCase):
         self.node.create_subscription(PolicyStatus, 'policy/status', statuses.append, 10)
         clouds = self.node.create_publisher(PointCloud2, 'lidar/points', 10)
         estop = self.node.create_publisher(Bool, 'estop', 10)
+        odom = self.node.create_publisher(Odometry, 'odom', 10)
+        standing = Odometry()
+        standing.header.frame_id, standing.child_frame_id = 'odom', 'base_link'
+        standing.pose.pose.orientation.w = 1.0
 
         def publish_clouds() -> None:
+            # odometry too: use_odometry is on, and without it the grid is not updated
+            standing.header.stamp = self.node.get_clock().now().to_msg()
+            odom.publish(standing)
             clouds.publish(floor_cloud(types, self.node.get_clock().now().nanoseconds))
 
         timer = self.node.create_timer(0.1, publish_clouds)
