@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 import gc
 import time
@@ -49,3 +49,33 @@ def measure(name: str, fn: Callable[[], Any], *, runs: int, warmup: int = 3) -> 
     return Stats(
         name, float(np.median(samples)) / 1e6, float(np.percentile(samples, 99)) / 1e6, runs
     )
+
+
+def measure_interleaved(
+    cases: Sequence[tuple[str, Callable[[], Any]]], *, runs: int, warmup: int = 3
+) -> list[Stats]:
+    """Time the cases call by call in turn (A, B, C, A, B, C, ...), ``runs`` calls each.
+
+    A shared, noisy machine slows whatever runs at that moment: interleaving spreads the
+    noise over every case alike, so ratios of medians hold from run to run, where timing
+    each case in its own block lets them flip.
+    """
+    for _ in range(warmup):
+        for _, fn in cases:
+            fn()
+    samples = np.empty((len(cases), runs))
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for i in range(runs):
+            for k, (_, fn) in enumerate(cases):
+                start = time.perf_counter_ns()
+                fn()
+                samples[k, i] = time.perf_counter_ns() - start
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return [
+        Stats(name, float(np.median(row)) / 1e6, float(np.percentile(row, 99)) / 1e6, runs)
+        for (name, _), row in zip(cases, samples, strict=True)
+    ]

@@ -211,16 +211,22 @@ class Perception:
             self.frames[source] = frame_id.lstrip('/')
 
     def _check_frame(self, source: str, msg: Any) -> Drop | None:
-        """Refuse a message in another frame than the sensor's (pinned at its first message).
+        """Refuse a message in another frame than the sensor's.
 
-        Its extrinsic describes one frame: data from another would be placed on the grid
-        where it is not.
+        The sensor's frame is the one its extrinsic was looked up for, else that of its first
+        accepted message (see :meth:`_accept_frame`). Its extrinsic describes one frame:
+        data from another would be placed on the grid where it is not.
         """
-        frame = str(getattr(msg.header, 'frame_id', '')).lstrip('/')
-        expected = self.frames.setdefault(source, frame)
-        if frame == expected:
+        frame = _frame_of(msg)
+        expected = self.frames.get(source)
+        if expected is None or frame == expected:
             return None
         return self._drop(Drop(source, DropKind.WRONG_FRAME, got=frame, expected=expected))
+
+    def _accept_frame(self, source: str, msg: Any) -> None:
+        frame = _frame_of(msg)
+        if frame:  # an empty frame_id pins nothing (and fails the check once one is pinned)
+            self.frames.setdefault(source, frame)
 
     def _drop(self, drop: Drop) -> Drop:
         self.status.errors[drop.source] += 1
@@ -247,6 +253,7 @@ class Perception:
             return drop
         stamp, drop = self._stamp(source, msg, received_ns)
         if drop is None:
+            self._accept_frame(source, msg)
             self.clouds[source] = (msg, stamp)
         return drop
 
@@ -266,6 +273,7 @@ class Perception:
             return drop
         stamp, drop = self._stamp(source, msg, received_ns)
         if drop is None:
+            self._accept_frame(source, msg)
             camera = self.cameras[source]
             camera.message, camera.compressed, camera.stamp_ns = msg, compressed, stamp
         return drop
@@ -483,6 +491,10 @@ def _fixed(config: PerceptionConfig) -> dict[str, object]:
                     for s in config.cameras],
         'IoT sensors': [(s.sensor_id, s.quantity, s.unit, s.position) for s in config.iot],
     }  # fmt: skip
+
+
+def _frame_of(msg: Any) -> str:
+    return str(getattr(msg.header, 'frame_id', '')).lstrip('/')
 
 
 class _SizeMismatchError(Exception):

@@ -554,3 +554,17 @@ def test_xyz_fields_with_several_values_per_point_are_a_typed_error(types: Any) 
     cloud = array_to_cloud(points, make_header(T0, 'lidar', types), types)
     with pytest.raises(PointCloudError, match=r"fields\['x'\].count"):
         prepare_cloud(cloud, extrinsic([0] * 6), CropConfig(), T0)
+
+
+def test_a_sensor_sending_from_another_frame_is_refused(types: Any) -> None:
+    stage = Perception(config())
+    assert stage.on_cloud('lidar', cloud_msg(types, floor(), T0)) is None  # pins 'lidar'
+    drop = stage.on_cloud('lidar', cloud_msg(types, floor(), T0 + S // 10, frame='elsewhere'))
+    assert drop is not None and drop.kind is DropKind.WRONG_FRAME
+    assert str(drop) == "wrong frame: 'elsewhere', expected 'lidar'"
+    # the frame TF resolved the extrinsic for wins over what came first
+    stage.set_extrinsic('lidar', np.eye(4), '/lidar_link')
+    assert stage.on_cloud('lidar', cloud_msg(types, floor(), T0 + S // 5)).kind is (
+        DropKind.WRONG_FRAME
+    )
+    assert stage.on_cloud('lidar', cloud_msg(types, floor(), T0 + S // 5, 'lidar_link')) is None
