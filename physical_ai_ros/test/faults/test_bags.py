@@ -251,3 +251,12 @@ def test_no_onnx_needed_to_run_the_default_policy(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.stdout.strip() == 'reference_reactive'
     assert not list(tmp_path.rglob('*.onnx'))  # nothing generated or cached
+
+
+def test_progress_shows_in_a_ci_log_too(bag: Path, tmp_path: Path, capsys: Any) -> None:
+    # stderr is no terminal here, as in CI: progress must still be printed
+    assert main(['replay', str(bag), '--out', str(tmp_path / 'out'), '--no-report']) == 0
+    err = capsys.readouterr().err
+    assert 'replaying' in err and '100.0%' in err
+    assert main(['replay', str(bag), '--out', str(tmp_path / 'q'), '--no-report', '--quiet']) == 0
+    assert 'replaying' not in capsys.readouterr().err
