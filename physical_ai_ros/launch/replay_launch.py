@@ -34,19 +34,11 @@ from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.substitutions import FindPackageShare
 
 from physical_ai_ros.core.params.config_check import load_node_params
-from physical_ai_ros.core.params.inputs import input_topics
 from physical_ai_ros.core.params.schema import resolve
+from physical_ai_ros.core.params.topics import input_topics, OUTPUT_TOPICS
 
-OUTPUT_TOPICS = [
-    'grid',
-    'occupancy',
-    'policy/command',
-    'policy/status',
-    'cmd_vel',
-    'commands',
-    'joint_trajectory',
-    '/diagnostics',
-]
+#: What is recorded: the pipeline's outputs but the colour cloud (large, and off by default).
+RECORDED = [topic for topic in OUTPUT_TOPICS if topic != 'grid_cloud']
 
 
 def generate_launch_description() -> LaunchDescription:
@@ -87,7 +79,7 @@ def generate_launch_description() -> LaunchDescription:
         }.items(),
     )
     record = ExecuteProcess(
-        cmd=['ros2', 'bag', 'record', '--storage', 'mcap', '--output', output, *OUTPUT_TOPICS],
+        cmd=['ros2', 'bag', 'record', '--storage', 'mcap', '--output', output, *RECORDED],
         output='screen',
     )
     play = TimerAction(

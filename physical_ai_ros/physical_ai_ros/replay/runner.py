@@ -41,8 +41,8 @@ from physical_ai_ros.core.errors import PhysicalAiError
 from physical_ai_ros.core.messages.diagnostics import diagnostic_array
 from physical_ai_ros.core.messages.stamps import NS_PER_S, stamp_to_ns
 from physical_ai_ros.core.params.config_check import load_node_params
-from physical_ai_ros.core.params.inputs import input_topics
 from physical_ai_ros.core.params.schema import resolve
+from physical_ai_ros.core.params.topics import input_topics, OUTPUT_TOPICS
 from physical_ai_ros.core.perception.reasons import Drop, DropKind, Stale
 from physical_ai_ros.core.perception.tf_static import StaticTransforms
 from physical_ai_ros.core.policy.runtime import PolicyModel
@@ -305,11 +305,14 @@ class ReplayRunner:
         """Record the bag's topics no input reads, with a ``--remap`` that would read them."""
         relative: dict[str, str] = {}
         for t in input_topics(self.values['perception_node']):
-            relative.setdefault(t.msgtype, t.relative)  # the first of a type: the usual guess
+            if t.role != 'tf_static':  # a TFMessage topic is /tf at least as often: no guess
+                relative.setdefault(t.msgtype, t.relative)  # the first of a type
         namespaced = bool(self.options.namespace.strip('/'))
+        outputs = {self.options.topic(t.lstrip('/')) for t in OUTPUT_TOPICS}
+        outputs |= {'/' + t.lstrip('/') for t in OUTPUT_TOPICS}
         for connection in reader.connections:
-            if connection.topic in self._routes:
-                continue
+            if connection.topic in self._routes or connection.topic in outputs:
+                continue  # read, or the pipeline's own outputs of a recording: this run's win
             result.unused_topics[connection.topic] = connection.msgtype
             name = relative.get(connection.msgtype)
             if name is None:

@@ -94,4 +94,4 @@ def test_replay_plays_only_the_inputs_of_the_params_file() -> None:
     topics = module.played_topics(str(config))
     assert {'/lidar/points', '/odom', '/tf_static', '/iot/readings'} <= set(topics)
     assert not set(topics) & {'/cmd_vel', '/grid', '/policy/command', '/diagnostics'}
-    assert not set(topics) & {'/' + t.lstrip('/') for t in module.OUTPUT_TOPICS}
+    assert not set(topics) & {'/' + t.lstrip('/') for t in module.RECORDED}

@@ -12,11 +12,12 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The input topics the pipeline subscribes to, as the parameters configure them.
+"""The topics the pipeline reads, as the parameters configure them, and those it writes.
 
 One list for every place that needs it: replay routes bag topics by it, ``replay_launch.py``
-plays only these topics of a bag (its recorded outputs would collide with what the nodes
-publish again), and replay's unused-topic warning hints at remaps from it.
+plays only the inputs of a bag (its recorded outputs would collide with what the nodes
+publish again) and records the outputs, and replay's unused-topic warning hints at remaps
+from it and leaves out a recording's own outputs.
 """
 
 from __future__ import annotations
@@ -45,6 +46,21 @@ class InputTopic:
     role: Role
     source: str
     msgtype: str
+
+
+#: Everything the nodes publish (node-relative, /diagnostics absolute), whatever the params.
+OUTPUT_TOPICS = (
+    'grid',
+    'occupancy',
+    'grid_cloud',
+    'iot/features',
+    'policy/command',
+    'policy/status',
+    'cmd_vel',
+    'commands',
+    'joint_trajectory',
+    '/diagnostics',
+)
 
 
 def input_topics(perception: Mapping[str, Any]) -> tuple[InputTopic, ...]:
@@ -78,4 +94,4 @@ def input_topics(perception: Mapping[str, Any]) -> tuple[InputTopic, ...]:
     return tuple(topics)
 
 
-__all__ = ['InputTopic', 'Role', 'input_topics']
+__all__ = ['OUTPUT_TOPICS', 'InputTopic', 'Role', 'input_topics']
