@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 import xml.etree.ElementTree as ET
 
 from packaging.markers import default_environment
@@ -29,16 +30,23 @@ PACKAGE = Path(__file__).resolve().parents[1]
 REQUIREMENTS = PACKAGE.parent / 'requirements'
 
 
-def setup_keywords() -> dict[str, object]:
-    """The literal keyword arguments of setup() in setup.py (read, not run)."""
+def setup_keyword(name: str) -> Any:
+    """A literal keyword argument of setup() in setup.py (read, not run)."""
     tree = ast.parse((PACKAGE / 'setup.py').read_text())
     call = next(
         node for node in ast.walk(tree)
         if isinstance(node, ast.Call) and getattr(node.func, 'id', '') == 'setup'
     )  # fmt: skip
-    return {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg in (
-        'install_requires', 'extras_require', 'python_requires',
-    )}  # fmt: skip
+    return next(ast.literal_eval(k.value) for k in call.keywords if k.arg == name)
+
+
+def install_requires() -> list[str]:
+    return list(setup_keyword('install_requires'))
+
+
+def every_requirement() -> list[str]:
+    extras: dict[str, list[str]] = setup_keyword('extras_require')
+    return install_requires() + [r for group in extras.values() for r in group]
 
 
 def pins(path: Path, python: str) -> dict[str, Version]:
@@ -58,7 +66,7 @@ def pins(path: Path, python: str) -> dict[str, Version]:
 
 
 def test_a_plain_install_can_replay_and_report() -> None:
-    names = {Requirement(r).name for r in setup_keywords()['install_requires']}  # type: ignore[union-attr]
+    names = {Requirement(r).name for r in install_requires()}
     assert {'numpy', 'opencv-python-headless', 'onnxruntime', 'rosbags', 'pyyaml'} <= names
     assert {'matplotlib', 'tqdm', 'mcap'} <= names  # the default report, progress, recovery
     assert 'onnx' not in names and 'open3d' not in names  # shipped policy; a bench baseline
@@ -67,11 +75,7 @@ def test_a_plain_install_can_replay_and_report() -> None:
 @pytest.mark.parametrize('python', ['3.10', '3.11', '3.12'])
 def test_constraints_pin_every_requirement_once_for_each_python(python: str) -> None:
     pinned = pins(REQUIREMENTS / 'constraints.txt', python)
-    keywords = setup_keywords()
-    extras = keywords['extras_require']
-    assert isinstance(extras, dict)
-    wanted = [*keywords['install_requires'], *(r for v in extras.values() for r in v)]  # type: ignore[misc]
-    for text in wanted:
+    for text in every_requirement():
         req = Requirement(text)
         if req.name in ('setuptools', 'types-PyYAML'):
             continue
@@ -83,10 +87,7 @@ def test_constraints_pin_every_requirement_once_for_each_python(python: str) -> 
 
 
 def test_the_oldest_numpy_claimed_is_the_one_tested() -> None:
-    floor = next(
-        Requirement(r) for r in setup_keywords()['install_requires']  # type: ignore[union-attr]
-        if Requirement(r).name == 'numpy'
-    )  # fmt: skip
+    floor = next(Requirement(r) for r in install_requires() if Requirement(r).name == 'numpy')
     (spec,) = floor.specifier
     assert spec.operator == '>='
     assert pins(REQUIREMENTS / 'oldest.txt', '3.11')['numpy'] == Version(spec.version)
