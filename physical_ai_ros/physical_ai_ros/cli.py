@@ -81,6 +81,35 @@ def _cmd_make_demo_bag(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    """Serve an ONNX policy over the Open Inference Protocol until SIGINT or SIGTERM."""
+    from physical_ai_ros.inference.server import start_server
+    from physical_ai_ros.inference.tls import read_token, TlsFiles
+
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise PhysicalAiError('--tls-cert and --tls-key go together')
+    if args.client_ca and not args.tls_cert:
+        raise PhysicalAiError('--client-ca (mutual TLS) needs --tls-cert and --tls-key')
+    tls = TlsFiles(args.client_ca or '', args.tls_cert or '', args.tls_key or '')
+    token = read_token(args.token_env or '', '')
+    server, port = start_server(
+        args.model,
+        name=args.name,
+        host=args.host,
+        port=args.port,
+        tls=tls if args.tls_cert else None,
+        require_client_cert=bool(args.client_ca),
+        token=token,
+    )
+    mode = 'mutual TLS' if args.client_ca else 'TLS' if args.tls_cert else 'plaintext'
+    print(f'serving {args.model} as {args.name!r} on {args.host}:{port} ({mode})', flush=True)
+    try:
+        server.wait_for_termination()
+    finally:
+        server.stop(grace=1.0)
+    return 0
+
+
 def _cmd_model_inspect(args: argparse.Namespace) -> int:
     """Print a model's tensors and contract, and check that they fit."""
     from physical_ai_ros.core.policy.runtime import PolicyModel
@@ -455,6 +484,19 @@ def build_parser() -> argparse.ArgumentParser:
         '--force', action='store_true', help='replace episode bags a previous run left'
     )
     evaluate.set_defaults(handler=_cmd_sim_eval)
+
+    serve = commands.add_parser(
+        'serve', help='serve an ONNX policy over the Open Inference Protocol (gRPC)'
+    )
+    serve.add_argument('model', help='ONNX model (float32 tensors)')
+    serve.add_argument('--name', default='policy', help="model name in requests ('policy')")
+    serve.add_argument('--host', default='127.0.0.1', help='address to listen on (loopback)')
+    serve.add_argument('--port', type=int, default=8001, help='port (default 8001; 0: any)')
+    serve.add_argument('--tls-cert', help='server certificate (PEM): serve TLS')
+    serve.add_argument('--tls-key', help='private key of the server certificate (PEM)')
+    serve.add_argument('--client-ca', help='CA of client certificates (PEM): mutual TLS')
+    serve.add_argument('--token-env', help='environment variable with a bearer token to require')
+    serve.set_defaults(handler=_cmd_serve)
 
     model = commands.add_parser('model', help='inspect and check ONNX policies')
     model_commands = model.add_subparsers(dest='model_command', metavar='ACTION', required=True)

@@ -272,7 +272,12 @@ class PolicyStage:
         """DiagnosticStatus: model, latency, misses, failures (``now_ns``: unused, uniform)."""
         stats = self.runtime.stats.summary()
         values: dict[str, Any] = {'model_sha256': self.runtime.model.sha256, **stats}
+        backend = getattr(self.runtime.model.session, 'status', None)  # remote/hybrid sessions
+        if backend is not None:
+            values.update(backend.summary())
         level = OK if not self.state.last_reason else WARN
+        if backend is not None and backend.active == 'local' and backend.fallbacks:
+            level = WARN  # the remote policy is not answering: the local one drives
         return status(
             self.types, 'physical_ai_ros: policy', level, self.state.last_reason or 'ok', values
         )

@@ -12,20 +12,32 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Loading the configured policy: policy_node's parameters, or the reference policy."""
+"""Loading the configured policy: local, remote or hybrid, from policy_node's parameters."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from physical_ai_ros.core.errors import ModelError
+from physical_ai_ros.core.policy.contract import check_against_model, PolicyContract
 from physical_ai_ros.core.policy.runtime import PolicyModel
 from physical_ai_ros.policies.reference import SHIPPED
+
+LOG = logging.getLogger(__name__)
 
 
 def load_policy(values: Mapping[str, Any], model_path: str | Path | None = None) -> PolicyModel:
     """Load the model that ``policy_node`` parameters name, validated against its contract.
+
+    ``backend`` local runs the ONNX file here; remote runs the served model (its contract
+    from ``contract_path``, checked against the server's metadata); hybrid loads the local
+    model and puts the remote one in front of it (an unreachable server at start is reported
+    and retried, the robot runs locally meanwhile).
 
     Args:
         values: resolved ``policy_node`` parameters.
@@ -35,7 +47,18 @@ def load_policy(values: Mapping[str, Any], model_path: str | Path | None = None)
     Raises:
         ModelError: the model is missing, unreadable, pinned to another sha256, or fails.
         ContractError: no contract, or one that does not fit the model.
+        RemoteError: a remote backend that cannot be set up (files, endpoint, server).
     """
+    backend = values.get('backend', 'local')
+    if backend == 'remote':
+        return _remote(values)
+    model = _local(values, model_path)
+    if backend == 'hybrid':
+        _put_remote_in_front(model, values)
+    return model
+
+
+def _local(values: Mapping[str, Any], model_path: str | Path | None) -> PolicyModel:
     path = model_path or values['model_path'] or SHIPPED
     return PolicyModel.load(
         path,
@@ -45,3 +68,56 @@ def load_policy(values: Mapping[str, Any], model_path: str | Path | None = None)
         inter_op_threads=values['inter_op_threads'],
         expected_sha256=values['model_sha256'],
     )
+
+
+def _remote(values: Mapping[str, Any]) -> PolicyModel:
+    from physical_ai_ros.core.files import read_text_limited
+    from physical_ai_ros.inference.client import RemoteConfig, RemoteSession
+
+    if not values['contract_path']:
+        raise ModelError('<remote>', 'backend remote needs contract_path (what to send)')
+    contract_file = Path(values['contract_path'])
+    contract = PolicyContract.from_yaml(
+        read_text_limited(contract_file, lambda reason: ModelError(str(contract_file), reason))
+    )
+    config = RemoteConfig.from_values(values)
+    session = RemoteSession(config)
+    check_against_model(contract, session.get_inputs(), session.get_outputs())
+    model = PolicyModel(
+        Path(f'{config.endpoint}/{config.model_name}'), '', contract, session,
+        session.get_providers(), [],
+    )  # fmt: skip
+    _warm_up(model)
+    return model
+
+
+def _put_remote_in_front(model: PolicyModel, values: Mapping[str, Any]) -> None:
+    from physical_ai_ros.inference.client import RemoteConfig, RemoteSession
+    from physical_ai_ros.inference.hybrid import HybridSession
+    from physical_ai_ros.inference.tls import RemoteError
+
+    remote = None
+    try:
+        remote = RemoteSession(RemoteConfig.from_values(values))
+        check_against_model(model.contract, remote.get_inputs(), remote.get_outputs())
+    except RemoteError as exc:  # files and endpoint are refused at once (below), not a server
+        if 'no model' not in str(exc):
+            raise
+        LOG.warning('remote policy unavailable, running locally: %s', exc)
+        model.warnings.append(str(exc))
+    model.session = HybridSession(
+        remote,
+        model.session,
+        breaker_failures=values['remote.breaker_failures'],
+        breaker_backoff_s=values['remote.breaker_backoff_s'],
+    )
+    model.providers = model.session.get_providers()
+    _warm_up(model)
+
+
+def _warm_up(model: PolicyModel) -> None:
+    feeds = {spec.tensor: np.zeros(spec.shape, np.float32) for spec in model.contract.inputs}
+    try:
+        model.session.run([model.contract.output.tensor], feeds)
+    except Exception as exc:
+        raise ModelError(str(model.path), f'warm-up run failed ({exc})') from exc

@@ -13,14 +13,50 @@
 # limitations under the License.
 
 
-"""policy_node's parameters: the model, its contract and pin, providers, rates and deadlines."""
+"""policy_node's parameters: the model, providers, rates, deadlines, and the remote backend.
+
+The remote backend speaks the Open Inference Protocol; its TLS files, token source and
+fallback settings are here, the token itself never is.
+"""
 
 from __future__ import annotations
 
-from physical_ai_ros.core.params.spec import ParamSet, ParamSpec
+from collections.abc import Mapping
+from typing import Any
+
+from physical_ai_ros.core.params.spec import CrossCheck, ParamError, ParamSet, ParamSpec
 from physical_ai_ros.core.policy.runtime import PROVIDER_ALIASES
 
 P = ParamSpec
+BACKENDS = ('local', 'remote', 'hybrid')
+
+
+def check_policy(values: Mapping[str, Any]) -> list[ParamError]:
+    """Cross-parameter checks of resolved policy_node values; [] when fine."""
+    check = CrossCheck('policy_node', values)
+    if values['backend'] == 'local':
+        return check.errors
+    check.need('remote.endpoint', bool(values['remote.endpoint']),
+               'host:port of the inference server (backend remote or hybrid)')  # fmt: skip
+    check.need('remote.model_name', bool(values['remote.model_name']),
+               'the model name on the server (backend remote or hybrid)')  # fmt: skip
+    deadline = values['deadline_ms']
+    if values['backend'] == 'hybrid' and deadline > 0:
+        # the local model must still answer in the same control period after a timeout
+        check.need(
+            'remote.timeout_ms',
+            values['remote.timeout_ms'] < deadline,
+            f'less than deadline_ms ({deadline:g}), so the fallback answers in time',
+        )
+    tls = [values[f'remote.tls.{k}'] for k in ('cert', 'key')]
+    check.need('remote.tls.cert', all(tls) or not any(tls),
+               'set together with remote.tls.key (a client certificate and its key)')  # fmt: skip
+    check.need('remote.tls.cert', not any(tls) or bool(values['remote.tls.ca']),
+               'a client certificate needs remote.tls.ca (mutual TLS)')  # fmt: skip
+    token = [values['remote.token_env'], values['remote.token_file']]
+    check.need('remote.token_file', not all(token), 'one of remote.token_env and token_file')
+    return check.errors
+
 
 # One line or two per parameter, so that the table reads on a screen.
 # fmt: off
@@ -45,6 +81,34 @@ POLICY = ParamSet(
           'robot (0 = off).', 'ms', 0.0, 10000.0),
         P('grid_timeout_s', 'double', 0.5, 'A grid older than this is stale: no step is run.', 's',
           0.01, 60.0),
+        P('backend', 'string', 'local', 'Where the policy runs: local (onnxruntime here), remote '
+          '(an Open Inference Protocol server), hybrid (remote, and the local model whenever the '
+          'remote one fails or is late).', choices=BACKENDS, read_only=True),
+        P('remote.endpoint', 'string', '', 'host:port of the inference server (gRPC).',
+          read_only=True),
+        P('remote.model_name', 'string', '', 'Model name on the server.', read_only=True),
+        P('remote.model_version', 'string', '', 'Model version on the server ("" = its default).',
+          read_only=True),
+        P('remote.timeout_ms', 'double', 30.0, 'A remote answer later than this is abandoned '
+          '(hybrid: the local model answers).', 'ms', 1.0, 10000.0),
+        P('remote.tls.ca', 'string', '', 'CA bundle (PEM) the server certificate must chain to; '
+          '"" = plaintext, allowed to loopback only.', read_only=True),
+        P('remote.tls.cert', 'string', '', 'Client certificate (PEM) for mutual TLS.',
+          read_only=True),
+        P('remote.tls.key', 'string', '', 'Private key (PEM) of the client certificate.',
+          read_only=True),
+        P('remote.token_env', 'string', '', 'Environment variable holding a bearer token (never '
+          'the token itself in a params file).', read_only=True),
+        P('remote.token_file', 'string', '', 'File holding a bearer token.', read_only=True),
+        P('remote.allow_insecure', 'bool', False, 'Allow plaintext to a host other than loopback.',
+          read_only=True),
+        P('remote.breaker_failures', 'int', 3, 'hybrid: this many failures in a row stop remote '
+          'calls for remote.breaker_backoff_s.', '', 1, 1000),
+        P('remote.breaker_backoff_s', 'double', 5.0, 'hybrid: how long remote calls stay off '
+          'after the breaker opens; then one call probes the server.', 's', 0.1, 3600.0),
+        P('remote.max_response_bytes', 'int', 16777216, 'Larger answers are refused.', 'B',
+          1024, 1073741824, read_only=True),
     ),
+    check_policy,
 )
 # fmt: on

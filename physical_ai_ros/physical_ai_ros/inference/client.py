@@ -1,0 +1,207 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""The robot's side: a policy run on an Open Inference Protocol server, as an onnxruntime session.
+
+:class:`RemoteSession` has ``run(output_names, feeds)`` and ``get_inputs``/``get_outputs``,
+so :class:`~physical_ai_ros.core.policy.runtime.PolicyModel` validates the contract against
+the served model and the runtime steps it as it steps a local one. Only the contract's input
+tensors leave the robot, as raw FP32 at the contract's shapes. Every call has a timeout; an
+answer of the wrong tensors, shape, type or size, or non-finite, raises
+:class:`RemoteAnswerError` (the hybrid session then asks the local model).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from physical_ai_ros.inference.tls import (
+    is_loopback,
+    read_token,
+    RemoteError,
+    split_endpoint,
+    TlsFiles,
+)
+
+
+class RemoteAnswerError(RemoteError):
+    """A remote call failed, timed out, or answered something the contract cannot use."""
+
+
+@dataclass(frozen=True)
+class RemoteConfig:
+    """Where and how to call (policy_node's ``remote.*`` parameters)."""
+
+    endpoint: str
+    model_name: str
+    model_version: str = ''
+    timeout_s: float = 0.03
+    tls: TlsFiles = field(default_factory=TlsFiles)
+    token_env: str = ''
+    token_file: str = ''
+    allow_insecure: bool = False
+    max_response_bytes: int = 16 << 20
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> RemoteConfig:
+        """From resolved policy_node parameter values."""
+        return cls(
+            endpoint=values['remote.endpoint'],
+            model_name=values['remote.model_name'],
+            model_version=values['remote.model_version'],
+            timeout_s=values['remote.timeout_ms'] / 1000.0,
+            tls=TlsFiles(
+                values['remote.tls.ca'], values['remote.tls.cert'], values['remote.tls.key']
+            ),
+            token_env=values['remote.token_env'],
+            token_file=values['remote.token_file'],
+            allow_insecure=values['remote.allow_insecure'],
+            max_response_bytes=values['remote.max_response_bytes'],
+        )
+
+
+@dataclass(frozen=True)
+class RemoteTensor:
+    """A served tensor as onnxruntime's NodeArg shows it (what the contract check reads)."""
+
+    name: str
+    shape: list[int]
+    type: str = 'tensor(float)'
+
+
+class RemoteSession:
+    """An Open Inference Protocol model with onnxruntime's session interface (see module)."""
+
+    def __init__(self, config: RemoteConfig) -> None:
+        """Connect (lazily) and read the model's metadata.
+
+        Raises:
+            RemoteError: plaintext to a host other than loopback without ``allow_insecure``,
+                unreadable TLS or token files, or a server that does not answer or does not
+                serve the model.
+        """
+        import tritonclient.grpc as oip
+
+        self.config = config
+        host, _ = split_endpoint(config.endpoint)
+        if not config.tls.enabled and not is_loopback(host) and not config.allow_insecure:
+            raise RemoteError(
+                f'remote.endpoint={config.endpoint!r}: plaintext only to loopback; set '
+                'remote.tls.ca (TLS) or remote.allow_insecure: true'
+            )
+        ca, cert, key = config.tls.load()
+        token = read_token(config.token_env, config.token_file)
+        self._headers = {'authorization': f'Bearer {token}'} if token else None
+        size = ('grpc.max_receive_message_length', config.max_response_bytes)
+        self._oip = oip
+        self.client = oip.InferenceServerClient(
+            config.endpoint,
+            ssl=config.tls.enabled,
+            root_certificates=config.tls.ca or None,
+            private_key=config.tls.key or None,
+            certificate_chain=config.tls.cert or None,
+            channel_args=[size],
+        )
+        del ca, cert, key  # read above only to refuse unreadable files with a clear reason
+        self.inputs, self.outputs = self._metadata()
+
+    def _metadata(self) -> tuple[list[RemoteTensor], list[RemoteTensor]]:
+        try:
+            meta = self.client.get_model_metadata(
+                self.config.model_name,
+                self.config.model_version,
+                headers=self._headers,
+                client_timeout=max(self.config.timeout_s, 2.0),
+            )
+        except Exception as exc:  # tritonclient raises InferenceServerException
+            raise RemoteError(
+                f'{self.config.endpoint}: no model {self.config.model_name!r} ({exc})'
+            ) from exc
+
+        def tensors(items: Any) -> list[RemoteTensor]:
+            out = []
+            for t in items:
+                if t.datatype != 'FP32':
+                    raise RemoteError(f'remote tensor {t.name}: {t.datatype}, expected FP32')
+                out.append(RemoteTensor(t.name, [int(d) for d in t.shape]))
+            return out
+
+        return tensors(meta.inputs), tensors(meta.outputs)
+
+    def get_inputs(self) -> list[RemoteTensor]:
+        """The served model's inputs."""
+        return self.inputs
+
+    def get_outputs(self) -> list[RemoteTensor]:
+        """The served model's outputs."""
+        return self.outputs
+
+    def get_providers(self) -> list[str]:
+        """Where it runs, for the logs."""
+        return [f'remote:{self.config.endpoint}/{self.config.model_name}']
+
+    def run(
+        self, output_names: list[str], feeds: Mapping[str, np.ndarray[Any, Any]]
+    ) -> list[np.ndarray[Any, Any]]:
+        """One inference with the call's timeout; the named outputs as float32 arrays.
+
+        Raises:
+            RemoteAnswerError: the call failed or timed out, or the answer is malformed.
+        """
+        oip = self._oip
+        request = []
+        for name, value in feeds.items():
+            array = np.ascontiguousarray(value, dtype=np.float32)
+            tensor = oip.InferInput(name, list(array.shape), 'FP32')
+            tensor.set_data_from_numpy(array)
+            request.append(tensor)
+        wanted = [oip.InferRequestedOutput(name) for name in output_names]
+        try:
+            result = self.client.infer(
+                self.config.model_name,
+                request,
+                model_version=self.config.model_version,
+                outputs=wanted,
+                client_timeout=self.config.timeout_s,
+                headers=self._headers,
+            )
+        except Exception as exc:  # deadline, transport, server refusal
+            raise RemoteAnswerError(f'remote call failed: {str(exc)[:200]}') from exc
+        return [self._checked(result, name) for name in output_names]
+
+    def _checked(self, result: Any, name: str) -> np.ndarray[Any, Any]:
+        expected = next((t for t in self.outputs if t.name == name), None)
+        try:
+            array: np.ndarray[Any, Any] | None = result.as_numpy(name)
+        except Exception as exc:  # a response the client cannot decode
+            raise RemoteAnswerError(f'remote answer {name!r} undecodable ({exc})') from exc
+        if array is None:
+            raise RemoteAnswerError(f'remote answer lacks {name!r}')
+        if array.dtype != np.float32:
+            raise RemoteAnswerError(f'remote answer {name!r} is {array.dtype}, expected float32')
+        if expected is not None and list(array.shape) != expected.shape:
+            raise RemoteAnswerError(
+                f'remote answer {name!r} has shape {list(array.shape)}, expected {expected.shape}'
+            )
+        if not np.isfinite(array).all():
+            raise RemoteAnswerError(f'remote answer {name!r} is not finite')
+        return array
+
+    def close(self) -> None:
+        """Close the channel."""
+        self.client.close()

@@ -1,0 +1,323 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""The remote and hybrid policy backends against a real Open Inference Protocol server.
+
+Servers run on loopback, started here (``physical-ai serve``'s own function); certificates
+are made here with ``cryptography``. Faults are real: a server stopped mid-run, one that
+answers late, one that answers the wrong shape or NaN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import datetime
+import ipaddress
+from pathlib import Path
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+
+pytest.importorskip('tritonclient.grpc', reason='tritonclient[grpc] is not installed')
+
+from physical_ai_ros.core.params.schema import resolve
+from physical_ai_ros.core.params.spec import ParamError
+from physical_ai_ros.core.policy.observation import PolicyInputs
+from physical_ai_ros.core.policy.runtime import PolicyRuntime
+from physical_ai_ros.inference.client import (
+    RemoteAnswerError,
+    RemoteConfig,
+    RemoteSession,
+)
+from physical_ai_ros.inference.hybrid import HybridSession
+from physical_ai_ros.inference.server import OnnxInferenceService, start_server
+from physical_ai_ros.inference.tls import RemoteError, TlsFiles
+from physical_ai_ros.policies.loading import load_policy
+from physical_ai_ros.policies.reference import CONTRACT, SHIPPED
+
+FEED = {'grid': np.random.default_rng(0).random((1, 1, 40, 40), dtype=np.float32)}
+
+
+@pytest.fixture
+def server() -> Iterator[int]:
+    srv, port = start_server(SHIPPED, port=0)
+    yield port
+    srv.stop(grace=None)
+
+
+def local_answer() -> np.ndarray[Any, Any]:
+    return load_policy(resolve('policy_node', {})).session.run(['action'], FEED)[0]
+
+
+def test_a_remote_answer_is_the_local_answer(server: int) -> None:
+    remote = RemoteSession(RemoteConfig(f'127.0.0.1:{server}', 'policy'))
+    (answer,) = remote.run(['action'], FEED)
+    np.testing.assert_array_equal(answer, local_answer())
+    assert [t.name for t in remote.get_inputs()] == ['grid']
+    assert remote.get_inputs()[0].shape == [1, 1, 40, 40]
+
+
+def test_the_remote_backend_runs_through_the_policy_runtime(server: int, tmp_path: Path) -> None:
+    contract = tmp_path / 'contract.yaml'
+    contract.write_text(yaml.safe_dump(CONTRACT))
+    values = resolve('policy_node', {
+        'backend': 'remote', 'contract_path': str(contract),
+        'remote.endpoint': f'127.0.0.1:{server}', 'remote.model_name': 'policy',
+    })  # fmt: skip
+    model = load_policy(values)
+    assert model.providers[0].startswith('remote:')
+    from physical_ai_ros.core.perception.grid import GridGeometry, SpatialGrid
+
+    grid = SpatialGrid(GridGeometry(80, 80, 0.1))
+    remote_step = PolicyRuntime(model).step(PolicyInputs(grid=grid))
+    local_step = PolicyRuntime(load_policy(resolve('policy_node', {}))).step(
+        PolicyInputs(grid=grid)
+    )
+    assert remote_step.error == '' and remote_step.action is not None
+    np.testing.assert_array_equal(remote_step.action, local_step.action)
+
+
+def test_plaintext_leaves_loopback_only_when_allowed() -> None:
+    with pytest.raises(RemoteError, match='plaintext only to loopback'):
+        RemoteSession(RemoteConfig('10.20.30.40:8001', 'policy'))
+    with pytest.raises(RemoteError, match='host:port'):
+        RemoteSession(RemoteConfig('no-port', 'policy'))
+
+
+def test_a_token_comes_from_the_environment_never_the_params(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    srv, port = start_server(SHIPPED, port=0, token='s3cret')
+    try:
+        config = RemoteConfig(f'127.0.0.1:{port}', 'policy', token_env='POLICY_TOKEN')
+        with pytest.raises(RemoteError, match=r"remote\.token_env='POLICY_TOKEN'"):
+            RemoteSession(config)  # named, but not set
+        with pytest.raises(RemoteError, match='bearer token'):
+            RemoteSession(RemoteConfig(f'127.0.0.1:{port}', 'policy'))  # none sent
+        monkeypatch.setenv('POLICY_TOKEN', 'wrong')
+        with pytest.raises(RemoteError, match='bearer token'):
+            RemoteSession(config)
+        monkeypatch.setenv('POLICY_TOKEN', 's3cret')
+        assert RemoteSession(config).run(['action'], FEED)[0].shape == (1, 2)
+    finally:
+        srv.stop(grace=None)
+
+
+class _Stub:
+    """A stand-in local model that says which answered."""
+
+    def run(self, names: list[str], feeds: Any) -> list[Any]:
+        return [np.full((1, 2), 7.0, np.float32)]
+
+    def get_providers(self) -> list[str]:
+        return ['local']
+
+
+def test_hybrid_falls_back_when_the_server_dies_and_returns_after_the_backoff(
+    server: int,
+) -> None:
+    clock = [0.0]
+    remote = RemoteSession(RemoteConfig(f'127.0.0.1:{server}', 'policy', timeout_s=0.5))
+    hybrid = HybridSession(
+        remote, _Stub(), breaker_failures=2, breaker_backoff_s=5.0, clock=lambda: clock[0]
+    )
+    np.testing.assert_array_equal(hybrid.run(['action'], FEED)[0], local_answer())
+    assert hybrid.status.active == 'remote'
+    # the server goes away: the local model answers every step
+    srv_port = server
+    remote.client.close()
+    remote.client = type(remote.client)(f'127.0.0.1:{_free_port()}')  # nobody listens there
+    for _ in range(3):
+        assert hybrid.run(['action'], FEED)[0][0, 0] == 7.0
+    assert hybrid.status.active == 'local' and hybrid.status.fallbacks == 2  # then the breaker
+    assert 'remote call failed' in hybrid.status.last_error
+    clock[0] = 4.9
+    hybrid.run(['action'], FEED)
+    assert hybrid.status.fallbacks == 2  # still open: not called
+    # the server is back; after the backoff one probe brings the remote model back
+    remote.client = type(remote.client)(f'127.0.0.1:{srv_port}')
+    clock[0] = 5.1
+    np.testing.assert_array_equal(hybrid.run(['action'], FEED)[0], local_answer())
+    assert hybrid.status.active == 'remote' and hybrid.status.failures_in_a_row == 0
+    assert 'round_trip_ms/p50' in hybrid.status.summary()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return int(s.getsockname()[1])
+
+
+class _Faulty(OnnxInferenceService):
+    """A server that answers late, or with the wrong shape, or NaN."""
+
+    mode = 'late'
+
+    def ModelInfer(self, request: Any, context: Any) -> Any:
+        response = super().ModelInfer(request, context)
+        if self.mode == 'late':
+            time.sleep(0.3)
+        elif self.mode == 'shape':
+            del response.outputs[0].shape[:]
+            response.outputs[0].shape.extend([1, 3])
+            response.raw_output_contents[0] = np.zeros(3, '<f4').tobytes()
+        elif self.mode == 'nan':
+            response.raw_output_contents[0] = np.full(2, np.nan, '<f4').tobytes()
+        return response
+
+
+@pytest.mark.parametrize('mode', ['late', 'shape', 'nan'])
+def test_a_late_or_malformed_answer_is_refused_and_the_local_model_answers(mode: str) -> None:
+    from concurrent import futures
+
+    import grpc
+    from tritonclient.grpc import service_pb2_grpc
+
+    service = _Faulty('policy', SHIPPED.read_bytes())
+    service.mode = mode
+    srv = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    service_pb2_grpc.add_GRPCInferenceServiceServicer_to_server(service, srv)
+    port = srv.add_insecure_port('127.0.0.1:0')
+    srv.start()
+    try:
+        remote = RemoteSession(RemoteConfig(f'127.0.0.1:{port}', 'policy', timeout_s=0.05))
+        with pytest.raises(RemoteAnswerError):
+            remote.run(['action'], FEED)
+        hybrid = HybridSession(remote, _Stub())
+        assert hybrid.run(['action'], FEED)[0][0, 0] == 7.0
+        assert hybrid.status.active == 'local' and hybrid.status.fallbacks == 1
+    finally:
+        srv.stop(grace=None)
+
+
+def test_check_config_keeps_the_remote_timeout_inside_the_deadline() -> None:
+    base = {'backend': 'hybrid', 'remote.endpoint': 'gpu:8001', 'remote.model_name': 'p'}
+    with pytest.raises(ParamError, match=r'remote\.timeout_ms=.*less than deadline_ms \(50\)'):
+        resolve('policy_node', {**base, 'remote.timeout_ms': 60.0})
+    with pytest.raises(ParamError, match=r'remote\.endpoint'):
+        resolve('policy_node', {'backend': 'remote'})
+    with pytest.raises(ParamError, match=r'remote\.tls\.cert.*with remote\.tls\.key'):
+        resolve('policy_node', {**base, 'remote.tls.cert': 'c.pem'})
+    assert resolve('policy_node', base)['remote.timeout_ms'] == 30.0
+
+
+# --- TLS -------------------------------------------------------------------------------------
+
+
+def _certificates(tmp: Path) -> dict[str, Path]:
+    """A CA, a server certificate for 127.0.0.1/localhost, a client one, and a stranger CA."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def name(text: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
+
+    def issue(subject: str, issuer: Any, issuer_key: Any, *, ca: bool, san: bool) -> Any:
+        key = ec.generate_private_key(ec.SECP256R1())
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(name(subject))
+            .issuer_name(issuer or name(subject))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=1))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if san:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName(
+                    [x509.DNSName('localhost'), x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]
+                ),
+                critical=False,
+            )
+        cert = builder.sign(issuer_key or key, hashes.SHA256())
+        return key, cert
+
+    files: dict[str, Path] = {}
+
+    def write(stem: str, key: Any, cert: Any) -> None:
+        files[f'{stem}.key'] = tmp / f'{stem}.key'
+        files[f'{stem}.key'].write_bytes(key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ))  # fmt: skip
+        files[f'{stem}.pem'] = tmp / f'{stem}.pem'
+        files[f'{stem}.pem'].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+
+    ca_key, ca_cert = issue('factory CA', None, None, ca=True, san=False)
+    write('ca', ca_key, ca_cert)
+    write('server', *issue('inference', ca_cert.subject, ca_key, ca=False, san=True))
+    write('client', *issue('robot-7', ca_cert.subject, ca_key, ca=False, san=False))
+    other_key, other_cert = issue('another CA', None, None, ca=True, san=False)
+    write('other', other_key, other_cert)
+    return files
+
+
+def test_mutual_tls_admits_the_robot_and_refuses_strangers(tmp_path: Path) -> None:
+    certs = {k: str(v) for k, v in _certificates(tmp_path).items()}
+    server_tls = TlsFiles(certs['ca.pem'], certs['server.pem'], certs['server.key'])
+    srv, port = start_server(SHIPPED, port=0, tls=server_tls, require_client_cert=True)
+    endpoint = f'127.0.0.1:{port}'
+    try:
+        robot = TlsFiles(certs['ca.pem'], certs['client.pem'], certs['client.key'])
+        session = RemoteSession(RemoteConfig(endpoint, 'policy', timeout_s=2.0, tls=robot))
+        np.testing.assert_array_equal(session.run(['action'], FEED)[0], local_answer())
+        with pytest.raises(RemoteError, match='no model'):  # no client certificate
+            RemoteSession(RemoteConfig(endpoint, 'policy', tls=TlsFiles(certs['ca.pem'])))
+        with pytest.raises(RemoteError, match='no model'):  # a server we do not trust
+            stranger = TlsFiles(certs['other.pem'], certs['client.pem'], certs['client.key'])
+            RemoteSession(RemoteConfig(endpoint, 'policy', tls=stranger))
+        with pytest.raises(RemoteError, match='no model'):  # plaintext to a TLS server
+            RemoteSession(RemoteConfig(endpoint, 'policy'))
+    finally:
+        srv.stop(grace=None)
+
+
+def test_unreadable_tls_files_are_refused_with_their_name(tmp_path: Path) -> None:
+    missing = TlsFiles(str(tmp_path / 'absent-ca.pem'))
+    with pytest.raises(RemoteError, match=r'CA bundle .*absent-ca\.pem'):
+        RemoteSession(RemoteConfig('127.0.0.1:1', 'policy', tls=missing))
+
+
+def test_physical_ai_serve_serves_until_sigterm(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, '-c', 'import sys; from physical_ai_ros.cli import main; '
+         'sys.exit(main(sys.argv[1:]))', 'serve', str(SHIPPED), '--port', '0'],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()  # 'serving MODEL as 'policy' on 127.0.0.1:PORT (plaintext)'
+        assert 'plaintext' in line, line + (proc.stderr.read() if proc.stderr else '')
+        endpoint = line.split(' on ')[1].split(' ')[0]
+        session = RemoteSession(RemoteConfig(endpoint, 'policy', timeout_s=2.0))
+        np.testing.assert_array_equal(session.run(['action'], FEED)[0], local_answer())
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 128 + signal.SIGTERM
