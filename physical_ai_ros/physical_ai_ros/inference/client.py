@@ -87,8 +87,11 @@ class RemoteTensor:
 class RemoteSession:
     """An Open Inference Protocol model with onnxruntime's session interface (see module)."""
 
-    def __init__(self, config: RemoteConfig) -> None:
-        """Connect (lazily) and read the model's metadata.
+    def __init__(self, config: RemoteConfig, *, outputs: list[RemoteTensor] | None = None) -> None:
+        """Open a channel (gRPC connects lazily) and read the model's metadata.
+
+        With ``outputs`` (what the answers must look like, from the local model of a hybrid
+        backend) the metadata is not asked for: the server may be down now and come up later.
 
         Raises:
             RemoteError: plaintext to a host other than loopback without ``allow_insecure``,
@@ -118,7 +121,10 @@ class RemoteSession:
             channel_args=[size],
         )
         del ca, cert, key  # read above only to refuse unreadable files with a clear reason
-        self.inputs, self.outputs = self._metadata()
+        if outputs is None:
+            self.inputs, self.outputs = self._metadata()
+        else:
+            self.inputs, self.outputs = [], list(outputs)
 
     def _metadata(self) -> tuple[list[RemoteTensor], list[RemoteTensor]]:
         try:

@@ -92,19 +92,24 @@ def _remote(values: Mapping[str, Any]) -> PolicyModel:
 
 
 def _put_remote_in_front(model: PolicyModel, values: Mapping[str, Any]) -> None:
-    from physical_ai_ros.inference.client import RemoteConfig, RemoteSession
+    from physical_ai_ros.inference.client import RemoteConfig, RemoteSession, RemoteTensor
     from physical_ai_ros.inference.hybrid import HybridSession
     from physical_ai_ros.inference.tls import RemoteError
 
-    remote = None
+    config = RemoteConfig.from_values(values)
     try:
-        remote = RemoteSession(RemoteConfig.from_values(values))
+        remote = RemoteSession(config)
         check_against_model(model.contract, remote.get_inputs(), remote.get_outputs())
-    except RemoteError as exc:  # files and endpoint are refused at once (below), not a server
+    except RemoteError as exc:  # files and endpoint are refused at once; a server may be down
         if 'no model' not in str(exc):
             raise
-        LOG.warning('remote policy unavailable, running locally: %s', exc)
+        LOG.warning('remote policy unavailable, running locally until it answers: %s', exc)
         model.warnings.append(str(exc))
+        outputs = [
+            RemoteTensor(o.name, [d if isinstance(d, int) else 1 for d in o.shape])
+            for o in model.session.get_outputs()
+        ]
+        remote = RemoteSession(config, outputs=outputs)
     model.session = HybridSession(
         remote,
         model.session,

@@ -321,3 +321,28 @@ def test_physical_ai_serve_serves_until_sigterm(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=30)
     assert proc.returncode == 128 + signal.SIGTERM
+
+
+def test_hybrid_starts_locally_when_the_server_is_down_and_takes_it_when_it_comes(
+    tmp_path: Path,
+) -> None:
+    port = _free_port()
+    values = resolve('policy_node', {
+        'backend': 'hybrid', 'remote.endpoint': f'127.0.0.1:{port}', 'remote.model_name': 'policy',
+        'remote.breaker_failures': 1, 'remote.breaker_backoff_s': 0.2,
+    })  # fmt: skip
+    model = load_policy(values)  # nobody listens yet: reported, and local meanwhile
+    assert model.warnings and 'no model' in model.warnings[0]
+    hybrid = model.session
+    assert isinstance(hybrid, HybridSession)
+    np.testing.assert_array_equal(hybrid.run(['action'], FEED)[0], local_answer())
+    assert hybrid.status.active == 'local'
+    srv, _ = start_server(SHIPPED, port=port)
+    try:
+        deadline = time.monotonic() + 10.0
+        while hybrid.status.active != 'remote' and time.monotonic() < deadline:
+            hybrid.run(['action'], FEED)
+            time.sleep(0.05)
+        assert hybrid.status.active == 'remote'
+    finally:
+        srv.stop(grace=None)
