@@ -32,22 +32,22 @@ import numpy as np
 import pytest
 import yaml
 
-pytest.importorskip('tritonclient.grpc', reason='tritonclient[grpc] is not installed')
+oip = pytest.importorskip('tritonclient.grpc', reason='tritonclient[grpc] is not installed')
 
-from physical_ai_ros.core.params.schema import resolve
-from physical_ai_ros.core.params.spec import ParamError
-from physical_ai_ros.core.policy.observation import PolicyInputs
-from physical_ai_ros.core.policy.runtime import PolicyRuntime
-from physical_ai_ros.inference.client import (
+from physical_ai_ros.core.params.schema import resolve  # noqa: E402
+from physical_ai_ros.core.params.spec import ParamError  # noqa: E402
+from physical_ai_ros.core.policy.observation import PolicyInputs  # noqa: E402
+from physical_ai_ros.core.policy.runtime import PolicyRuntime  # noqa: E402
+from physical_ai_ros.inference.client import (  # noqa: E402
     RemoteAnswerError,
     RemoteConfig,
     RemoteSession,
 )
-from physical_ai_ros.inference.hybrid import HybridSession
-from physical_ai_ros.inference.server import OnnxInferenceService, start_server
-from physical_ai_ros.inference.tls import RemoteError, TlsFiles
-from physical_ai_ros.policies.loading import load_policy
-from physical_ai_ros.policies.reference import CONTRACT, SHIPPED
+from physical_ai_ros.inference.hybrid import HybridSession  # noqa: E402
+from physical_ai_ros.inference.server import OnnxInferenceService, start_server  # noqa: E402
+from physical_ai_ros.inference.tls import RemoteError, TlsFiles  # noqa: E402
+from physical_ai_ros.policies.loading import load_policy  # noqa: E402
+from physical_ai_ros.policies.reference import CONTRACT, SHIPPED  # noqa: E402
 
 FEED = {'grid': np.random.default_rng(0).random((1, 1, 40, 40), dtype=np.float32)}
 
