@@ -71,6 +71,7 @@ bench: $(VENV)/.bench-installed
 	$(PY) bench/perception.py
 	$(PY) bench/replay.py
 	$(PY) bench/sim.py
+	$(PY) bench/remote.py
 	$(PY) bench/live.py  # skips without a sourced ROS 2
 
 clean:
