@@ -19,7 +19,7 @@ $(VENV)/.installed: $(PKG)/setup.py requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install -q --disable-pip-version-check -c requirements/constraints.txt \
-		-e '$(PKG)[test,sim,dev,remote]'
+		-e '$(PKG)[test,sim,dev,remote,interop]'
 	touch $@
 
 $(OLD_VENV)/.installed: $(PKG)/setup.py requirements/oldest.txt

@@ -45,6 +45,8 @@ setup(
         'test': ['pytest>=7', 'hypothesis>=6.50', 'onnx>=1.14', 'cryptography>=41'],
         # edge-cloud inference: the Open Inference Protocol's gRPC client and its stubs
         'remote': ['tritonclient[grpc]>=2.40', 'grpcio>=1.50'],
+        # tests only: a second Open Inference Protocol server (Seldon's) the client is tried on
+        'interop': ['mlserver>=1.5'],
         'sim': ['mujoco>=3.1'],
         # open3d (900 MB) is a benchmark baseline only; the package never imports it.
         'bench': ['open3d>=0.17'],

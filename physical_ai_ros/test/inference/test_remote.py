@@ -346,3 +346,48 @@ def test_hybrid_starts_locally_when_the_server_is_down_and_takes_it_when_it_come
         assert hybrid.status.active == 'remote'
     finally:
         srv.stop(grace=None)
+
+
+def test_the_client_works_against_a_second_server_mlserver(tmp_path: Path) -> None:
+    """Seldon's MLServer, another Open Inference Protocol implementation, on loopback."""
+    import importlib.util
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    # not imported here: its protocol stubs and tritonclient's share one protobuf package
+    if importlib.util.find_spec('mlserver') is None:
+        pytest.skip('mlserver is not installed')
+    folder = tmp_path / 'models'
+    (folder / 'policy').mkdir(parents=True)
+    shutil.copy(Path(__file__).with_name('mlserver_onnx.py'), folder / 'policy')
+    http, grpc_port, metrics = _free_port(), _free_port(), _free_port()
+    (folder / 'settings.json').write_text(json.dumps({
+        'http_port': http, 'grpc_port': grpc_port, 'metrics_port': metrics,
+        'parallel_workers': 0, 'host': '127.0.0.1',
+    }))  # fmt: skip
+    (folder / 'policy' / 'model-settings.json').write_text(json.dumps({
+        'name': 'policy', 'implementation': 'mlserver_onnx.OnnxRuntime',
+        'parameters': {'uri': str(SHIPPED)},
+        'inputs': [{'name': 'grid', 'datatype': 'FP32', 'shape': [1, 1, 40, 40]}],
+        'outputs': [{'name': 'action', 'datatype': 'FP32', 'shape': [1, 2]}],
+    }))  # fmt: skip
+    mlserver = Path(sys.executable).with_name('mlserver')
+    proc = subprocess.Popen(
+        [str(mlserver), 'start', str(folder)], cwd=folder / 'policy',
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        session = None
+        deadline = time.monotonic() + 60.0
+        while session is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                session = RemoteSession(RemoteConfig(f'127.0.0.1:{grpc_port}', 'policy'))
+            except RemoteError:
+                time.sleep(0.5)
+        assert session is not None, proc.stdout.read().decode() if proc.stdout else ''
+        np.testing.assert_array_equal(session.run(['action'], FEED)[0], local_answer())
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
