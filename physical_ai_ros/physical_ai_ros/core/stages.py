@@ -40,6 +40,7 @@ from physical_ai_ros.core.perception.grid import (
 )
 from physical_ai_ros.core.perception.perception import Perception, PerceptionUpdate
 from physical_ai_ros.core.perception.reasons import Stale, StaleKind
+from physical_ai_ros.core.policy.chunks import ActionChunk, ChunkPlayer
 from physical_ai_ros.core.policy.observation import PolicyInputs
 from physical_ai_ros.core.policy.runtime import PolicyModel, PolicyRuntime, PolicyStep
 from physical_ai_ros.core.safety.control import (
@@ -162,6 +163,28 @@ class PolicyStage:
         self.state = PolicyState()
         self.grid_timeout_ns = int(values['grid_timeout_s'] * NS_PER_S)
         self.period_ns = round(NS_PER_S / values['control_rate_hz'])
+        self.chunks = ChunkPlayer(values['chunk.max_age_s'], values['chunk.blend_steps'])
+
+    @property
+    def chunked(self) -> bool:
+        """Whether the model answers action chunks (played on the control timer)."""
+        return self.runtime.model.contract.output.horizon > 1
+
+    def chunk_outputs(self, now_ns: int) -> Outputs:
+        """A control tick between steps: the current chunk's command for ``now_ns``.
+
+        With a stale chunk (played out, too old) a degraded status instead: the gate stops.
+        Nothing for a model without chunks.
+        """
+        if not self.chunked:
+            return []
+        action = self.chunks.action_at(now_ns)
+        if action is None:
+            reason = f'chunk: {self.chunks.state(now_ns).value}'
+            stamp = self.chunks.chunk.stamp_ns if self.chunks.chunk is not None else now_ns
+            return [('policy/status', self._status(stamp, STATE_DEGRADED, REASON_STALE_INPUT,
+                                                   reason, None))]  # fmt: skip
+        return [('policy/command', self._command(action))]
 
     def grid_due(self, now_ns: int) -> bool:
         """Whether a grid arriving at ``now_ns`` is stepped on at once.
@@ -185,6 +208,9 @@ class PolicyStage:
         """Apply new values of the dynamic parameters, and a newly loaded model if given."""
         if model is not None:
             self.runtime.swap(model)
+            self.chunks.chunk = None  # a chunk of the old model is not played by the new one
+        self.chunks.max_age_ns = int(values['chunk.max_age_s'] * NS_PER_S)
+        self.chunks.blend_steps = values['chunk.blend_steps']
         self.runtime.deadline_ns = int(values['deadline_ms'] * 1e6)
         self.grid_timeout_ns = int(values['grid_timeout_s'] * NS_PER_S)
         self.values = dict(values)
@@ -237,7 +263,16 @@ class PolicyStage:
             level, code, reason = STATE_RUNNING, REASON_NONE, ''
             assert step.action is not None
             state.previous_action = step.action
-            command.append(('policy/command', self._command(step.action)))
+            action: np.ndarray[Any, Any] | None = step.action
+            if step.chunk is not None:  # aligned to the observation, elapsed steps skipped
+                step_ns = round(self.runtime.model.contract.output.step_s * NS_PER_S)
+                self.chunks.replace(ActionChunk(grid.stamp_ns, step_ns, step.chunk))
+                action = self.chunks.action_at(now_ns)
+                if action is None:
+                    level, code = STATE_DEGRADED, REASON_STALE_INPUT
+                    reason = f'chunk: {self.chunks.state(now_ns).value}'
+            if action is not None:
+                command.append(('policy/command', self._command(action)))
         state.last_reason = reason  # cleared by a good step
         status = self._status(grid.stamp_ns, level, code, reason, step)
         return step, [('policy/status', status), *command]

@@ -97,6 +97,8 @@ class PolicyNode(StageNode):
         now = self.now_ns()
         if self.stage.watchdog_due(now):
             self._step(now)
+        elif self.active and self.stage.chunked:  # between steps: the chunk's command for now
+            self._publish(self.stage.chunk_outputs(now))
 
     def _odom(self, msg: Odometry) -> None:
         twist = msg.twist.twist
@@ -110,6 +112,9 @@ class PolicyNode(StageNode):
         if not self.active:
             return
         _, outputs = self.stage.step(now, self.grid, self.twist, self.iot, new_grid=new_grid)
+        self._publish(outputs)
+
+    def _publish(self, outputs: list[tuple[str, Any]]) -> None:
         for topic, msg in outputs:  # the status first, then the command
             (self.command_pub if topic == 'policy/command' else self.status_pub).publish(msg)
 

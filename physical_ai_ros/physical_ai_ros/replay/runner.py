@@ -357,6 +357,8 @@ class ReplayRunner:
                 policy.next += policy.period
                 if self.policy.watchdog_due(now):
                     self._policy_step(now, writer, result)
+                elif self.policy.chunked:  # between steps, the chunk's command for now
+                    self._deliver(self.policy.chunk_outputs(now), now, writer, result)
             elif which == 1:
                 self._safety_tick(now, writer, result)  # sets the next tick (_follow_gate)
             else:
@@ -380,6 +382,12 @@ class ReplayRunner:
         )
         result.latency_ms.setdefault('policy', []).append((time.perf_counter() - started) * 1e3)
         result.policy_steps += step is not None
+        self._deliver(outputs, now, writer, result)
+
+    def _deliver(
+        self, outputs: list[tuple[str, Any]], now: int, writer: BagWriter, result: ReplayResult
+    ) -> None:
+        """Write the policy's outputs and hand them to the gate, as the topics would."""
         self._write(writer, outputs, now)
         for topic, msg in outputs:  # the status first, then the command
             if topic == 'policy/status':

@@ -81,6 +81,10 @@ POLICY = ParamSet(
           'robot (0 = off).', 'ms', 0.0, 10000.0),
         P('grid_timeout_s', 'double', 0.5, 'A grid older than this is stale: no step is run.', 's',
           0.01, 60.0),
+        P('chunk.max_age_s', 'double', 1.0, 'A model answering action chunks (contract horizon): '
+          'a chunk older than this plays nothing (the gate then stops).', 's', 0.01, 60.0),
+        P('chunk.blend_steps', 'int', 0, 'Steps of a new chunk crossfaded from the old one.', '',
+          0, 100),
         P('backend', 'string', 'local', 'Where the policy runs: local (onnxruntime here), remote '
           '(an Open Inference Protocol server), hybrid (remote, and the local model whenever the '
           'remote one fails or is late).', choices=BACKENDS, read_only=True),

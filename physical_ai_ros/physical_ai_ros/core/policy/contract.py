@@ -38,6 +38,10 @@ per-channel ``mean``/``std``, layout ``nchw`` or ``nhwc``).
 
 The output must have one element per field, in order; a model answering more (or fewer) is
 refused. ``index: [2, 0]`` reads chosen elements of a larger output instead.
+
+An *action chunk*: ``horizon: 8`` and ``step_s: 0.1`` say the output holds 8 steps of
+commands 0.1 s apart (row-major, a step after another: shape ``(1, 8, F)``), the first for
+the stamp of the observation it answers; ``index`` then picks within a step.
 """
 
 from __future__ import annotations
@@ -149,9 +153,15 @@ class OutputMap:
     scale: tuple[float, ...]
     offset: tuple[float, ...]
     selects: bool = False  # ``index`` was given: the output may hold more elements
+    horizon: int = 1  # steps in one answer (an action chunk when > 1)
+    step_s: float = 0.0  # time between the steps of a chunk [s]
 
     def size_problem(self, size: int) -> str:
         """'' if an output of ``size`` elements fits, else what is wrong with it."""
+        if self.horizon > 1:
+            if size % self.horizon:
+                return f'has {size} elements, not {self.horizon} steps (horizon) of equal size'
+            size //= self.horizon
         if max(self.index) >= size:
             return f'has {size} elements, contract reads index {max(self.index)}'
         if not self.selects and size != len(self.fields):
@@ -366,7 +376,22 @@ def _parse_output(entry: Any) -> OutputMap:
     where = 'output'
     if not isinstance(entry, Mapping):
         raise ContractError(where, f'expected a mapping, got {entry!r}')
-    _known(entry, where, {'tensor', 'command', 'fields', 'index', 'scale', 'offset'})
+    _known(
+        entry,
+        where,
+        {'tensor', 'command', 'fields', 'index', 'scale', 'offset', 'horizon', 'step_s'},
+    )
+    horizon = entry.get('horizon', 1)
+    if not isinstance(horizon, int) or isinstance(horizon, bool) or not 1 <= horizon <= 1000:
+        raise ContractError(
+            f'{where}.horizon', f'expected an integer in [1, 1000], got {horizon!r}'
+        )
+    step_s = entry.get('step_s', 0.0)
+    chunked = horizon > 1
+    if chunked and not (isinstance(step_s, (int, float)) and 0.0 < step_s <= 10.0):
+        raise ContractError(
+            f'{where}.step_s', f'expected seconds in (0, 10] for a chunk, got {step_s!r}'
+        )
     command = entry.get('command')
     if command not in COMMANDS:
         raise ContractError(f'{where}.command', f'{command!r} is not one of {", ".join(COMMANDS)}')
@@ -396,6 +421,8 @@ def _parse_output(entry: Any) -> OutputMap:
         scale=_numbers(entry, 'scale', where, len(fields), 1.0),
         offset=_numbers(entry, 'offset', where, len(fields), 0.0),
         selects=selects,
+        horizon=horizon,
+        step_s=float(step_s) if chunked else 0.0,
     )
 
 

@@ -174,7 +174,8 @@ class PolicyStep:
     """The result of one control step.
 
     Attributes:
-        action: command values per contract axis (``None`` when the step failed).
+        action: command values per contract axis (``None`` when the step failed); of a
+            chunk, its first step.
         error: why the step failed ('' when it did not).
         latency_ms: inference time, when a stopwatch was given (else 0).
         deadline_missed: the inference took longer than the deadline.
@@ -184,6 +185,7 @@ class PolicyStep:
     error: str = ''
     latency_ms: float = 0.0
     deadline_missed: bool = False
+    chunk: np.ndarray[Any, np.dtype[np.float64]] | None = None  # horizon x fields, if chunked
 
 
 @dataclass
@@ -271,5 +273,9 @@ class PolicyRuntime:
         if problem:  # a dynamic output shape, checked on every answer
             self.stats.failures += 1
             return PolicyStep(None, f'output {out.tensor!r} {problem}', latency_ms, missed)
+        if out.horizon > 1:
+            steps = flat.reshape(out.horizon, -1)[:, self._index].astype(np.float64)
+            chunk = steps * self._scale + self._offset
+            return PolicyStep(chunk[0], '', latency_ms, missed, chunk)
         action = flat[self._index].astype(np.float64) * self._scale + self._offset
         return PolicyStep(action=action, latency_ms=latency_ms, deadline_missed=missed)
