@@ -110,21 +110,42 @@ class RemoteSession:
         ca, cert, key = config.tls.load()
         token = read_token(config.token_env, config.token_file)
         self._headers = {'authorization': f'Bearer {token}'} if token else None
-        size = ('grpc.max_receive_message_length', config.max_response_bytes)
+        channel_args = [
+            ('grpc.max_receive_message_length', config.max_response_bytes),
+            # reconnect within a second after a broken link, not gRPC's default of up to
+            # two minutes: the hybrid breaker already limits how often a dead server is asked
+            ('grpc.initial_reconnect_backoff_ms', 100),
+            ('grpc.min_reconnect_backoff_ms', 100),
+            ('grpc.max_reconnect_backoff_ms', 1000),
+        ]
         self._oip = oip
-        self.client = oip.InferenceServerClient(
-            config.endpoint,
-            ssl=config.tls.enabled,
-            root_certificates=config.tls.ca or None,
-            private_key=config.tls.key or None,
-            certificate_chain=config.tls.cert or None,
-            channel_args=[size],
-        )
+        self._channel_args = channel_args
+        self.client = self._connect()
         del ca, cert, key  # read above only to refuse unreadable files with a clear reason
         if outputs is None:
             self.inputs, self.outputs = self._metadata()
         else:
             self.inputs, self.outputs = [], list(outputs)
+
+    def _connect(self) -> Any:
+        config = self.config
+        return self._oip.InferenceServerClient(
+            config.endpoint,
+            ssl=config.tls.enabled,
+            root_certificates=config.tls.ca or None,
+            private_key=config.tls.key or None,
+            certificate_chain=config.tls.cert or None,
+            channel_args=self._channel_args,
+        )
+
+    def reset(self) -> None:
+        """Drop the channel and open a new one (the hybrid breaker does, when it opens).
+
+        A link that delivered garbage can leave an HTTP/2 connection waiting for bytes that
+        never come, which gRPC does not notice; a new channel starts clean.
+        """
+        self.client.close()
+        self.client = self._connect()
 
     def _metadata(self) -> tuple[list[RemoteTensor], list[RemoteTensor]]:
         try:

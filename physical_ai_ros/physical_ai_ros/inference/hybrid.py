@@ -18,8 +18,10 @@ Each step asks the remote session; a timeout, a transport error or a malformed a
 answered by the local model in the same call, so the control period is never missed as long
 as ``remote.timeout_ms`` plus the local inference fit in the deadline (check-config holds
 ``remote.timeout_ms < deadline_ms``). After ``breaker_failures`` failures in a row the remote
-one is not called for ``breaker_backoff_s``; then one step probes it, and a success brings it
-back (hysteresis: a flapping link costs one probe per backoff, not one timeout per step).
+one is not called for ``breaker_backoff_s`` and its channel is opened anew (a link that
+delivered garbage can wedge an HTTP/2 connection); then one step probes it, and a success
+brings it back (hysteresis: a flapping link costs one probe per backoff, not one timeout per
+step).
 """
 
 from __future__ import annotations
@@ -113,3 +115,5 @@ class HybridSession:
         status.last_error = error
         if status.failures_in_a_row >= self.breaker_failures:
             self._closed_until = now + self.backoff_s  # then one probe, whatever the count
+            if status.failures_in_a_row == self.breaker_failures and hasattr(self.remote, 'reset'):
+                self.remote.reset()  # the probe goes out on a fresh connection

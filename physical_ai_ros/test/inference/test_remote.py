@@ -391,3 +391,37 @@ def test_the_client_works_against_a_second_server_mlserver(tmp_path: Path) -> No
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize('mode', ['delay', 'drop', 'garbage'])
+def test_every_link_fault_is_answered_locally_in_the_same_step(server: int, mode: str) -> None:
+    from fault_proxy import FaultProxy
+
+    proxy = FaultProxy(server)
+    try:
+        remote = RemoteSession(RemoteConfig(f'127.0.0.1:{proxy.port}', 'policy', timeout_s=0.03))
+        hybrid = HybridSession(remote, _Stub(), breaker_failures=10, breaker_backoff_s=0.2)
+        assert _until_remote(hybrid)  # a first call may outlast 30 ms on a busy machine
+        proxy.set_mode(mode)
+        before = hybrid.status.fallbacks
+        answers = [hybrid.run(['action'], FEED)[0] for _ in range(10)]
+        # every step answered (no missed control period), each by the local model
+        assert all(a[0, 0] == 7.0 for a in answers), hybrid.status.summary()
+        assert hybrid.status.fallbacks - before == 10 and hybrid.status.active == 'local'
+        time.sleep(0.2)  # the breaker opened on the 10th failure: its backoff
+        proxy.set_mode('pass')  # the link heals: the remote model answers again
+        assert _until_remote(hybrid), hybrid.status.summary()
+    finally:
+        proxy.close()
+
+
+def _until_remote(hybrid: HybridSession, seconds: float = 10.0) -> bool:
+    """Step until the remote model answers, with the remote answer (bounded); whether it did."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        (answer,) = hybrid.run(['action'], FEED)
+        if hybrid.status.active == 'remote':
+            np.testing.assert_array_equal(answer, local_answer())  # the served model's answer
+            return True
+        time.sleep(0.05)
+    return False
