@@ -295,3 +295,55 @@ def test_a_policy_slower_than_its_deadline_fails_ci_when_asked(
     data['policy_node']['ros__parameters']['deadline_ms'] = 10000.0
     strict.write_text(yaml.safe_dump(data))
     assert main([*args, '--force', '--fail-on-deadline']) == 0
+
+
+def test_a_chunked_policy_is_played_between_steps_deterministically(
+    tmp_path: Path, types: Any
+) -> None:
+    from onnx import helper, numpy_helper, TensorProto
+
+    from physical_ai_ros.core.policy.contract import METADATA_KEY
+
+    horizon = 20  # 0.4 s of commands, 0.02 s apart: (0.01 k, 0)
+    k = np.arange(horizon, dtype=np.float32)
+    chunk = numpy_helper.from_array(np.column_stack([0.01 * k, 0 * k])[None], 'chunk')
+    zero = numpy_helper.from_array(np.zeros((1, 1), np.float32), 'zero')
+    graph = helper.make_graph(
+        [helper.make_node('ReduceSum', ['grid'], ['total'], keepdims=0),
+         helper.make_node('Mul', ['total', 'zero'], ['nothing']),
+         helper.make_node('Add', ['chunk', 'nothing'], ['action'])],
+        'chunky',
+        [helper.make_tensor_value_info('grid', TensorProto.FLOAT, [1, 1, 8, 8])],
+        [helper.make_tensor_value_info('action', TensorProto.FLOAT, [1, horizon, 2])],
+        [zero, chunk],
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)], ir_version=7)
+    contract = {
+        'name': 'chunky',
+        'inputs': [{'tensor': 'grid', 'source': 'grid', 'layers': ['occupancy'],
+                    'size': [8, 8], 'resolution': 0.1}],
+        'output': {'tensor': 'action', 'command': 'cmd_vel', 'fields': ['linear.x', 'angular.z'],
+                   'horizon': horizon, 'step_s': 0.02},
+    }  # fmt: skip
+    helper.set_model_props(model, {METADATA_KEY: yaml.safe_dump(contract)})
+    data = small_params()
+    data['policy_node']['ros__parameters']['control_rate_hz'] = 50.0  # ticks between grids
+    params = tmp_path / 'params.yaml'
+    params.write_text(yaml.safe_dump(data))
+    path = tmp_path / 'chunky.onnx'
+    path.write_bytes(model.SerializeToString())
+    bag = write_synthetic_bag(tmp_path / 'bag', SMALL)
+    runs = [
+        replay(bag, tmp_path / f'out{n}', ReplayOptions(params=params, model=path))
+        for n in range(2)
+    ]
+    first, second = (messages(r.out_bag) for r in runs)
+    assert first == second  # byte for byte
+    # a step on every 10 Hz grid sends the chunk's step 0; the 50 Hz control ticks play steps
+    # 1 to 5, each in its own 20 ms slot (the tick at the next grid's time comes first)
+    sent = [
+        round(float(types.deserialize(raw, 'std_msgs/msg/Float64MultiArray').data[0]), 6)
+        for _, raw in first['/policy/command']
+    ]
+    assert set(sent) == {0.0, 0.01, 0.02, 0.03, 0.04, 0.05}
+    assert runs[0].policy_steps > 0
