@@ -228,6 +228,8 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         remaps=remaps,
         grid_rate_hz=args.grid_rate,
         distro=args.distro,
+        link=Path(args.link) if args.link else None,
+        remote_model=Path(args.remote_model) if args.remote_model else None,
     )
     tolerances = Tolerances.load(args.tolerances)
     with _ReplayProgress(enabled=not args.quiet) as progress:
@@ -314,9 +316,12 @@ def _sim_options(args: argparse.Namespace) -> ReplayOptions:
     from physical_ai_ros.replay.runner import ReplayOptions
 
     model = getattr(args, 'model', None)
+    link, remote = getattr(args, 'link', None), getattr(args, 'remote_model', None)
     return ReplayOptions(
         params=Path(args.params) if args.params else None,
         model=Path(model) if model else None,
+        link=Path(link) if link else None,
+        remote_model=Path(remote) if remote else None,
     )
 
 
@@ -447,6 +452,14 @@ def build_parser() -> argparse.ArgumentParser:
         '--distro', choices=('humble', 'jazzy'), default='jazzy', help='standard type store'
     )
     rp.add_argument('--output-type', help=argparse.SUPPRESS)
+    rp.add_argument(
+        '--link',
+        help='link model YAML: the policy answers as a remote model behind it, the local '
+        'one when the link loses or delays an answer (deterministic; core/policy/link.py)',
+    )
+    rp.add_argument(
+        '--remote-model', help='with --link: the model served remotely (default --model)'
+    )
     rp.add_argument('--no-report', action='store_true', help='skip the HTML report')
     rp.add_argument('--quiet', action='store_true', help='no progress bar')
     rp.set_defaults(handler=_cmd_replay)
@@ -479,6 +492,8 @@ def build_parser() -> argparse.ArgumentParser:
         '--seconds', type=_positive, default=40.0, help='time limit per episode [s]'
     )
     evaluate.add_argument('--params', help='params file of the nodes')
+    evaluate.add_argument('--link', help='link model YAML for a remote policy (as replay --link)')
+    evaluate.add_argument('--remote-model', help='with --link: the model served remotely')
     evaluate.add_argument('--out-dir', default='sim_eval', help='where the episode bags go')
     evaluate.add_argument(
         '--force', action='store_true', help='replace episode bags a previous run left'

@@ -44,6 +44,10 @@ def summary(result: ReplayResult, comparison: Comparison | None, report: Path | 
     ]
     if result.recovered:
         lines.append(f'  warning: {result.recovered}')
+    if result.link:
+        lines.append(f'  link: {result.link}')
+    if result.nondeterministic:
+        lines.append(f'  NOT DETERMINISTIC: {result.nondeterministic}')
     if result.unused_topics:
         lines.append(
             f'  warning: {len(result.unused_topics)} bag topic(s) match no input and were '

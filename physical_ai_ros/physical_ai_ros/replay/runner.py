@@ -45,9 +45,12 @@ from physical_ai_ros.core.params.schema import resolve
 from physical_ai_ros.core.params.topics import input_topics, OUTPUT_TOPICS
 from physical_ai_ros.core.perception.reasons import Drop, DropKind, Stale
 from physical_ai_ros.core.perception.tf_static import StaticTransforms
+from physical_ai_ros.core.policy.contract import check_against_model
+from physical_ai_ros.core.policy.link import LinkModel
 from physical_ai_ros.core.policy.runtime import PolicyModel
 from physical_ai_ros.core.safety.gate import GateOutput, StopReason
 from physical_ai_ros.core.stages import PerceptionStage, PolicyStage, SafetyStage
+from physical_ai_ros.inference.simulated import SimulatedLinkSession
 from physical_ai_ros.policies.loading import load_policy
 from physical_ai_ros.replay.bagreader import BagReader, open_bag
 from physical_ai_ros.replay.bagwriter import BagWriter
@@ -69,6 +72,9 @@ class ReplayOptions:
         grid_rate_hz: rate at which the full SpatialGrid is recorded (OccupancyGrid: every
             update).
         distro: type store for standard messages absent from the bag's definitions.
+        link: a link model (``link.yaml``): the policy runs as a remote model behind it, the
+            local model answering what the link loses or delivers late (deterministic).
+        remote_model: the model served remotely under ``link`` (default: the local one).
     """
 
     params: Path | None = None
@@ -77,6 +83,8 @@ class ReplayOptions:
     remaps: dict[str, str] = field(default_factory=dict)
     grid_rate_hz: float = 1.0
     distro: Distro = 'jazzy'
+    link: Path | None = None
+    remote_model: Path | None = None
 
     def topic(self, relative: str) -> str:
         """The bag topic of a node-relative topic name."""
@@ -112,6 +120,8 @@ class ReplayResult:
     unused_topics: dict[str, str] = field(default_factory=dict)  # bag topic -> type, unread
     remap_hints: dict[str, str] = field(default_factory=dict)  # bag topic -> --remap to read it
     recovered: str = ''  # what was read from a bag cut short by a hard kill ('' for a whole bag)
+    link: str = ''  # what the modelled link did ('' without --link)
+    nondeterministic: str = ''  # why the outputs may differ run to run ('' when they cannot)
 
     @property
     def deadline_misses(self) -> int:
@@ -156,9 +166,26 @@ class ReplayRunner:
         self.safety = SafetyStage(self.values['safety_node'], self.types)
         self.tf = StaticTransforms()
         self._routes = self._make_routes()
+        self._step_ns = 0
 
     def _load_model(self) -> PolicyModel:
-        return load_policy(self.values['policy_node'], self.options.model)
+        values = self.values['policy_node']
+        if self.options.link is None:
+            return load_policy(values, self.options.model)
+        # the modelled link stands for the server: the local model runs here as the fallback
+        local = load_policy({**values, 'backend': 'local'}, self.options.model)
+        remote = load_policy({**values, 'backend': 'local'}, self.options.remote_model)
+        check_against_model(local.contract, remote.session.get_inputs(),
+                            remote.session.get_outputs())  # fmt: skip
+        self._link_session = SimulatedLinkSession(
+            remote.session,
+            local.session,
+            LinkModel.load(self.options.link),
+            values['remote.timeout_ms'],
+            lambda: (self._step_ns - self._result.start_ns) / NS_PER_S,
+        )
+        local.session = self._link_session
+        return local
 
     def _make_routes(self) -> dict[str, tuple[str, str]]:
         """Bag topic -> (role, source name)."""
@@ -198,6 +225,12 @@ class ReplayRunner:
         finally:
             reader.close()
         result.wall_s = time.perf_counter() - wall_start
+        link = getattr(self, '_link_session', None)
+        if link is not None:
+            result.link = link.summary()
+        elif self.values['policy_node']['backend'] != 'local':
+            backend = self.values['policy_node']['backend']
+            result.nondeterministic = f'the policy ran on a live server (backend {backend})'
         return result
 
     # --- the loop -----------------------------------------------------------------------
@@ -376,6 +409,7 @@ class ReplayRunner:
         """One policy step; its status and command reach the gate in process, as over topics."""
         perception = self.perception.perception
         grid = perception.grid if self.perception.last_update is not None else None
+        self._step_ns = now  # the modelled link's clock
         started = time.perf_counter()
         step, outputs = self.policy.step(
             now, grid, perception.twist or None, perception.iot.features(now), new_grid=new_grid

@@ -30,7 +30,7 @@ from physical_ai_ros.cli import main
 from physical_ai_ros.core.messages.stamps import make_header
 from physical_ai_ros.replay.events import EventKind, FaultKind
 from physical_ai_ros.replay.golden import compare_bags, Tolerances
-from physical_ai_ros.replay.runner import replay, ReplayOptions
+from physical_ai_ros.replay.runner import replay, ReplayOptions, ReplayResult
 from physical_ai_ros.sim.sensors import CameraSpec, LidarSpec
 from physical_ai_ros.sim.synthetic import ScenarioConfig, write_synthetic_bag
 
@@ -347,3 +347,71 @@ def test_a_chunked_policy_is_played_between_steps_deterministically(
     ]
     assert set(sent) == {0.0, 0.01, 0.02, 0.03, 0.04, 0.05}
     assert runs[0].policy_steps > 0
+
+
+def _constant_policy(path: Path, value: tuple[float, float]) -> Path:
+    """The reference policy's contract on a model that always answers ``value``."""
+    from onnx import helper, numpy_helper, TensorProto
+
+    from physical_ai_ros.core.policy.contract import METADATA_KEY
+    from physical_ai_ros.policies.reference import CONTRACT
+
+    answer = numpy_helper.from_array(np.array([value], np.float32), 'answer')
+    zero = numpy_helper.from_array(np.zeros((1, 1), np.float32), 'zero')
+    graph = helper.make_graph(
+        [helper.make_node('ReduceSum', ['grid'], ['total'], keepdims=0),
+         helper.make_node('Mul', ['total', 'zero'], ['nothing']),
+         helper.make_node('Add', ['answer', 'nothing'], ['action'])],
+        'constant',
+        [helper.make_tensor_value_info('grid', TensorProto.FLOAT, [1, 1, 40, 40])],
+        [helper.make_tensor_value_info('action', TensorProto.FLOAT, [1, 2])],
+        [zero, answer],
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)], ir_version=7)
+    helper.set_model_props(model, {METADATA_KEY: yaml.safe_dump(CONTRACT)})
+    path.write_bytes(model.SerializeToString())
+    return path
+
+
+def test_a_modelled_link_decides_deterministically_who_answers(
+    bags: dict[str, Path], params: Path, tmp_path: Path
+) -> None:
+    remote = _constant_policy(tmp_path / 'remote.onnx', (0.25, 0.0))
+    up, down, flaky = (tmp_path / f'{name}.yaml' for name in ('up', 'down', 'flaky'))
+    up.write_text('latency_ms: {median: 5.0, p99: 5.0}\n')
+    down.write_text('outages: [[0.0, 100.0]]\n')
+    flaky.write_text('seed: 2\nlatency_ms: {median: 20.0, p99: 200.0}\ndrop_rate: 0.1\n')
+
+    def run(name: str, **options: Any) -> tuple[ReplayResult, dict[str, list[tuple[int, bytes]]]]:
+        result = replay(bags['mcap'], tmp_path / name, ReplayOptions(params=params, **options))
+        return result, messages(result.out_bag)
+
+    local_only = run('local')[1]['/policy/command']
+    remote_only = run('remote', model=remote)[1]['/policy/command']
+    result_up, out_up = run('up', link=up, remote_model=remote)
+    assert out_up['/policy/command'] == remote_only  # the link always delivered in time
+    assert 'answered remotely' in result_up.link and ' 0 lost and 0 late' in result_up.link
+    assert run('down', link=down, remote_model=remote)[1]['/policy/command'] == local_only
+    first, out_a = run('flaky_a', link=flaky, remote_model=remote)
+    _, out_b = run('flaky_b', link=flaky, remote_model=remote)
+    assert out_a == out_b  # byte for byte, diagnostics included
+    commands = out_a['/policy/command']
+    assert commands != local_only and commands != remote_only  # some of each
+    assert not first.nondeterministic
+
+
+def test_a_replay_calling_a_live_server_is_marked_non_deterministic(
+    bags: dict[str, Path], tmp_path: Path
+) -> None:
+    pytest.importorskip('tritonclient.grpc', reason='tritonclient[grpc] is not installed')
+    data = small_params()
+    data['policy_node']['ros__parameters'].update(
+        backend='hybrid', remote={'endpoint': '127.0.0.1:9', 'model_name': 'policy'}
+    )
+    hybrid = tmp_path / 'hybrid.yaml'
+    hybrid.write_text(yaml.safe_dump(data))
+    result = replay(bags['mcap'], tmp_path / 'out', ReplayOptions(params=hybrid))
+    assert 'live server' in result.nondeterministic
+    from physical_ai_ros.replay.report import summary
+
+    assert 'NOT DETERMINISTIC' in summary(result, None, None)
