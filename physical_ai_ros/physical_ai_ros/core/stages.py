@@ -292,6 +292,8 @@ class PolicyStage:
             if step is None or step.action is None
             else step.action.astype(np.float32)
         )
+        backend = getattr(self.runtime.model.session, 'status', None)  # remote/hybrid sessions
+        summary = backend.summary() if backend is not None else {}
         return self.types.get('physical_ai_ros_interfaces/msg/PolicyStatus')(
             header=make_header(stamp_ns, '', self.types),
             state=state,
@@ -301,6 +303,11 @@ class PolicyStage:
             inference_ms=0.0 if step is None else float(step.latency_ms),
             deadline_misses=self.runtime.stats.misses,
             action=action,
+            backend=str(summary.get('backend', 'local')),
+            fallbacks=int(summary.get('fallbacks', 0)),
+            round_trip_p50_ms=float(summary.get('round_trip_ms/p50', 0.0)),
+            round_trip_p99_ms=float(summary.get('round_trip_ms/p99', 0.0)),
+            backend_error=str(summary.get('last_error', '')),
         )
 
     def diagnostics(self, now_ns: int) -> Any:

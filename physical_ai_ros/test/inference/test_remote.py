@@ -425,3 +425,31 @@ def _until_remote(hybrid: HybridSession, seconds: float = 10.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def test_policy_status_says_which_backend_answered(server: int) -> None:
+    from physical_ai_ros.core.perception.grid import GridGeometry, SpatialGrid
+    from physical_ai_ros.core.stages import PolicyStage
+    from physical_ai_ros.replay.typestore import TypestoreTypes
+
+    values = resolve('policy_node', {
+        'backend': 'hybrid', 'remote.endpoint': f'127.0.0.1:{server}',
+        'remote.model_name': 'policy', 'remote.timeout_ms': 45.0,
+    })  # fmt: skip
+    stage = PolicyStage(values, TypestoreTypes(), load_policy(values))
+    grid = SpatialGrid(GridGeometry(80, 80, 0.1))
+    grid.stamp_ns = 10**9
+
+    def status() -> Any:
+        _, outputs = stage.step(10**9, grid, None, None, new_grid=True)
+        return dict(outputs)['policy/status']
+
+    assert _until_remote(stage.runtime.model.session)
+    ok = status()
+    assert ok.backend == 'remote' and ok.round_trip_p50_ms > 0 and ok.backend_error == ''
+    remote = stage.runtime.model.session.remote
+    remote.client.close()  # the link breaks: calls go where nobody listens
+    remote.client = type(remote.client)(f'127.0.0.1:{_free_port()}')
+    failed = status()
+    assert failed.backend == 'local' and failed.fallbacks >= 1
+    assert failed.backend_error.startswith('remote call failed')
