@@ -43,8 +43,8 @@ setup(
     extras_require={
         # onnx builds models (tests, `physical-ai model` tooling); running one never needs it.
         'test': ['pytest>=7', 'hypothesis>=6.50', 'onnx>=1.14', 'cryptography>=41'],
-        # edge-cloud inference: the Open Inference Protocol's gRPC client and its stubs
-        'remote': ['tritonclient[grpc]>=2.40', 'grpcio>=1.50'],
+        # edge-cloud inference: the Open Inference Protocol's clients (gRPC, REST) and stubs
+        'remote': ['tritonclient[grpc,http]>=2.40', 'grpcio>=1.50'],
         # tests only: a second Open Inference Protocol server (Seldon's) the client is tried on
         'interop': ['mlserver>=1.5'],
         'sim': ['mujoco>=3.1'],

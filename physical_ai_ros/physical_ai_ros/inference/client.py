@@ -56,6 +56,7 @@ class RemoteConfig:
     token_file: str = ''
     allow_insecure: bool = False
     max_response_bytes: int = 16 << 20
+    transport: str = 'grpc'  # or 'http' (the protocol's REST binding)
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any]) -> RemoteConfig:
@@ -72,6 +73,7 @@ class RemoteConfig:
             token_file=values['remote.token_file'],
             allow_insecure=values['remote.allow_insecure'],
             max_response_bytes=values['remote.max_response_bytes'],
+            transport=values['remote.transport'],
         )
 
 
@@ -98,7 +100,10 @@ class RemoteSession:
                 unreadable TLS or token files, or a server that does not answer or does not
                 serve the model.
         """
-        import tritonclient.grpc as oip
+        if config.transport == 'http':
+            import tritonclient.http as oip
+        else:
+            import tritonclient.grpc as oip
 
         self.config = config
         host, _ = split_endpoint(config.endpoint)
@@ -129,6 +134,16 @@ class RemoteSession:
 
     def _connect(self) -> Any:
         config = self.config
+        if config.transport == 'http':
+            tls = {'ca_certs': config.tls.ca, 'certfile': config.tls.cert,
+                   'keyfile': config.tls.key}  # fmt: skip
+            return self._oip.InferenceServerClient(
+                config.endpoint,
+                connection_timeout=max(config.timeout_s, 1.0),
+                network_timeout=config.timeout_s,  # the call's timeout, as gRPC's deadline
+                ssl=config.tls.enabled,
+                ssl_options={k: v for k, v in tls.items() if v} or None,
+            )
         return self._oip.InferenceServerClient(
             config.endpoint,
             ssl=config.tls.enabled,
@@ -148,12 +163,10 @@ class RemoteSession:
         self.client = self._connect()
 
     def _metadata(self) -> tuple[list[RemoteTensor], list[RemoteTensor]]:
+        extra = {} if self.config.transport == 'http' else {'client_timeout': 2.0}
         try:
             meta = self.client.get_model_metadata(
-                self.config.model_name,
-                self.config.model_version,
-                headers=self._headers,
-                client_timeout=max(self.config.timeout_s, 2.0),
+                self.config.model_name, self.config.model_version, headers=self._headers, **extra
             )
         except Exception as exc:  # tritonclient raises InferenceServerException
             raise RemoteError(
@@ -162,12 +175,19 @@ class RemoteSession:
 
         def tensors(items: Any) -> list[RemoteTensor]:
             out = []
-            for t in items:
-                if t.datatype != 'FP32':
-                    raise RemoteError(f'remote tensor {t.name}: {t.datatype}, expected FP32')
-                out.append(RemoteTensor(t.name, [int(d) for d in t.shape]))
+            for t in items:  # protobuf messages (gRPC) or dicts (HTTP's JSON)
+                name, datatype, shape = (
+                    (t['name'], t['datatype'], t['shape'])
+                    if isinstance(t, dict)
+                    else (t.name, t.datatype, t.shape)
+                )
+                if datatype != 'FP32':
+                    raise RemoteError(f'remote tensor {name}: {datatype}, expected FP32')
+                out.append(RemoteTensor(name, [int(d) for d in shape]))
             return out
 
+        if isinstance(meta, dict):
+            return tensors(meta.get('inputs', [])), tensors(meta.get('outputs', []))
         return tensors(meta.inputs), tensors(meta.outputs)
 
     def get_inputs(self) -> list[RemoteTensor]:
@@ -191,21 +211,27 @@ class RemoteSession:
             RemoteAnswerError: the call failed or timed out, or the answer is malformed.
         """
         oip = self._oip
+        grpc = self.config.transport == 'grpc'
+        # REST: tensors as JSON, which every implementation reads (MLServer has no binary
+        # extension); gRPC carries raw bytes
+        binary = {} if grpc else {'binary_data': False}
         request = []
         for name, value in feeds.items():
             array = np.ascontiguousarray(value, dtype=np.float32)
             tensor = oip.InferInput(name, list(array.shape), 'FP32')
-            tensor.set_data_from_numpy(array)
+            tensor.set_data_from_numpy(array, **binary)
             request.append(tensor)
-        wanted = [oip.InferRequestedOutput(name) for name in output_names]
+        wanted = [oip.InferRequestedOutput(name, **binary) for name in output_names]
+        # HTTP's timeout is the client's network_timeout, set when it was made
+        timeout = {'client_timeout': self.config.timeout_s} if grpc else {}
         try:
             result = self.client.infer(
                 self.config.model_name,
                 request,
                 model_version=self.config.model_version,
                 outputs=wanted,
-                client_timeout=self.config.timeout_s,
                 headers=self._headers,
+                **timeout,
             )
         except Exception as exc:  # deadline, transport, server refusal
             raise RemoteAnswerError(f'remote call failed: {str(exc)[:200]}') from exc

@@ -349,7 +349,7 @@ def test_hybrid_starts_locally_when_the_server_is_down_and_takes_it_when_it_come
 
 
 def test_the_client_works_against_a_second_server_mlserver(tmp_path: Path) -> None:
-    """Seldon's MLServer, another Open Inference Protocol implementation, on loopback."""
+    """Seldon's MLServer, another Open Inference Protocol implementation, gRPC and REST."""
     import importlib.util
     import json
     import shutil
@@ -388,6 +388,12 @@ def test_the_client_works_against_a_second_server_mlserver(tmp_path: Path) -> No
                 time.sleep(0.5)
         assert session is not None, proc.stdout.read().decode() if proc.stdout else ''
         np.testing.assert_array_equal(session.run(['action'], FEED)[0], local_answer())
+        # and the protocol's REST binding, the second transport
+        rest = RemoteSession(
+            RemoteConfig(f'127.0.0.1:{http}', 'policy', timeout_s=2.0, transport='http')
+        )
+        assert [t.name for t in rest.get_inputs()] == ['grid']
+        np.testing.assert_array_equal(rest.run(['action'], FEED)[0], local_answer())
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -88,8 +88,9 @@ POLICY = ParamSet(
         P('backend', 'string', 'local', 'Where the policy runs: local (onnxruntime here), remote '
           '(an Open Inference Protocol server), hybrid (remote, and the local model whenever the '
           'remote one fails or is late).', choices=BACKENDS, read_only=True),
-        P('remote.endpoint', 'string', '', 'host:port of the inference server (gRPC).',
-          read_only=True),
+        P('remote.endpoint', 'string', '', 'host:port of the inference server.', read_only=True),
+        P('remote.transport', 'string', 'grpc', 'The protocol binding: grpc, or http (REST).',
+          choices=('grpc', 'http'), read_only=True),
         P('remote.model_name', 'string', '', 'Model name on the server.', read_only=True),
         P('remote.model_version', 'string', '', 'Model version on the server ("" = its default).',
           read_only=True),
