@@ -8,7 +8,9 @@ Each figure beside a same-run baseline, cases timed call by call in turn (A/B/A/
 - loopback round trip p50/p99 for the reference policy (1x40x40) and the bench CNN (4x64x64);
 - the fallback: the step in which the server is cut (connection refused, and a server that
   stops answering) against a local step, in control periods of the shipped 10 Hz policy;
-- server throughput with 1, 2, 4 and 8 robot clients at once.
+- server throughput with 1, 2, 4 and 8 robot clients at once;
+- the choices, measured: tritonclient against the protocol's stubs called with grpcio alone,
+  and ``physical-ai serve`` against MLServer (when installed) with the same client.
 
 Goal (issue 13): the remote step at most 1.5 ms above the bare call on loopback.
 
@@ -70,8 +72,24 @@ def round_trips(label: str, path: Path) -> None:
         def bare() -> None:
             bare_client.infer('policy', inputs, outputs=wanted).as_numpy(output)
 
+        # the client choice, measured: the protocol's generated stubs called with grpcio alone
+        import grpc
+        from tritonclient.grpc import service_pb2, service_pb2_grpc
+
+        channel = grpc.insecure_channel(endpoint)
+        stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
+        request = service_pb2.ModelInferRequest(model_name='policy')
+        for name, value in feeds.items():
+            request.inputs.add(name=name, datatype='FP32', shape=list(value.shape))
+            request.raw_input_contents.append(np.ascontiguousarray(value, '<f4').tobytes())
+        request.outputs.add(name=output)
+
+        def stubs() -> None:
+            np.frombuffer(stub.ModelInfer(request).raw_output_contents[0], '<f4')
+
         cases = [
             ('floor: bare tritonclient infer', bare),
+            ('grpcio + generated stubs, no client lib', stubs),
             ('RemoteSession.run', lambda: remote.run([output], feeds)),
             ('HybridSession.run (remote answers)', lambda: hybrid.run([output], feeds)),
             ('local onnxruntime session.run', lambda: model.session.run([output], feeds)),
@@ -83,9 +101,11 @@ def round_trips(label: str, path: Path) -> None:
             print(row.row(stats[0]))
         print(
             f'  => remote step overhead above the bare call: '
-            f'{stats[1].median_ms - stats[0].median_ms:+.3f} ms median, '
-            f'{stats[1].p99_ms - stats[0].p99_ms:+.3f} ms p99 (goal <= 1.5 ms)'
+            f'{stats[2].median_ms - stats[0].median_ms:+.3f} ms median, '
+            f'{stats[2].p99_ms - stats[0].p99_ms:+.3f} ms p99 (goal <= 1.5 ms); tritonclient '
+            f'costs {stats[0].median_ms - stats[1].median_ms:+.3f} ms over the raw stubs'
         )
+        channel.close()
         bare_client.close()
         remote.close()
     finally:
@@ -198,10 +218,79 @@ def _robot(
         counts[k] += 1
 
 
+def servers() -> None:
+    """The server choice, measured: ours against MLServer, same client, same model, A/B."""
+    import importlib.util
+    import json
+    import shutil
+    import socket
+    import subprocess
+
+    if importlib.util.find_spec('mlserver') is None:
+        print('server choice: mlserver not installed, skipped')
+        return
+    model = PolicyModel.load(SHIPPED)
+    feeds = feeds_for(model)
+    ports = []
+    for _ in range(3):
+        with socket.socket() as s:
+            s.bind(('127.0.0.1', 0))
+            ports.append(int(s.getsockname()[1]))
+    http, grpc_port, metrics = ports
+    runtime = (
+        Path(__file__).resolve().parents[1] / 'physical_ai_ros/test/inference/mlserver_onnx.py'
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / 'policy').mkdir()
+        shutil.copy(runtime, folder / 'policy')
+        (folder / 'settings.json').write_text(json.dumps({
+            'http_port': http, 'grpc_port': grpc_port, 'metrics_port': metrics,
+            'parallel_workers': 0, 'host': '127.0.0.1',
+        }))  # fmt: skip
+        (folder / 'policy' / 'model-settings.json').write_text(json.dumps({
+            'name': 'policy', 'implementation': 'mlserver_onnx.OnnxRuntime',
+            'parameters': {'uri': str(SHIPPED)},
+            'inputs': [{'name': 'grid', 'datatype': 'FP32', 'shape': [1, 1, 40, 40]}],
+            'outputs': [{'name': 'action', 'datatype': 'FP32', 'shape': [1, 2]}],
+        }))  # fmt: skip
+        mlserver = subprocess.Popen(
+            [str(Path(sys.executable).with_name('mlserver')), 'start', str(folder)],
+            cwd=folder / 'policy', stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        ours, port = start_server(SHIPPED, port=0)
+        try:
+            theirs = None
+            deadline = time.monotonic() + 60
+            while theirs is None and time.monotonic() < deadline:
+                try:
+                    theirs = RemoteSession(RemoteConfig(f'127.0.0.1:{grpc_port}', 'policy'))
+                except Exception:
+                    time.sleep(0.5)
+            assert theirs is not None, 'mlserver did not start'
+            mine = RemoteSession(RemoteConfig(f'127.0.0.1:{port}', 'policy', timeout_s=1.0))
+            stats = measure_interleaved(
+                [
+                    ('physical-ai serve (grpcio + stubs)', lambda: mine.run(['action'], feeds)),
+                    ('MLServer 1.7 (same client, gRPC)', lambda: theirs.run(['action'], feeds)),
+                ],
+                runs=RUNS,
+            )
+        finally:
+            ours.stop(grace=None)
+            mlserver.terminate()
+            mlserver.wait(timeout=30)
+    print('server choice, reference policy, loopback:')
+    print(HEADER)
+    for row in stats:
+        print(row.row(stats[0]))
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         round_trips('reference policy (1x40x40)', SHIPPED)
         round_trips('bench CNN (4x64x64)', cnn_model(Path(tmp) / 'cnn.onnx'))
+    servers()
     fallback()
     throughput()
 
