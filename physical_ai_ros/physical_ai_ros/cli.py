@@ -366,6 +366,8 @@ def _cmd_sim_eval(args: argparse.Namespace) -> int:
             f'time to goal {to_goal}, mean speed {episode.mean_speed:.2f} m/s, '
             f'safety stops {episode.safety_stops} -> {bag}'
         )
+        if episode.replay is not None and episode.replay.link:
+            print(f'  link: {episode.replay.link}')
     successes = sum(r.success for r in results)
     print(
         f'{args.scenario}: {successes}/{len(results)} reached the goal without collision; '

@@ -168,6 +168,11 @@ class ReplayRunner:
         self._routes = self._make_routes()
         self._step_ns = 0
 
+    def link_summary(self) -> str:
+        """What the modelled link did so far ('' without ``options.link``)."""
+        link = getattr(self, '_link_session', None)
+        return link.summary() if link is not None else ''
+
     def _load_model(self) -> PolicyModel:
         values = self.values['policy_node']
         if self.options.link is None:
@@ -225,10 +230,8 @@ class ReplayRunner:
         finally:
             reader.close()
         result.wall_s = time.perf_counter() - wall_start
-        link = getattr(self, '_link_session', None)
-        if link is not None:
-            result.link = link.summary()
-        elif self.values['policy_node']['backend'] != 'local':
+        result.link = self.link_summary()
+        if not result.link and self.values['policy_node']['backend'] != 'local':
             backend = self.values['policy_node']['backend']
             result.nondeterministic = f'the policy ran on a live server (backend {backend})'
         return result

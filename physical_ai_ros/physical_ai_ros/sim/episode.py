@@ -157,6 +157,7 @@ def run_episode(
         runner.end(last)
     episode.seconds = (last - START_NS) / NS_PER_S
     episode.safety_stops = sum(1 for e in result.events if e.kind is EventKind.STOP)
+    result.link = runner.link_summary()
     episode.replay = result
     return episode
 

@@ -31,6 +31,7 @@ from physical_ai_ros.core.messages.stamps import make_header
 from physical_ai_ros.replay.events import EventKind, FaultKind
 from physical_ai_ros.replay.golden import compare_bags, Tolerances
 from physical_ai_ros.replay.runner import replay, ReplayOptions, ReplayResult
+from physical_ai_ros.replay.typestore import TypestoreTypes
 from physical_ai_ros.sim.sensors import CameraSpec, LidarSpec
 from physical_ai_ros.sim.synthetic import ScenarioConfig, write_synthetic_bag
 
@@ -398,6 +399,13 @@ def test_a_modelled_link_decides_deterministically_who_answers(
     commands = out_a['/policy/command']
     assert commands != local_only and commands != remote_only  # some of each
     assert not first.nondeterministic
+    # whoever answered, nothing outside the gate's limits reached the robot
+    gate = small_params()['safety_node']['ros__parameters']
+    types = TypestoreTypes()
+    for _, raw in out_a['/cmd_vel']:
+        twist = types.deserialize(raw, 'geometry_msgs/msg/TwistStamped').twist
+        assert gate['min_velocity'][0] <= twist.linear.x <= gate['max_velocity'][0]
+        assert gate['min_velocity'][1] <= twist.angular.z <= gate['max_velocity'][1]
 
 
 def test_a_replay_calling_a_live_server_is_marked_non_deterministic(

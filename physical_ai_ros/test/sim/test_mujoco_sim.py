@@ -138,3 +138,23 @@ def test_replaying_an_episode_reproduces_its_commands_byte_for_byte(tmp_path: Pa
     closed_loop = commands(tmp_path / 'episode')
     assert len(closed_loop) > 100
     assert commands(replayed.out_bag) == closed_loop  # the same pipeline, the same bytes
+
+
+@needs_rendering
+def test_an_episode_over_a_modelled_link_is_deterministic(tmp_path: Path) -> None:
+    link = tmp_path / 'link.yaml'
+    link.write_text('seed: 1\nlatency_ms: {median: 20.0, p99: 200.0}\noutages: [[0.5, 1.0]]\n')
+    options = ReplayOptions(params=PARAMS, link=link)
+
+    def run(name: str) -> tuple[str, list[bytes]]:
+        episode = run_episode(
+            'aisle', 3, tmp_path / name, seconds=1.5, options=options, stop_at_goal=False
+        )
+        with Reader(tmp_path / name) as reader:
+            sent = [bytes(raw) for c, _, raw in reader.messages() if c.topic == '/cmd_vel']
+        assert episode.replay is not None
+        return episode.replay.link, sent
+
+    (summary, first), (again, second) = run('a'), run('b')
+    assert 'over the modelled link' in summary and ' lost ' in summary
+    assert (summary, first) == (again, second)
