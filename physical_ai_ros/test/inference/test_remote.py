@@ -179,10 +179,12 @@ class _Faulty(OnnxInferenceService):
             response.raw_output_contents[0] = np.zeros(3, '<f4').tobytes()
         elif self.mode == 'nan':
             response.raw_output_contents[0] = np.full(2, np.nan, '<f4').tobytes()
+        elif self.mode == 'oversized':  # 200 kB where 8 bytes are due
+            response.raw_output_contents[0] = bytes(200_000)
         return response
 
 
-@pytest.mark.parametrize('mode', ['late', 'shape', 'nan'])
+@pytest.mark.parametrize('mode', ['late', 'shape', 'nan', 'oversized'])
 def test_a_late_or_malformed_answer_is_refused_and_the_local_model_answers(mode: str) -> None:
     from concurrent import futures
 
@@ -196,9 +198,14 @@ def test_a_late_or_malformed_answer_is_refused_and_the_local_model_answers(mode:
     port = srv.add_insecure_port('127.0.0.1:0')
     srv.start()
     try:
-        remote = RemoteSession(RemoteConfig(f'127.0.0.1:{port}', 'policy', timeout_s=0.05))
-        with pytest.raises(RemoteAnswerError):
+        config = RemoteConfig(
+            f'127.0.0.1:{port}', 'policy', timeout_s=0.05, max_response_bytes=64 * 1024
+        )
+        remote = RemoteSession(config)
+        with pytest.raises(RemoteAnswerError) as refused:
             remote.run(['action'], FEED)
+        if mode == 'oversized':  # refused by the size cap, before anything is decoded
+            assert 'RESOURCE_EXHAUSTED' in str(refused.value)
         hybrid = HybridSession(remote, _Stub())
         assert hybrid.run(['action'], FEED)[0][0, 0] == 7.0
         assert hybrid.status.active == 'local' and hybrid.status.fallbacks == 1
@@ -459,3 +466,29 @@ def test_policy_status_says_which_backend_answered(server: int) -> None:
     failed = status()
     assert failed.backend == 'local' and failed.fallbacks >= 1
     assert failed.backend_error.startswith('remote call failed')
+
+
+def test_the_remote_backend_without_fallback_stops_the_robot_with_its_reason(
+    tmp_path: Path,
+) -> None:
+    from physical_ai_ros.core.perception.grid import GridGeometry, SpatialGrid
+    from physical_ai_ros.core.safety.control import REASON_STEP_FAILED, STATE_ERROR
+    from physical_ai_ros.core.stages import PolicyStage
+    from physical_ai_ros.replay.typestore import TypestoreTypes
+
+    contract = tmp_path / 'contract.yaml'
+    contract.write_text(yaml.safe_dump(CONTRACT))
+    srv, port = start_server(SHIPPED, port=0)
+    values = resolve('policy_node', {
+        'backend': 'remote', 'contract_path': str(contract),
+        'remote.endpoint': f'127.0.0.1:{port}', 'remote.model_name': 'policy',
+    })  # fmt: skip
+    stage = PolicyStage(values, TypestoreTypes(), load_policy(values))
+    srv.stop(grace=None)  # the server goes away, and there is no local model
+    grid = SpatialGrid(GridGeometry(80, 80, 0.1))
+    grid.stamp_ns = 10**9
+    _, outputs = stage.step(10**9, grid, None, None, new_grid=True)
+    status = dict(outputs)['policy/status']
+    assert 'policy/command' not in dict(outputs)
+    assert status.state == STATE_ERROR and status.reason_code == REASON_STEP_FAILED
+    assert 'remote call failed' in status.reason
