@@ -45,6 +45,8 @@ setup(
         'test': ['pytest>=7', 'hypothesis>=6.50', 'onnx>=1.14', 'cryptography>=41'],
         # edge-cloud inference: the Open Inference Protocol's clients (gRPC, REST) and stubs
         'remote': ['tritonclient[grpc,http]>=2.40', 'grpcio>=1.50'],
+        # factory IoT: the MQTT bridge (paho-mqtt 2.x; Debian/Ubuntu ship 1.6)
+        'iot': ['paho-mqtt>=2.0'],
         # tests only: a second Open Inference Protocol server (Seldon's) the client is tried on
         'interop': ['mlserver>=1.5'],
         'sim': ['mujoco>=3.1'],

@@ -5,8 +5,9 @@
 #                  OpenCV/open3d imports, and MuJoCo's offscreen rendering (EGL, Mesa llvmpipe)
 #   libusb-1.0-0   open3d's import (librealsense support is linked in)
 #   libgomp1       OpenMP runtime of open3d and onnxruntime
+#   mosquitto      the MQTT broker the IoT bridge tests start on loopback
 set -euo pipefail
-packages=(python3-venv libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libusb-1.0-0 libgomp1)
+packages=(python3-venv libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libusb-1.0-0 libgomp1 mosquitto)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

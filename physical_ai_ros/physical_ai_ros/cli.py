@@ -81,6 +81,21 @@ def _cmd_make_demo_bag(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_iot_check(args: argparse.Namespace) -> int:
+    """Check an IoT bridge mapping file; one line per route, or the first problem (exit 2)."""
+    from physical_ai_ros.core.params.iot_mapping import load_mapping
+
+    routes = load_mapping(args.mapping)
+    for route in routes:
+        rate = f', at most {route.max_rate_hz:g} Hz' if route.max_rate_hz else ''
+        print(
+            f'{route.topic} -> {route.sensor_id} ({route.quantity}, {route.unit} -> '
+            f'{route.to_unit}, {route.payload.format}{rate})'
+        )
+    print(f'{args.mapping}: {len(routes)} route(s) ok')
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     """Serve an ONNX policy over the Open Inference Protocol until SIGINT or SIGTERM."""
     from physical_ai_ros.inference.server import start_server
@@ -501,6 +516,12 @@ def build_parser() -> argparse.ArgumentParser:
         '--force', action='store_true', help='replace episode bags a previous run left'
     )
     evaluate.set_defaults(handler=_cmd_sim_eval)
+
+    iot = commands.add_parser('iot', help='the factory IoT bridge (MQTT)')
+    iot_commands = iot.add_subparsers(dest='iot_command', required=True, metavar='COMMAND')
+    iot_check = iot_commands.add_parser('check', help='check a bridge mapping file')
+    iot_check.add_argument('mapping', help='mapping YAML (mqtt: routes)')
+    iot_check.set_defaults(handler=_cmd_iot_check)
 
     serve = commands.add_parser(
         'serve', help='serve an ONNX policy over the Open Inference Protocol (gRPC)'

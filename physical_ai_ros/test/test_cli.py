@@ -57,3 +57,22 @@ def test_version_names_every_library(capsys: Any) -> None:
     assert run(['version']) == 0
     out = capsys.readouterr().out
     assert re.search(r'rosbags \d+\.\d+', out), out
+
+
+def test_iot_check_names_each_route_or_the_first_problem(tmp_path: Path, capsys: Any) -> None:
+    good = tmp_path / 'bridge.yaml'
+    good.write_text(
+        "mqtt:\n  - {topic: f/+/t, sensor_id: 't_{1}', quantity: temperature, unit: degF,"
+        ' to_unit: degC}\n'
+    )
+    assert main(['iot', 'check', str(good)]) == 0
+    assert 'f/+/t -> t_{1} (temperature, degF -> degC, json)' in capsys.readouterr().out
+    bad = tmp_path / 'bad.yaml'
+    bad.write_text('mqtt:\n  - {topic: f, sensor_id: s, quantity: q, unit: degC, scale: x}\n')
+    assert main(['iot', 'check', str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml:2: mqtt[0].scale='x'" in err and len(err.strip().splitlines()) == 1
+    bad.write_text('mqtt:\n  - {topic: f, sensor_id: t_{1}}\n')  # not YAML: one line too
+    assert main(['iot', 'check', str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert 'bad.yaml:2:' in err and len(err.strip().splitlines()) == 1

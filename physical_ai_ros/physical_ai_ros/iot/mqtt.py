@@ -1,0 +1,123 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""The MQTT side of the IoT bridge: paho-mqtt 2.x, reconnecting, a persistent session.
+
+:class:`MqttBridgeClient` subscribes to every route's topic filter, hands each message with
+its receipt time to :class:`~physical_ai_ros.core.perception.bridge.IotBridge`, and gives the
+readings to a callback (the node publishes them as IotReading). When the broker goes away,
+every sensor's last value is handed on as stale, and paho reconnects with backoff (0.1 s
+doubling to 5 s); with QoS 1 and a persistent session (``clean_start`` off) the broker keeps
+what was published meanwhile. MQTT 5 or 3.1.1, TLS with a CA, client certificates, and a
+username whose password comes from an environment variable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import os
+import time
+from typing import Any
+
+import paho.mqtt.client as mqtt
+
+from physical_ai_ros.core.perception.bridge import IotBridge
+from physical_ai_ros.core.perception.iot import Reading
+from physical_ai_ros.inference.tls import RemoteError, TlsFiles
+
+
+class MqttBridgeClient:
+    """One broker connection feeding an :class:`IotBridge` (see the module docstring)."""
+
+    def __init__(
+        self,
+        bridge: IotBridge,
+        host: str,
+        port: int,
+        on_reading: Callable[[Reading], None],
+        *,
+        client_id: str = 'physical_ai_ros_iot_bridge',
+        protocol: int = 5,
+        qos: int = 1,
+        persistent: bool = True,
+        tls: TlsFiles | None = None,
+        username: str = '',
+        password_env: str = '',
+        clock_ns: Callable[[], int] = time.time_ns,
+    ) -> None:
+        """Prepare the client; :meth:`start` connects."""
+        self.bridge, self.on_reading, self.clock_ns = bridge, on_reading, clock_ns
+        self.host, self.port, self.qos = host, port, qos
+        self.connected = False
+        version = mqtt.MQTTv5 if protocol == 5 else mqtt.MQTTv311
+        kwargs: dict[str, Any] = {'client_id': client_id, 'protocol': version}
+        if version == mqtt.MQTTv311:
+            kwargs['clean_session'] = not persistent
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, **kwargs)
+        self._clean_start = not persistent
+        self._properties = None
+        if version == mqtt.MQTTv5 and persistent:
+            from paho.mqtt.packettypes import PacketTypes
+            from paho.mqtt.properties import Properties
+
+            self._properties = Properties(PacketTypes.CONNECT)
+            self._properties.SessionExpiryInterval = 3600  # the broker keeps QoS 1 messages
+        if tls is not None and tls.enabled:
+            self.client.tls_set(
+                ca_certs=tls.ca, certfile=tls.cert or None, keyfile=tls.key or None
+            )
+        if username:
+            password = os.environ.get(password_env) if password_env else None
+            if password_env and password is None:
+                raise RemoteError(f'password_env={password_env!r}: the variable is not set')
+            self.client.username_pw_set(username, password)
+        self.client.reconnect_delay_set(min_delay=1, max_delay=5)
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        self.client.on_disconnect = self._on_disconnect
+        self._version = version
+
+    def start(self) -> None:
+        """Connect in the background (paho's network thread) and keep reconnecting."""
+        if self._version == mqtt.MQTTv5:
+            self.client.connect_async(
+                self.host, self.port, clean_start=self._clean_start, properties=self._properties
+            )
+        else:
+            self.client.connect_async(self.host, self.port)
+        self.client.loop_start()
+
+    def stop(self) -> None:
+        """Disconnect and end the network thread."""
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def _on_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        if getattr(reason, 'is_failure', False):
+            return
+        self.connected = True
+        for route in self.bridge.routes:
+            client.subscribe(route.topic, qos=self.qos)
+
+    def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
+        reading = self.bridge.on_message(message.topic, bytes(message.payload), self.clock_ns())
+        if reading is not None:
+            self.on_reading(reading)
+
+    def _on_disconnect(
+        self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any
+    ) -> None:
+        self.connected = False
+        for reading in self.bridge.on_disconnect(self.clock_ns()):
+            self.on_reading(reading)

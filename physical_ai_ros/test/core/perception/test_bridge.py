@@ -1,0 +1,149 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""The IoT bridge's core: payloads, units, quality, topics, rate limits, bounded counters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from physical_ai_ros.core.messages.payloads import (
+    converter,
+    decode_payload,
+    PayloadError,
+    PayloadSpec,
+    topic_matches,
+)
+from physical_ai_ros.core.params.iot_mapping import load_mapping, MappingError
+from physical_ai_ros.core.perception.bridge import IotBridge, MqttRoute
+from physical_ai_ros.core.perception.iot import STATUS_ERROR, STATUS_OK, STATUS_STALE
+
+T = 1_700_000_000_000_000_000
+SPEC = PayloadSpec('json', 'data.t', 'ts', 'ms', 'q', ('GOOD',))
+
+
+def test_a_json_payload_gives_value_device_time_and_quality() -> None:
+    raw = json.dumps({'data': {'t': 71.6}, 'ts': 1_700_000_001_500, 'q': 'GOOD'}).encode()
+    decoded = decode_payload(raw, SPEC, T)
+    assert decoded.value == 71.6 and decoded.good
+    assert decoded.stamp_ns == 1_700_000_001_500_000_000 and decoded.stamp_source == 'device'
+    bad = decode_payload(raw.replace(b'GOOD', b'BAD'), SPEC, T)
+    assert not bad.good
+    plain = decode_payload(b' 12.5\n', PayloadSpec('number'), T)
+    assert (plain.value, plain.stamp_ns, plain.stamp_source) == (12.5, T, 'receipt')
+
+
+@pytest.mark.parametrize(
+    ('payload', 'reason'),
+    [
+        (b'\xff\xfe', 'bad payload'),
+        (b'{not json', 'bad payload'),
+        (b'{"data": {}}', 'missing field'),
+        (b'{"data": {"t": "hot"}, "ts": 1, "q": "GOOD"}', 'bad value'),
+        (b'{"data": {"t": NaN}, "ts": 1, "q": "GOOD"}', 'bad value'),
+        (b'{"data": {"t": 1}, "ts": "now", "q": "GOOD"}', 'bad timestamp'),
+        (b'1' * 70_000, 'payload too large'),
+    ],
+)
+def test_a_bad_payload_is_refused_with_its_reason(payload: bytes, reason: str) -> None:
+    with pytest.raises(PayloadError) as refused:
+        decode_payload(payload, SPEC, T)
+    assert refused.value.reason == reason
+
+
+def test_units_convert_and_unknown_pairs_are_refused() -> None:
+    assert converter('degF', 'degC')(212.0) == pytest.approx(100.0)
+    assert converter('bar', 'Pa')(1.5) == pytest.approx(150_000.0)
+    assert converter('degC', 'degC')(21.0) == 21.0
+    with pytest.raises(PayloadError, match='no conversion lx -> degC'):
+        converter('lx', 'degC')
+
+
+@pytest.mark.parametrize(
+    ('topic_filter', 'topic', 'match'),
+    [
+        ('a/+/c', 'a/b/c', True), ('a/+/c', 'a/b/d', False), ('a/#', 'a/b/c/d', True),
+        ('a/b', 'a/b/c', False), ('+/+', 'a/b', True), ('a/+', 'a', False),
+    ],
+)  # fmt: skip
+def test_mqtt_topic_filters(topic_filter: str, topic: str, match: bool) -> None:
+    assert topic_matches(topic_filter, topic) is match
+
+
+def route(**overrides: object) -> MqttRoute:
+    base: dict[str, object] = {
+        'topic': 'factory/line3/+/temperature', 'sensor_id': 'oven_{2}',
+        'quantity': 'temperature', 'unit': 'degF', 'to_unit': 'degC', 'payload': SPEC,
+    }  # fmt: skip
+    base.update(overrides)
+    return MqttRoute(**base)  # type: ignore[arg-type]
+
+
+def message(t: float, q: str = 'GOOD', ts: int = 1_700_000_000_000) -> bytes:
+    return json.dumps({'data': {'t': t}, 'ts': ts, 'q': q}).encode()
+
+
+def test_the_bridge_maps_converts_and_keeps_quality() -> None:
+    bridge = IotBridge([route()])
+    reading = bridge.on_message('factory/line3/o7/temperature', message(212.0), T)
+    assert reading is not None and reading.sensor_id == 'oven_o7'
+    assert reading.unit == 'degC' and reading.value == pytest.approx(100.0)
+    assert reading.status == STATUS_OK and reading.stamp_ns == 1_700_000_000_000_000_000
+    bad = bridge.on_message('factory/line3/o7/temperature', message(50.0, q='BAD'), T + 1)
+    assert bad is not None and bad.status == STATUS_ERROR  # never a good reading
+    (stale,) = bridge.on_disconnect(T + 2)
+    assert stale.status == STATUS_STALE and stale.sensor_id == 'oven_o7'
+
+
+def test_garbage_unknown_topics_and_floods_are_counted_never_raised() -> None:
+    bridge = IotBridge([route(max_rate_hz=10.0)])
+    assert bridge.on_message('factory/line3/o1/temperature', b'garbage', T) is None
+    for k in range(10_000):  # 10,000 distinct topics: the counters do not grow per topic
+        assert bridge.on_message(f'elsewhere/{k}', b'1', T) is None
+    assert bridge.on_message('factory/line3/o1/temperature', message(70.0), T) is not None
+    assert bridge.on_message('factory/line3/o1/temperature', message(71.0), T + 50_000_000) is None
+    assert bridge.on_message('factory/line3/o1/temperature', message(72.0), T + 10**8) is not None
+    assert dict(bridge.status.rejected) == {
+        'bad payload': 1, 'unknown topic': 10_000, 'rate limit': 1,
+    }  # fmt: skip
+    assert bridge.status.accepted == 2 and len(bridge.last) == 1
+
+
+def test_a_mapping_file_is_checked_with_its_line(tmp_path: Path) -> None:
+    good = tmp_path / 'bridge.yaml'
+    good.write_text(
+        'mqtt:\n'
+        '  - topic: factory/+/temp\n'
+        "    sensor_id: 't_{1}'\n"
+        '    quantity: temperature\n'
+        '    unit: degF\n'
+        '    to_unit: degC\n'
+        '    payload: {format: number}\n'
+    )
+    (only,) = load_mapping(good)
+    assert only.payload.format == 'number' and only.to_unit == 'degC'
+    bad = tmp_path / 'bad.yaml'
+    bad.write_text(
+        'mqtt:\n'
+        '  - {topic: a/b, sensor_id: s, quantity: temperature, unit: degC}\n'
+        '  - {topic: a/c, sensor_id: s, quantity: temperature, unit: lx, to_unit: degC}\n'
+    )
+    with pytest.raises(MappingError, match=r"bad\.yaml:3: mqtt\[1\]\.to_unit='degC'"):
+        load_mapping(bad)
+    bad.write_text('mqtt:\n  - {topic: a/b+, sensor_id: s, quantity: q, unit: degC}\n')
+    with pytest.raises(MappingError, match=r"bad\.yaml:2: mqtt\[0\]\.topic='a/b\+'"):
+        load_mapping(bad)
