@@ -17,7 +17,8 @@
 This room owns the bytes of the wire: PointCloud2 of any layout, Image and CompressedImage in
 every common encoding, CameraInfo as a pinhole model, Time stamps and headers, the actuator
 command messages (Twist, TwistStamped, Float64MultiArray, JointTrajectory) and
-DiagnosticArray. Messages are duck-typed by their ROS field names, so rclpy objects and
+DiagnosticArray, and the factory's MQTT payloads (:mod:`.payloads`: JSON or numbers, units,
+quality). Messages are duck-typed by their ROS field names, so rclpy objects and
 rosbags dataclasses both work; where a message is built, its classes come in through
 :class:`~physical_ai_ros.core.messages.msgtypes.MessageTypes`. It may import only
 :mod:`physical_ai_ros.core.errors`, numpy and OpenCV; every other room may import it.

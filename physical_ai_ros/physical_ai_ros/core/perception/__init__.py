@@ -16,7 +16,8 @@
 
 This room owns everything between a decoded message and the grid: rigid transforms and static
 TF, lidar cropping and voxel filtering, ground separation, camera colouring, IoT tracking and
-fields, source freshness, occupancy mapping with decay and ego-motion, and the
+fields, the bridge from factory MQTT messages to IoT readings (:mod:`.bridge`), source
+freshness, occupancy mapping with decay and ego-motion, and the
 :class:`~.perception.Perception` stage object that runs them in order. Why a message was
 dropped or a source left out travels as data (:mod:`.reasons`). It may import
 :mod:`~physical_ai_ros.core.messages` and :mod:`~physical_ai_ros.core.errors`; never policy,

@@ -12,11 +12,12 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Policy: the grid, IoT features and robot state in, one raw action out.
+"""Policy: the grid, IoT features and robot state in, one raw action (or a chunk) out.
 
 This room owns the contract between a model and the robot (which grid layers, features and
 state feed which input tensor, which output drives which command axis), the assembly of the
-observation tensors, and the onnxruntime runtime (providers, sha256 pin, warm-up, deadline,
-swap after validation). It may import messages and perception (the grid it reads); never safety,
+observation tensors, the onnxruntime runtime (providers, sha256 pin, warm-up, deadline,
+swap after validation), action chunks played on the control clock (:mod:`.chunks`), and the
+deterministic model of a link to a remote policy (:mod:`.link`). It may import messages and perception (the grid it reads); never safety,
 params or stages.
 """
