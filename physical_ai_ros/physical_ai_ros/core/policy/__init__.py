@@ -18,6 +18,6 @@ This room owns the contract between a model and the robot (which grid layers, fe
 state feed which input tensor, which output drives which command axis), the assembly of the
 observation tensors, the onnxruntime runtime (providers, sha256 pin, warm-up, deadline,
 swap after validation), action chunks played on the control clock (:mod:`.chunks`), and the
-deterministic model of a link to a remote policy (:mod:`.link`). It may import messages and perception (the grid it reads); never safety,
-params or stages.
+deterministic model of a link to a remote policy (:mod:`.link`). It may import messages and
+perception (the grid it reads); never safety, params or stages.
 """
