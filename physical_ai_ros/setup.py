@@ -66,6 +66,7 @@ setup(
             'policy_node = physical_ai_ros.nodes.policy_node:main',
             'safety_node = physical_ai_ros.nodes.safety_node:main',
             'physical_ai_node = physical_ai_ros.nodes.physical_ai_node:main',
+            'iot_bridge_node = physical_ai_ros.nodes.iot_bridge_node:main',
         ],
     },
 )

@@ -26,12 +26,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from physical_ai_ros.core.params.iot_bridge_params import IOT_BRIDGE
 from physical_ai_ros.core.params.perception_params import PERCEPTION, perception_config
 from physical_ai_ros.core.params.policy_params import POLICY
 from physical_ai_ros.core.params.safety_params import SAFETY, safety_config
 from physical_ai_ros.core.params.spec import ParamError, ParamSet
 
-NODES: dict[str, ParamSet] = {p.node: p for p in (PERCEPTION, POLICY, SAFETY)}
+NODES: dict[str, ParamSet] = {p.node: p for p in (PERCEPTION, POLICY, SAFETY, IOT_BRIDGE)}
 
 
 def check_node(node: str, values: Mapping[str, Any]) -> list[ParamError]:
@@ -53,6 +54,7 @@ def resolve(node: str, overrides: Mapping[str, Any]) -> dict[str, Any]:
 
 
 __all__ = [
+    'IOT_BRIDGE',
     'NODES',
     'PERCEPTION',
     'POLICY',

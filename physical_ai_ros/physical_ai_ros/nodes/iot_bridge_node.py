@@ -1,0 +1,113 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""iot_bridge_node: the factory's MQTT sensors in, IotReading out (what perception reads)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rclpy.lifecycle import LifecycleState, TransitionCallbackReturn
+
+from physical_ai_ros.core.errors import PhysicalAiError
+from physical_ai_ros.core.messages.diagnostics import OK, status, WARN
+from physical_ai_ros.core.messages.stamps import make_header
+from physical_ai_ros.core.params.iot_mapping import load_mapping
+from physical_ai_ros.core.params.schema import IOT_BRIDGE
+from physical_ai_ros.core.params.spec import ParamError
+from physical_ai_ros.core.perception.bridge import IotBridge
+from physical_ai_ros.core.perception.iot import Reading
+from physical_ai_ros.inference.tls import TlsFiles
+from physical_ai_ros.nodes.common import spin, StageNode, TYPES
+from physical_ai_ros.nodes.ros_params import declare, values
+from physical_ai_ros_interfaces.msg import IotReading
+
+READINGS_DEPTH = 100  # a burst of sensors reporting together is not dropped
+
+
+class IotBridgeNode(StageNode):
+    """Bridges an MQTT broker into ``iot/readings`` (see core/perception/bridge.py).
+
+    Readings arrive on paho's network thread and are published from it; the mapping is
+    checked at configure (a wrong file fails the transition with file:line), the broker is
+    connected while active.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__('iot_bridge_node', **kwargs)
+        declare(self, IOT_BRIDGE)
+        self.client: Any = None
+
+    def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Lifecycle transition: check the parameters and the mapping, prepare the client."""
+        from physical_ai_ros.iot.mqtt import MqttBridgeClient
+
+        try:
+            config = values(self, IOT_BRIDGE)
+            bridge = IotBridge(load_mapping(config['mapping_file']))
+            tls = TlsFiles(config['mqtt.tls.ca'], config['mqtt.tls.cert'], config['mqtt.tls.key'])
+            self.client = MqttBridgeClient(
+                bridge, config['mqtt.host'], config['mqtt.port'], self._publish,
+                client_id=config['mqtt.client_id'], protocol=config['mqtt.protocol'],
+                qos=config['mqtt.qos'], persistent=config['mqtt.persistent'], tls=tls,
+                username=config['mqtt.username'], password_env=config['mqtt.password_env'],
+                clock_ns=self.now_ns,
+            )  # fmt: skip
+        except (ParamError, PhysicalAiError) as exc:
+            self.get_logger().error(f'cannot configure: {exc}')
+            return TransitionCallbackReturn.FAILURE
+        self.readings = self.own(
+            self.create_lifecycle_publisher(IotReading, 'iot/readings', READINGS_DEPTH)
+        )
+        self.diagnostics_timer(self._diagnostics)
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Lifecycle transition: connect to the broker (paho keeps reconnecting)."""
+        self.client.start()
+        return super().on_activate(state)
+
+    def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Lifecycle transition: disconnect."""
+        self.client.stop()
+        return super().on_deactivate(state)
+
+    def on_exit(self) -> None:
+        """Disconnect on the way out."""
+        if self.client is not None and self.active:
+            self.client.stop()
+
+    def _publish(self, reading: Reading) -> None:
+        self.readings.publish(IotReading(
+            header=make_header(reading.stamp_ns, 'odom', TYPES), sensor_id=reading.sensor_id,
+            quantity=reading.quantity, value=reading.value, unit=reading.unit, variance=0.0,
+            status=reading.status,
+        ))  # fmt: skip
+
+    def _diagnostics(self, now: int) -> Any:
+        if self.client is None:
+            return status(TYPES, 'physical_ai_ros: iot bridge', WARN, 'not configured', {})
+        bridge = self.client.bridge.status
+        found: dict[str, Any] = {'connected': self.client.connected, 'accepted': bridge.accepted}
+        found.update({f'rejected/{k}': v for k, v in bridge.rejected.items()})
+        if bridge.last_rejection:
+            found['last_rejection'] = bridge.last_rejection
+        level = OK if self.client.connected else WARN
+        message = 'ok' if self.client.connected else 'broker not connected'
+        return status(TYPES, 'physical_ai_ros: iot bridge', level, message, found)
+
+
+def main(args: list[str] | None = None) -> None:
+    """Run iot_bridge_node until shutdown."""
+    spin([[IotBridgeNode]], args)

@@ -1,0 +1,165 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""launch_testing of iot_bridge_node: MQTT messages from a real Mosquitto broker become IotReading.
+
+The test starts Mosquitto on a free loopback port, launches the bridge (configured and
+activated as bringup does), publishes device messages over MQTT and checks the readings on
+``iot/readings``: converted, stamped by the device, a bad quality marked as an error, and
+garbage counted on /diagnostics. Runs where ROS 2, paho-mqtt and mosquitto are installed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+import pytest
+
+pytest.importorskip('launch_testing', reason='launch_testing is not installed (no ROS 2 here)')
+rclpy = pytest.importorskip('rclpy', reason='rclpy is not installed (no ROS 2 here)')
+mqtt = pytest.importorskip('paho.mqtt.client', reason='paho-mqtt is not installed')
+MOSQUITTO = shutil.which('mosquitto') or '/usr/sbin/mosquitto'
+if not Path(MOSQUITTO).exists():
+    pytest.skip('the mosquitto broker is not installed', allow_module_level=True)
+
+import launch  # noqa: E402, I100 (after the skips above)
+from launch.actions import EmitEvent, RegisterEventHandler  # noqa: E402
+from launch_ros.actions import LifecycleNode  # noqa: E402
+from launch_ros.event_handlers import OnStateTransition  # noqa: E402
+from launch_ros.events.lifecycle import ChangeState  # noqa: E402
+import launch_testing.actions  # noqa: E402
+from lifecycle_msgs.msg import Transition  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return int(s.getsockname()[1])
+
+
+PORT = _free_port()
+FOLDER = Path(tempfile.mkdtemp())
+MAPPING = FOLDER / 'bridge.yaml'
+MAPPING.write_text(
+    'mqtt:\n'
+    '  - topic: factory/line3/+/temperature\n'
+    "    sensor_id: 'oven_{2}'\n"
+    '    quantity: temperature\n'
+    '    unit: degF\n'
+    '    to_unit: degC\n'
+    '    payload: {format: json, value: t, timestamp: ts, timestamp_unit: ms, quality: q,'
+    ' good: [GOOD]}\n'
+)
+
+
+@pytest.mark.launch_test
+def generate_test_description() -> tuple[launch.LaunchDescription, dict]:
+    node = LifecycleNode(
+        package='physical_ai_ros', executable='iot_bridge_node', name='iot_bridge_node',
+        namespace='', output='screen',
+        parameters=[{'mapping_file': str(MAPPING), 'mqtt.port': PORT}],
+    )  # fmt: skip
+    configure = EmitEvent(event=ChangeState(
+        lifecycle_node_matcher=launch.events.matches_action(node),
+        transition_id=Transition.TRANSITION_CONFIGURE,
+    ))  # fmt: skip
+    activate = RegisterEventHandler(OnStateTransition(
+        target_lifecycle_node=node, goal_state='inactive', handle_once=True,
+        entities=[EmitEvent(event=ChangeState(
+            lifecycle_node_matcher=launch.events.matches_action(node),
+            transition_id=Transition.TRANSITION_ACTIVATE,
+        ))],
+    ))  # fmt: skip
+    return launch.LaunchDescription(
+        [node, activate, configure, launch_testing.actions.ReadyToTest()]
+    ), {}
+
+
+class TestIotBridge(unittest.TestCase):
+    """Broker up, devices publish, readings arrive."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        from diagnostic_msgs.msg import DiagnosticArray
+
+        from physical_ai_ros_interfaces.msg import IotReading
+
+        config = FOLDER / 'mosquitto.conf'
+        config.write_text(f'listener {PORT} 127.0.0.1\nallow_anonymous true\n')
+        cls.broker = subprocess.Popen(
+            [MOSQUITTO, '-c', str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        rclpy.init()
+        cls.node = rclpy.create_node('iot_tester')
+        cls.readings: list[IotReading] = []
+        cls.diagnostics: list[dict[str, str]] = []
+        cls.node.create_subscription(IotReading, 'iot/readings', cls.readings.append, 100)
+
+        def diagnostics(msg: DiagnosticArray) -> None:
+            for item in msg.status:
+                if item.name.endswith('iot bridge'):
+                    cls.diagnostics.append({kv.key: kv.value for kv in item.values})
+
+        cls.node.create_subscription(DiagnosticArray, '/diagnostics', diagnostics, 10)
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.broker.terminate()
+        cls.broker.wait(timeout=10)
+        cls.node.destroy_node()
+        rclpy.shutdown()
+
+    def spin_until(self, condition, timeout: float) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            rclpy.spin_once(self.node, timeout_sec=0.05)
+            if condition():
+                return True
+        return False
+
+    def publish(self, topic: str, payload: bytes) -> None:
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        client.connect('127.0.0.1', PORT)
+        client.loop_start()
+        client.publish(topic, payload, qos=1).wait_for_publish(timeout=5)
+        client.loop_stop()
+        client.disconnect()
+
+    def test_device_messages_become_readings(self) -> None:
+        connected = self.spin_until(
+            lambda: any(d.get('connected') == 'True' for d in self.diagnostics), 30.0
+        )
+        self.assertTrue(connected, f'the bridge never connected: {self.diagnostics[-1:]}')
+        good = {'t': 212.0, 'ts': 1_700_000_000_000, 'q': 'GOOD'}
+        self.publish('factory/line3/o7/temperature', json.dumps(good).encode())
+        self.publish('factory/line3/o8/temperature', json.dumps({**good, 'q': 'BAD'}).encode())
+        self.publish('factory/line3/o9/temperature', b'garbage')
+        self.assertTrue(self.spin_until(lambda: len(self.readings) >= 2, 10.0))
+        by_id = {r.sensor_id: r for r in self.readings}
+        oven = by_id['oven_o7']
+        self.assertAlmostEqual(oven.value, 100.0, places=9)
+        self.assertEqual((oven.unit, oven.status), ('degC', oven.STATUS_OK))
+        self.assertEqual(oven.header.stamp.sec, 1_700_000_000)
+        self.assertEqual(by_id['oven_o8'].status, oven.STATUS_ERROR)
+        counted = self.spin_until(
+            lambda: any(d.get('rejected/bad payload') == '1' for d in self.diagnostics), 5.0
+        )
+        self.assertTrue(counted, self.diagnostics[-1:])
