@@ -72,6 +72,7 @@ bench: $(VENV)/.bench-installed
 	$(PY) bench/replay.py
 	$(PY) bench/sim.py
 	$(PY) bench/remote.py
+	$(PY) bench/iot.py
 	$(PY) bench/live.py  # skips without a sourced ROS 2
 
 clean:
