@@ -43,6 +43,10 @@ class RemoteAnswerError(RemoteError):
     """A remote call failed, timed out, or answered something the contract cannot use."""
 
 
+class ServerUnavailableError(RemoteError):
+    """The server did not answer the model's metadata (down, unreachable, refused us)."""
+
+
 @dataclass(frozen=True)
 class RemoteConfig:
     """Where and how to call (policy_node's ``remote.*`` parameters)."""
@@ -169,7 +173,7 @@ class RemoteSession:
                 self.config.model_name, self.config.model_version, headers=self._headers, **extra
             )
         except Exception as exc:  # tritonclient raises InferenceServerException
-            raise RemoteError(
+            raise ServerUnavailableError(
                 f'{self.config.endpoint}: no model {self.config.model_name!r} ({exc})'
             ) from exc
 

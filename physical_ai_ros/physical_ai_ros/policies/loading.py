@@ -92,17 +92,19 @@ def _remote(values: Mapping[str, Any]) -> PolicyModel:
 
 
 def _put_remote_in_front(model: PolicyModel, values: Mapping[str, Any]) -> None:
-    from physical_ai_ros.inference.client import RemoteConfig, RemoteSession, RemoteTensor
+    from physical_ai_ros.inference.client import (
+        RemoteConfig,
+        RemoteSession,
+        RemoteTensor,
+        ServerUnavailableError,
+    )
     from physical_ai_ros.inference.hybrid import HybridSession
-    from physical_ai_ros.inference.tls import RemoteError
 
     config = RemoteConfig.from_values(values)
     try:
         remote = RemoteSession(config)
         check_against_model(model.contract, remote.get_inputs(), remote.get_outputs())
-    except RemoteError as exc:  # files and endpoint are refused at once; a server may be down
-        if 'no model' not in str(exc):
-            raise
+    except ServerUnavailableError as exc:  # files and endpoint errors still refuse at once
         LOG.warning('remote policy unavailable, running locally until it answers: %s', exc)
         model.warnings.append(str(exc))
         outputs = [
