@@ -117,8 +117,10 @@ def _nodes(context: LaunchContext) -> list:
         overrides.append({'model_path': model})
     ros_arguments = ['--log-level', log_level] + (['--enclave', enclave] if enclave else [])
     autostart = _truthy(context, 'autostart')
+    bridge = _iot_bridge(context, params_file, ros_arguments, env, autostart)
     if _truthy(context, 'composed'):
         return [
+            *bridge,
             Node(
                 package='physical_ai_ros',
                 executable='physical_ai_node',
@@ -128,7 +130,7 @@ def _nodes(context: LaunchContext) -> list:
                 arguments=[] if autostart else ['--no-autostart'],
                 ros_arguments=ros_arguments,
                 additional_env=env,
-            )
+            ),
         ]
     actions = []
     for name in NODES:
@@ -145,7 +147,31 @@ def _nodes(context: LaunchContext) -> list:
         actions.append(node)
         if autostart:
             actions.extend(_autostart(node))
-    return actions
+    return actions + bridge
+
+
+def _iot_bridge(
+    context: LaunchContext,
+    params_file: str,
+    ros_arguments: list[str],
+    env: dict[str, str],
+    autostart: bool,
+) -> list:
+    """iot_bridge_node, in its own process, when ``iot_mapping`` names a mapping file."""
+    mapping = LaunchConfiguration('iot_mapping').perform(context)
+    if not mapping:
+        return []
+    node = LifecycleNode(
+        package='physical_ai_ros',
+        executable='iot_bridge_node',
+        name='iot_bridge_node',
+        namespace='',
+        output='screen',
+        parameters=[params_file, {'mapping_file': mapping}],  # mqtt.* from the params file
+        ros_arguments=ros_arguments,
+        additional_env=env,
+    )
+    return [node, *_autostart(node)] if autostart else [node]
 
 
 def generate_launch_description() -> LaunchDescription:
@@ -194,6 +220,12 @@ def generate_launch_description() -> LaunchDescription:
         ),
         DeclareLaunchArgument(
             'enclave', default_value='', description='SROS2 security enclave ("" = security off)'
+        ),
+        DeclareLaunchArgument(
+            'iot_mapping',
+            default_value='',
+            description='MQTT mapping YAML: also run iot_bridge_node (its mqtt.* from '
+            'params_file); "" = no bridge',
         ),
         DeclareLaunchArgument(
             'dds_profile',

@@ -56,6 +56,7 @@ def test_bringup_declares_the_integrator_arguments() -> None:
     expected = {
         'namespace', 'params_file', 'model', 'use_sim_time', 'log_level', 'composed',
         'autostart', 'enable_lidar', 'enable_camera', 'enable_iot', 'enclave', 'dds_profile',
+        'iot_mapping',
     }  # fmt: skip
     assert expected <= set(declared_names(LAUNCH / 'bringup_launch.py'))
     assert {'bag', 'output', 'params_file', 'model'} <= set(
