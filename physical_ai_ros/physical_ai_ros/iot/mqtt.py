@@ -20,7 +20,8 @@ readings to a callback (the node publishes them as IotReading). When the broker 
 every sensor's last value is handed on as stale, and paho reconnects with backoff (0.1 s
 doubling to 5 s); with QoS 1 and a persistent session (``clean_start`` off) the broker keeps
 what was published meanwhile. MQTT 5 or 3.1.1, TLS with a CA, client certificates, and a
-username whose password comes from an environment variable.
+username whose password comes from an environment variable. Northbound, the robot's state
+(retained) and a last will saying it went offline.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
+from physical_ai_ros.core.messages.payloads import OFFLINE_PAYLOAD
 from physical_ai_ros.core.perception.bridge import IotBridge
 from physical_ai_ros.core.perception.iot import Reading
 from physical_ai_ros.inference.tls import RemoteError, TlsFiles
@@ -54,9 +56,15 @@ class MqttBridgeClient:
         tls: TlsFiles | None = None,
         username: str = '',
         password_env: str = '',
+        state_topic: str = '',
         clock_ns: Callable[[], int] = time.time_ns,
     ) -> None:
-        """Prepare the client; :meth:`start` connects."""
+        """Prepare the client; :meth:`start` connects.
+
+        With ``state_topic``, the broker holds the robot's state there (retained): what
+        :meth:`publish_state` last sent, or ``{"state":"offline"}`` (the last will) once the
+        connection is lost without a goodbye.
+        """
         self.bridge, self.on_reading, self.clock_ns = bridge, on_reading, clock_ns
         self.host, self.port, self.qos = host, port, qos
         self.connected = False
@@ -82,6 +90,9 @@ class MqttBridgeClient:
             if password_env and password is None:
                 raise RemoteError(f'password_env={password_env!r}: the variable is not set')
             self.client.username_pw_set(username, password)
+        self.state_topic = state_topic
+        if state_topic:
+            self.client.will_set(state_topic, OFFLINE_PAYLOAD, qos=1, retain=True)
         self.client.reconnect_delay_set(min_delay=1, max_delay=5)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
@@ -99,9 +110,16 @@ class MqttBridgeClient:
         self.client.loop_start()
 
     def stop(self) -> None:
-        """Disconnect and end the network thread."""
+        """Say offline (a clean goodbye sends no will), disconnect, end the network thread."""
+        if self.state_topic and self.connected:
+            self.client.publish(self.state_topic, OFFLINE_PAYLOAD, qos=1, retain=True)
         self.client.disconnect()
         self.client.loop_stop()
+
+    def publish_state(self, payload: bytes) -> None:
+        """Publish the robot's state (retained, QoS 1) when a state topic is set."""
+        if self.state_topic:
+            self.client.publish(self.state_topic, payload, qos=1, retain=True)
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if getattr(reason, 'is_failure', False):

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.lifecycle import LifecycleState, TransitionCallbackReturn
 
 from physical_ai_ros.core.errors import PhysicalAiError
 from physical_ai_ros.core.messages.diagnostics import OK, status, WARN
+from physical_ai_ros.core.messages.payloads import robot_state_payload
 from physical_ai_ros.core.messages.stamps import make_header
 from physical_ai_ros.core.params.iot_mapping import load_mapping
 from physical_ai_ros.core.params.schema import IOT_BRIDGE
@@ -62,7 +64,7 @@ class IotBridgeNode(StageNode):
                 client_id=config['mqtt.client_id'], protocol=config['mqtt.protocol'],
                 qos=config['mqtt.qos'], persistent=config['mqtt.persistent'], tls=tls,
                 username=config['mqtt.username'], password_env=config['mqtt.password_env'],
-                clock_ns=self.now_ns,
+                state_topic=config['mqtt.state_topic'], clock_ns=self.now_ns,
             )  # fmt: skip
         except (ParamError, PhysicalAiError) as exc:
             self.get_logger().error(f'cannot configure: {exc}')
@@ -71,7 +73,36 @@ class IotBridgeNode(StageNode):
             self.create_lifecycle_publisher(IotReading, 'iot/readings', READINGS_DEPTH)
         )
         self.diagnostics_timer(self._diagnostics)
+        if config['mqtt.state_topic']:  # northbound: the stack's own /diagnostics, summarised
+            self.own(self.create_subscription(
+                DiagnosticArray, '/diagnostics', self.guarded(self._state, 'state'), 10,
+                callback_group=self.group,
+            ))  # fmt: skip
         return TransitionCallbackReturn.SUCCESS
+
+    def _state(self, msg: DiagnosticArray) -> None:
+        """Publish the robot's state from the safety, policy and perception statuses."""
+        if not self.active:
+            return
+        by_name = {item.name: item for item in msg.status}
+        safety = by_name.get('physical_ai_ros: safety')
+        if safety is None:
+            return  # another node's diagnostics: the gate's come every second
+        values = {kv.key: kv.value for kv in safety.values}
+        stops = {k.split('/', 1)[1]: int(v) for k, v in values.items() if k.startswith('stops/')}
+        policy = by_name.get('physical_ai_ros: policy')
+        backend = 'local'
+        if policy is not None:
+            backend = {kv.key: kv.value for kv in policy.values}.get('backend', 'local')
+        perception = by_name.get('physical_ai_ros: perception')
+        out_of_range = sorted({
+            kv.key.split('/')[1] for kv in (perception.values if perception else [])
+            if kv.key.startswith('iot_rejected/') and kv.key.endswith('/out of range')
+        })  # fmt: skip
+        self.client.publish_state(robot_state_payload(
+            self.now_ns(), gate=safety.message, stopping=_level(safety.level) != OK, stops=stops,
+            backend=backend, iot_out_of_range=out_of_range,
+        ))  # fmt: skip
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
         """Lifecycle transition: connect to the broker (paho keeps reconnecting)."""
@@ -106,6 +137,11 @@ class IotBridgeNode(StageNode):
         level = OK if self.client.connected else WARN
         message = 'ok' if self.client.connected else 'broker not connected'
         return status(TYPES, 'physical_ai_ros: iot bridge', level, message, found)
+
+
+def _level(level: Any) -> int:
+    """A DiagnosticStatus level as an int (rclpy gives the ``byte`` field as bytes)."""
+    return level[0] if isinstance(level, (bytes, bytearray)) else int(level)
 
 
 def main(args: list[str] | None = None) -> None:

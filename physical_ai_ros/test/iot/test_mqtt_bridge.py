@@ -180,3 +180,40 @@ def test_qos1_messages_published_while_the_bridge_is_away_arrive(broker: Broker)
         assert values == sorted(round((50.0 + k - 32.0) * 5 / 9, 6) for k in range(5))
     finally:
         again.stop()
+
+
+def test_the_robot_state_is_retained_and_offline_is_its_last_will(broker: Broker) -> None:
+    from physical_ai_ros.core.messages.payloads import OFFLINE_PAYLOAD, robot_state_payload
+
+    state = robot_state_payload(
+        5, gate='stopping: stale input', stopping=True, stops={'stale_input': 3},
+        backend='local', iot_out_of_range=['oven_o7'],
+    )  # fmt: skip
+    assert json.loads(state) == {
+        'state': 'online', 'stamp_ns': 5, 'policy_backend': 'local',
+        'gate': {'stopping': True, 'message': 'stopping: stale input',
+                 'stops': {'stale_input': 3}},
+        'iot_out_of_range': ['oven_o7'],
+    }  # fmt: skip
+    robot = MqttBridgeClient(
+        IotBridge([ROUTE]), '127.0.0.1', broker.port, lambda r: None,
+        client_id='robot-7', state_topic='robots/7/state',
+    )  # fmt: skip
+    robot.start()
+    assert _until(lambda: robot.connected)
+    robot.publish_state(state)
+    time.sleep(0.3)
+    seen: list[bytes] = []
+    watcher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    watcher.on_message = lambda c, u, m: seen.append(bytes(m.payload))
+    watcher.connect('127.0.0.1', broker.port)
+    watcher.subscribe('robots/7/state', qos=1)
+    watcher.loop_start()
+    try:
+        assert _until(lambda: state in seen)  # retained: a late subscriber gets it at once
+        robot.client.socket().close()  # the robot's link drops without a goodbye
+        assert _until(lambda: OFFLINE_PAYLOAD in seen)  # the broker sends its last will
+    finally:
+        watcher.loop_stop()
+        watcher.disconnect()
+        robot.client.loop_stop()

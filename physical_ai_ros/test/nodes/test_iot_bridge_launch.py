@@ -75,7 +75,8 @@ def generate_test_description() -> tuple[launch.LaunchDescription, dict]:
 
     share = Path(ament_index_python.get_package_share_directory('physical_ai_ros'))
     data = yaml.safe_load((share / 'config' / 'mobile_base.yaml').read_text())
-    data['iot_bridge_node'] = {'ros__parameters': {'mqtt': {'port': PORT}}}
+    mqtt_params = {'port': PORT, 'state_topic': 'robots/test/state'}
+    data['iot_bridge_node'] = {'ros__parameters': {'mqtt': mqtt_params}}
     params = FOLDER / 'params.yaml'
     params.write_text(yaml.safe_dump(data))
     bringup = launch.actions.IncludeLaunchDescription(
@@ -172,3 +173,20 @@ class TestIotBridge(unittest.TestCase):
             5.0,
         )
         self.assertTrue(heard, self.perception[-1:])
+        # northbound: the robot's state, retained, from the stack's own /diagnostics
+        states: list[dict] = []
+        watcher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        watcher.on_message = lambda c, u, m: states.append(json.loads(m.payload))
+        watcher.connect('127.0.0.1', PORT)
+        watcher.subscribe('robots/test/state', qos=1)
+        watcher.loop_start()
+        try:
+            got = self.spin_until(lambda: any(s.get('state') == 'online' for s in states), 10.0)
+        finally:
+            watcher.loop_stop()
+            watcher.disconnect()
+        self.assertTrue(got, states[-1:])
+        online = next(s for s in states if s.get('state') == 'online')
+        # no lidar in this launch: the gate holds the robot, and says why
+        self.assertTrue(online['gate']['stopping'])
+        self.assertEqual(online['policy_backend'], 'local')

@@ -163,6 +163,36 @@ def _finite(raw: Any, name: str) -> float:
     return value
 
 
+def robot_state_payload(
+    stamp_ns: int,
+    *,
+    gate: str,
+    stopping: bool,
+    stops: dict[str, int],
+    backend: str,
+    iot_out_of_range: list[str],
+) -> bytes:
+    """The robot's state for MES/SCADA, as the JSON the bridge publishes (retained).
+
+    ``gate`` is the safety gate's message (why it stops, or that it passes), ``stops`` its
+    stop counts by reason, ``backend`` where the policy runs, ``iot_out_of_range`` the sensors
+    whose readings were refused as out of range. Keys are sorted: the same state, the same
+    bytes.
+    """
+    state = {
+        'state': 'online',
+        'stamp_ns': stamp_ns,
+        'gate': {'stopping': stopping, 'message': gate, 'stops': dict(sorted(stops.items()))},
+        'policy_backend': backend,
+        'iot_out_of_range': sorted(iot_out_of_range),
+    }
+    return json.dumps(state, sort_keys=True, separators=(',', ':')).encode()
+
+
+#: What the broker publishes for the robot when its connection is lost (the last will).
+OFFLINE_PAYLOAD = b'{"state":"offline"}'
+
+
 def topic_matches(topic_filter: str, topic: str) -> bool:
     """MQTT topic matching: ``+`` one level, ``#`` the rest (the last level only)."""
     levels, parts = topic_filter.split('/'), topic.split('/')

@@ -58,6 +58,9 @@ IOT_BRIDGE = ParamSet(
         P('mqtt.username', 'string', '', 'Username ("" = none).', read_only=True),
         P('mqtt.password_env', 'string', '', 'Environment variable holding the password.',
           read_only=True),
+        P('mqtt.state_topic', 'string', '', "Northbound: the robot's state as retained JSON "
+          '(safety stops and reasons, policy backend, IoT out of range), "offline" as the '
+          'last will; "" = none.', read_only=True),
     ),
     check_iot_bridge,
 )
