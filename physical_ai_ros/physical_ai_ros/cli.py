@@ -96,6 +96,59 @@ def _cmd_iot_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_iot_record(args: argparse.Namespace) -> int:
+    """Record the bridged readings of a broker into a rosbag2 (iot/readings, IotReading)."""
+    import queue
+    import time
+
+    from physical_ai_ros.core.messages.stamps import make_header
+    from physical_ai_ros.core.params.iot_mapping import load_mapping
+    from physical_ai_ros.core.perception.bridge import IotBridge
+    from physical_ai_ros.core.perception.iot import Reading
+    from physical_ai_ros.inference.tls import split_endpoint
+    from physical_ai_ros.iot.mqtt import MqttBridgeClient
+    from physical_ai_ros.replay.bagwriter import BagWriter
+    from physical_ai_ros.replay.outputs import prepare_bag_output
+    from physical_ai_ros.replay.typestore import TypestoreTypes
+
+    host, port = split_endpoint(args.broker)
+    bridge = IotBridge(load_mapping(args.mapping))
+    out = Path(args.out)
+    prepare_bag_output(out, (), force=args.force)
+    received: queue.Queue[tuple[int, Reading]] = queue.Queue()
+    client = MqttBridgeClient(
+        bridge, host, port, lambda r: received.put((time.time_ns(), r)),
+        client_id=args.client_id, persistent=False,
+    )  # fmt: skip
+    types = TypestoreTypes()
+    cls = types.get('physical_ai_ros_interfaces/msg/IotReading')
+    count = 0
+    client.start()
+    try:
+        with BagWriter(out, types) as bag:
+            deadline = time.monotonic() + args.seconds
+            while time.monotonic() < deadline:
+                try:
+                    receipt, r = received.get(timeout=0.1)
+                except queue.Empty:
+                    continue
+                msg = cls(
+                    header=make_header(r.stamp_ns, 'odom', types), sensor_id=r.sensor_id,
+                    quantity=r.quantity, value=r.value, unit=r.unit, variance=0.0,
+                    status=r.status,
+                )  # fmt: skip
+                bag.write(args.topic, msg, receipt)  # log time: when it arrived here
+                count += 1
+    finally:
+        client.stop()
+    rejected = ', '.join(f'{k} {v}' for k, v in sorted(bridge.status.rejected.items()))
+    print(
+        f'wrote {out}: {count} readings on {args.topic}'
+        + (f'; refused: {rejected}' if rejected else '')
+    )
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     """Serve an ONNX policy over the Open Inference Protocol until SIGINT or SIGTERM."""
     from physical_ai_ros.inference.server import start_server
@@ -522,6 +575,17 @@ def build_parser() -> argparse.ArgumentParser:
     iot_check = iot_commands.add_parser('check', help='check a bridge mapping file')
     iot_check.add_argument('mapping', help='mapping YAML (mqtt: routes)')
     iot_check.set_defaults(handler=_cmd_iot_check)
+    iot_record = iot_commands.add_parser(
+        'record', help='record the bridged readings of a broker into a rosbag2'
+    )
+    iot_record.add_argument('--mapping', required=True, help='mapping YAML (mqtt: routes)')
+    iot_record.add_argument('--broker', default='127.0.0.1:1883', help='host:port of the broker')
+    iot_record.add_argument('--out', required=True, help='bag to write (must not exist)')
+    iot_record.add_argument('--seconds', type=_positive, required=True, help='how long [s]')
+    iot_record.add_argument('--topic', default='/iot/readings', help='bag topic (/iot/readings)')
+    iot_record.add_argument('--client-id', default='physical_ai_ros_iot_record', help='MQTT id')
+    iot_record.add_argument('--force', action='store_true', help='replace an existing bag')
+    iot_record.set_defaults(handler=_cmd_iot_record)
 
     serve = commands.add_parser(
         'serve', help='serve an ONNX policy over the Open Inference Protocol (gRPC)'

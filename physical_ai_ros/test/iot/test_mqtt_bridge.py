@@ -217,3 +217,40 @@ def test_the_robot_state_is_retained_and_offline_is_its_last_will(broker: Broker
         watcher.loop_stop()
         watcher.disconnect()
         robot.client.loop_stop()
+
+
+def test_iot_record_writes_the_bridged_readings_into_a_bag_replay_reads(
+    broker: Broker, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from physical_ai_ros.cli import main
+    from physical_ai_ros.replay.baginfo import summarize_bag
+
+    mapping = tmp_path / 'bridge.yaml'
+    mapping.write_text(
+        "mqtt:\n  - {topic: factory/+/t, sensor_id: 't_{1}', quantity: temperature,"
+        ' unit: degF, to_unit: degC, payload: {format: number}}\n'
+    )
+    out = tmp_path / 'iot_bag'
+    done: list[int] = []
+    recorder = threading.Thread(target=lambda: done.append(main([
+        'iot', 'record', '--mapping', str(mapping), '--broker', f'127.0.0.1:{broker.port}',
+        '--out', str(out), '--seconds', '4',
+    ])))  # fmt: skip
+    recorder.start()
+    time.sleep(1.0)  # connected and subscribed
+    sender = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    sender.connect('127.0.0.1', broker.port)
+    sender.loop_start()
+    for k in range(5):
+        sender.publish(f'factory/m{k}/t', f'{32 + 9 * k}'.encode(), qos=1).wait_for_publish(5)
+    sender.publish('factory/m9/t', b'not a number', qos=1).wait_for_publish(5)
+    sender.loop_stop()
+    sender.disconnect()
+    recorder.join(timeout=30)
+    assert done == [0]
+    printed = capsys.readouterr().out
+    assert 'wrote' in printed and '5 readings on /iot/readings; refused: bad value 1' in printed
+    summary = summarize_bag(out)
+    (topic,) = summary.topics
+    assert topic.name == '/iot/readings' and topic.count == 5
+    assert topic.msgtype == 'physical_ai_ros_interfaces/msg/IotReading'
