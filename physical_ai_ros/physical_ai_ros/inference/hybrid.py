@@ -26,6 +26,7 @@ step).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 import time
@@ -44,7 +45,20 @@ class BackendStatus:
     fallbacks: int = 0
     failures_in_a_row: int = 0
     last_error: str = ''
-    round_trips_ms: list[float] = field(default_factory=list)
+    round_trips_ms: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
+
+    def answered_remotely(self, round_trip_ms: float) -> None:
+        """The remote model answered in time, after ``round_trip_ms``."""
+        self.active = 'remote'
+        self.failures_in_a_row = 0
+        self.round_trips_ms.append(round_trip_ms)
+
+    def fell_back(self, error: str) -> None:
+        """The local model answered instead, because of ``error``."""
+        self.active = 'local'
+        self.fallbacks += 1
+        self.failures_in_a_row += 1
+        self.last_error = error
 
     def summary(self) -> dict[str, Any]:
         """Active backend, fallback count, last error, remote round trip p50/p99 [ms]."""
@@ -52,7 +66,7 @@ class BackendStatus:
             'backend': self.active, 'fallbacks': self.fallbacks, 'last_error': self.last_error,
         }  # fmt: skip
         if self.round_trips_ms:
-            values = np.asarray(self.round_trips_ms[-1000:])
+            values = np.asarray(self.round_trips_ms)
             out['round_trip_ms/p50'] = float(np.median(values))
             out['round_trip_ms/p99'] = float(np.percentile(values, 99))
         return out
@@ -100,19 +114,14 @@ class HybridSession:
             except RemoteAnswerError as exc:
                 self._failed(str(exc), now)
             else:
-                self.status.round_trips_ms.append((self.clock() - now) * 1000.0)
-                del self.status.round_trips_ms[:-1000]
-                self.status.failures_in_a_row = 0
-                self.status.active = 'remote'
+                self.status.answered_remotely((self.clock() - now) * 1000.0)
                 return list(answer)
         self.status.active = 'local'
         return list(self.local.run(output_names, feeds))
 
     def _failed(self, error: str, now: float) -> None:
         status = self.status
-        status.fallbacks += 1
-        status.failures_in_a_row += 1
-        status.last_error = error
+        status.fell_back(error)
         if status.failures_in_a_row >= self.breaker_failures:
             self._closed_until = now + self.backoff_s  # then one probe, whatever the count
             if status.failures_in_a_row == self.breaker_failures and hasattr(self.remote, 'reset'):

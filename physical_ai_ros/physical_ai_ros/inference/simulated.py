@@ -74,20 +74,13 @@ class SimulatedLinkSession:
         payload = sum(int(np.asarray(v).nbytes) for v in feeds.values()) + self._answer_bytes
         round_trip = self.link.round_trip_ms(self._index, t_s, payload)
         self._index += 1
-        status = self.status
         if round_trip is not None and round_trip <= self.timeout_ms:
             self.counts['remote'] += 1
-            status.active = 'remote'
-            status.failures_in_a_row = 0
-            status.round_trips_ms.append(round_trip)
-            del status.round_trips_ms[:-1000]
+            self.status.answered_remotely(round_trip)
             return list(self.remote.run(output_names, feeds))
         kind = 'lost' if round_trip is None else 'late'
         self.counts[kind] += 1
-        status.active = 'local'
-        status.fallbacks += 1
-        status.failures_in_a_row += 1
-        status.last_error = (
+        self.status.fell_back(
             f'link: request lost at t={t_s:.3f} s'
             if round_trip is None
             else f'link: answer after {round_trip:.1f} ms > remote.timeout_ms'
