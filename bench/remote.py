@@ -41,6 +41,7 @@ from physical_ai_ros.inference.server import OnnxInferenceService, start_server
 from physical_ai_ros.policies.reference import SHIPPED
 
 RUNS = 300
+TESTS = Path(__file__).resolve().parents[1] / 'physical_ai_ros' / 'test' / 'inference'
 CONTROL_PERIOD_MS = 100.0  # policy_node.control_rate_hz 10 in mobile_base.yaml
 
 
@@ -220,44 +221,19 @@ def _robot(
 
 def servers() -> None:
     """The server choice, measured: ours against MLServer, same client, same model, A/B."""
-    import importlib.util
-    import json
-    import shutil
-    import socket
-    import subprocess
+    sys.path.insert(0, str(TESTS))
+    import mlserver_process  # the interoperability test's launcher
 
-    if importlib.util.find_spec('mlserver') is None:
+    if not mlserver_process.available():
         print('server choice: mlserver not installed, skipped')
         return
     model = PolicyModel.load(SHIPPED)
     feeds = feeds_for(model)
-    ports = []
-    for _ in range(3):
-        with socket.socket() as s:
-            s.bind(('127.0.0.1', 0))
-            ports.append(int(s.getsockname()[1]))
-    http, grpc_port, metrics = ports
-    runtime = (
-        Path(__file__).resolve().parents[1] / 'physical_ai_ros/test/inference/mlserver_onnx.py'
+    tensors = (
+        [{'name': 'grid', 'datatype': 'FP32', 'shape': [1, 1, 40, 40]}],
+        [{'name': 'action', 'datatype': 'FP32', 'shape': [1, 2]}],
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        (folder / 'policy').mkdir()
-        shutil.copy(runtime, folder / 'policy')
-        (folder / 'settings.json').write_text(json.dumps({
-            'http_port': http, 'grpc_port': grpc_port, 'metrics_port': metrics,
-            'parallel_workers': 0, 'host': '127.0.0.1',
-        }))  # fmt: skip
-        (folder / 'policy' / 'model-settings.json').write_text(json.dumps({
-            'name': 'policy', 'implementation': 'mlserver_onnx.OnnxRuntime',
-            'parameters': {'uri': str(SHIPPED)},
-            'inputs': [{'name': 'grid', 'datatype': 'FP32', 'shape': [1, 1, 40, 40]}],
-            'outputs': [{'name': 'action', 'datatype': 'FP32', 'shape': [1, 2]}],
-        }))  # fmt: skip
-        mlserver = subprocess.Popen(
-            [str(Path(sys.executable).with_name('mlserver')), 'start', str(folder)],
-            cwd=folder / 'policy', stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+    with mlserver_process.mlserver(SHIPPED, *tensors) as (grpc_port, _):
         ours, port = start_server(SHIPPED, port=0)
         try:
             theirs = None
@@ -278,8 +254,6 @@ def servers() -> None:
             )
         finally:
             ours.stop(grace=None)
-            mlserver.terminate()
-            mlserver.wait(timeout=30)
     print('server choice, reference policy, loopback:')
     print(HEADER)
     for row in stats:

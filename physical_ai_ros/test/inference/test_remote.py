@@ -49,6 +49,9 @@ from physical_ai_ros.inference.tls import RemoteError, TlsFiles  # noqa: E402
 from physical_ai_ros.policies.loading import load_policy  # noqa: E402
 from physical_ai_ros.policies.reference import CONTRACT, SHIPPED  # noqa: E402
 
+#: The reference policy's tensors, as a server's model settings declare them.
+REFERENCE_INPUTS = [{'name': 'grid', 'datatype': 'FP32', 'shape': [1, 1, 40, 40]}]
+REFERENCE_OUTPUTS = [{'name': 'action', 'datatype': 'FP32', 'shape': [1, 2]}]
 FEED = {'grid': np.random.default_rng(0).random((1, 1, 40, 40), dtype=np.float32)}
 
 
@@ -355,45 +358,24 @@ def test_hybrid_starts_locally_when_the_server_is_down_and_takes_it_when_it_come
         srv.stop(grace=None)
 
 
-def test_the_client_works_against_a_second_server_mlserver(tmp_path: Path) -> None:
+def test_the_client_works_against_a_second_server_mlserver() -> None:
     """Seldon's MLServer, another Open Inference Protocol implementation, gRPC and REST."""
-    import importlib.util
-    import json
-    import shutil
-    import subprocess
-    import sys
+    import mlserver_process
 
-    # not imported here: its protocol stubs and tritonclient's share one protobuf package
-    if importlib.util.find_spec('mlserver') is None:
+    if not mlserver_process.available():
         pytest.skip('mlserver is not installed')
-    folder = tmp_path / 'models'
-    (folder / 'policy').mkdir(parents=True)
-    shutil.copy(Path(__file__).with_name('mlserver_onnx.py'), folder / 'policy')
-    http, grpc_port, metrics = _free_port(), _free_port(), _free_port()
-    (folder / 'settings.json').write_text(json.dumps({
-        'http_port': http, 'grpc_port': grpc_port, 'metrics_port': metrics,
-        'parallel_workers': 0, 'host': '127.0.0.1',
-    }))  # fmt: skip
-    (folder / 'policy' / 'model-settings.json').write_text(json.dumps({
-        'name': 'policy', 'implementation': 'mlserver_onnx.OnnxRuntime',
-        'parameters': {'uri': str(SHIPPED)},
-        'inputs': [{'name': 'grid', 'datatype': 'FP32', 'shape': [1, 1, 40, 40]}],
-        'outputs': [{'name': 'action', 'datatype': 'FP32', 'shape': [1, 2]}],
-    }))  # fmt: skip
-    mlserver = Path(sys.executable).with_name('mlserver')
-    proc = subprocess.Popen(
-        [str(mlserver), 'start', str(folder)], cwd=folder / 'policy',
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
+    with mlserver_process.mlserver(SHIPPED, REFERENCE_INPUTS, REFERENCE_OUTPUTS) as (
+        grpc_port,
+        http,
+    ):
         session = None
         deadline = time.monotonic() + 60.0
-        while session is None and time.monotonic() < deadline and proc.poll() is None:
+        while session is None and time.monotonic() < deadline:
             try:
                 session = RemoteSession(RemoteConfig(f'127.0.0.1:{grpc_port}', 'policy'))
             except RemoteError:
                 time.sleep(0.5)
-        assert session is not None, proc.stdout.read().decode() if proc.stdout else ''
+        assert session is not None, 'mlserver did not start'
         np.testing.assert_array_equal(session.run(['action'], FEED)[0], local_answer())
         # and the protocol's REST binding, the second transport
         rest = RemoteSession(
@@ -401,9 +383,6 @@ def test_the_client_works_against_a_second_server_mlserver(tmp_path: Path) -> No
         )
         assert [t.name for t in rest.get_inputs()] == ['grid']
         np.testing.assert_array_equal(rest.run(['action'], FEED)[0], local_answer())
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 @pytest.mark.parametrize('mode', ['delay', 'drop', 'garbage'])
