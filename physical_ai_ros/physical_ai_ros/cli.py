@@ -522,14 +522,7 @@ def build_parser() -> argparse.ArgumentParser:
         '--distro', choices=('humble', 'jazzy'), default='jazzy', help='standard type store'
     )
     rp.add_argument('--output-type', help=argparse.SUPPRESS)
-    rp.add_argument(
-        '--link',
-        help='link model YAML: the policy answers as a remote model behind it, the local '
-        'one when the link loses or delays an answer (deterministic; core/policy/link.py)',
-    )
-    rp.add_argument(
-        '--remote-model', help='with --link: the model served remotely (default --model)'
-    )
+    _add_link_arguments(rp)
     rp.add_argument('--no-report', action='store_true', help='skip the HTML report')
     rp.add_argument('--quiet', action='store_true', help='no progress bar')
     rp.set_defaults(handler=_cmd_replay)
@@ -562,8 +555,7 @@ def build_parser() -> argparse.ArgumentParser:
         '--seconds', type=_positive, default=40.0, help='time limit per episode [s]'
     )
     evaluate.add_argument('--params', help='params file of the nodes')
-    evaluate.add_argument('--link', help='link model YAML for a remote policy (as replay --link)')
-    evaluate.add_argument('--remote-model', help='with --link: the model served remotely')
+    _add_link_arguments(evaluate)
     evaluate.add_argument('--out-dir', default='sim_eval', help='where the episode bags go')
     evaluate.add_argument(
         '--force', action='store_true', help='replace episode bags a previous run left'
@@ -633,6 +625,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo_bag.set_defaults(handler=_cmd_make_demo_bag)
     return parser
+
+
+def _add_link_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--link`` and ``--remote-model`` (replay and sim eval)."""
+    parser.add_argument(
+        '--link',
+        help='link model YAML: the policy answers as a remote model behind it, the local '
+        'one when the link loses or delays an answer (deterministic; core/policy/link.py)',
+    )
+    parser.add_argument(
+        '--remote-model', help='with --link: the model served remotely (default --model)'
+    )
 
 
 def _number(convert: Callable[[str], Any], low: float, *, inclusive: bool) -> Any:
