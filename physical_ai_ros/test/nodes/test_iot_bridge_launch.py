@@ -28,8 +28,8 @@ from pathlib import Path
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
-import time
 import unittest
 
 import pytest
@@ -45,6 +45,9 @@ import launch  # noqa: E402, I100 (after the skips above)
 from launch.launch_description_sources import PythonLaunchDescriptionSource  # noqa: E402
 from launch_ros.substitutions import FindPackageShare  # noqa: E402
 import launch_testing.actions  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # launch_helpers
+from launch_helpers import spin_until  # noqa: E402, I100
 
 
 def _free_port() -> int:
@@ -131,12 +134,7 @@ class TestIotBridge(unittest.TestCase):
         rclpy.shutdown()
 
     def spin_until(self, condition, timeout: float) -> bool:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            rclpy.spin_once(self.node, timeout_sec=0.05)
-            if condition():
-                return True
-        return False
+        return spin_until(self.node, condition, timeout, 0.05)
 
     def publish(self, topic: str, payload: bytes) -> None:
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)

@@ -23,7 +23,8 @@ starved gate or an ignored parameter, not a slow machine (``bench/live.py`` meas
 
 from __future__ import annotations
 
-import time
+from pathlib import Path
+import sys
 import unittest
 
 import pytest
@@ -35,6 +36,9 @@ import launch  # noqa: E402, I100 (after the skips above)
 from launch.launch_description_sources import PythonLaunchDescriptionSource  # noqa: E402
 from launch_ros.substitutions import FindPackageShare  # noqa: E402
 import launch_testing.actions  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # launch_helpers
+from launch_helpers import spin_until, standing_odometry  # noqa: E402, I100
 import numpy as np  # noqa: E402
 
 from physical_ai_ros.core.messages.msgtypes import ImportedMessageTypes  # noqa: E402
@@ -102,9 +106,7 @@ class TestLiveGraph(unittest.TestCase):
         )
         publisher = cls.node.create_publisher(PointCloud2, 'lidar/points', 1)
         odom = cls.node.create_publisher(Odometry, 'odom', 10)
-        standing = Odometry()
-        standing.header.frame_id, standing.child_frame_id = 'odom', 'base_link'
-        standing.pose.pose.orientation.w = 1.0
+        standing = standing_odometry()
 
         def publish() -> None:
             now = cls.node.get_clock().now()
@@ -122,12 +124,7 @@ class TestLiveGraph(unittest.TestCase):
         rclpy.shutdown()
 
     def spin_until(self, condition, timeout: float) -> bool:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            rclpy.spin_once(self.node, timeout_sec=0.01)
-            if condition():
-                return True
-        return False
+        return spin_until(self.node, condition, timeout, 0.01)
 
     def spin_for(self, seconds: float) -> None:
         self.spin_until(lambda: False, seconds)

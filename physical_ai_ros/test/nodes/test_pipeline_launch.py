@@ -21,7 +21,8 @@ elsewhere.
 
 from __future__ import annotations
 
-import time
+from pathlib import Path
+import sys
 import unittest
 
 import pytest
@@ -33,6 +34,9 @@ import launch  # noqa: E402, I100 (after the skips above)
 from launch.launch_description_sources import PythonLaunchDescriptionSource  # noqa: E402
 from launch_ros.substitutions import FindPackageShare  # noqa: E402
 import launch_testing.actions  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # launch_helpers
+from launch_helpers import spin_until, standing_odometry  # noqa: E402, I100
 import numpy as np  # noqa: E402
 
 from physical_ai_ros.core.messages.msgtypes import ImportedMessageTypes  # noqa: E402
@@ -84,12 +88,7 @@ class TestPipeline(unittest.TestCase):
         rclpy.shutdown()
 
     def spin_until(self, condition, timeout: float) -> bool:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            rclpy.spin_once(self.node, timeout_sec=0.05)
-            if condition():
-                return True
-        return False
+        return spin_until(self.node, condition, timeout, 0.05)
 
     def test_cloud_in_command_out_estop_stops_and_bad_parameter_is_refused(self) -> None:
         from geometry_msgs.msg import TwistStamped
@@ -109,9 +108,7 @@ class TestPipeline(unittest.TestCase):
         clouds = self.node.create_publisher(PointCloud2, 'lidar/points', 10)
         estop = self.node.create_publisher(Bool, 'estop', 10)
         odom = self.node.create_publisher(Odometry, 'odom', 10)
-        standing = Odometry()
-        standing.header.frame_id, standing.child_frame_id = 'odom', 'base_link'
-        standing.pose.pose.orientation.w = 1.0
+        standing = standing_odometry()
 
         def publish_clouds() -> None:
             # odometry too: use_odometry is on, and without it the grid is not updated

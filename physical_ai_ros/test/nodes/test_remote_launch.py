@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from pathlib import Path
 import socket
+import sys
 import tempfile
-import time
 import unittest
 
 import pytest
@@ -39,6 +39,9 @@ import launch  # noqa: E402, I100 (after the skips above)
 from launch.launch_description_sources import PythonLaunchDescriptionSource  # noqa: E402
 from launch_ros.substitutions import FindPackageShare  # noqa: E402
 import launch_testing.actions  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # launch_helpers
+from launch_helpers import spin_until, standing_odometry  # noqa: E402, I100
 import numpy as np  # noqa: E402
 import yaml  # noqa: E402
 
@@ -137,9 +140,7 @@ class TestHybridBackend(unittest.TestCase):
         cls.node.create_subscription(DiagnosticArray, '/diagnostics', diagnostics, 10)
         clouds = cls.node.create_publisher(PointCloud2, 'lidar/points', 1)
         odom = cls.node.create_publisher(Odometry, 'odom', 10)
-        standing = Odometry()
-        standing.header.frame_id, standing.child_frame_id = 'odom', 'base_link'
-        standing.pose.pose.orientation.w = 1.0
+        standing = standing_odometry()
 
         def publish() -> None:
             now = cls.node.get_clock().now()
@@ -156,12 +157,7 @@ class TestHybridBackend(unittest.TestCase):
         rclpy.shutdown()
 
     def spin_until(self, condition, timeout: float) -> bool:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            rclpy.spin_once(self.node, timeout_sec=0.01)
-            if condition():
-                return True
-        return False
+        return spin_until(self.node, condition, timeout, 0.01)
 
     def assert_gate_kept_its_rate(self, since: int) -> None:
         stamps = np.array([s for s, _ in self.commands if s >= since], dtype=np.int64)

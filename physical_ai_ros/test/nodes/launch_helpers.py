@@ -1,0 +1,50 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""What the launch tests share: spinning until a condition holds, and a robot standing still.
+
+The launch tests import it by name (``launch_test`` loads a test file by path, so each puts
+this folder on ``sys.path`` first). It needs rclpy: only the launch tests import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import time
+from typing import Any
+
+import rclpy
+
+
+def spin_until(node: Any, condition: Callable[[], bool], timeout: float, step: float) -> bool:
+    """Spin ``node`` (``step`` s at a time) until ``condition()`` holds or ``timeout`` passes."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        rclpy.spin_once(node, timeout_sec=step)
+        if condition():
+            return True
+    return False
+
+
+def standing_odometry() -> Any:
+    """nav_msgs/Odometry of a robot at the origin, not moving (stamp it before publishing).
+
+    use_odometry is on in the shipped params: without odometry the grid is not updated.
+    """
+    from nav_msgs.msg import Odometry
+
+    standing = Odometry()
+    standing.header.frame_id, standing.child_frame_id = 'odom', 'base_link'
+    standing.pose.pose.orientation.w = 1.0
+    return standing
