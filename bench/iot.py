@@ -1,12 +1,13 @@
 """Factory IoT benchmark: MQTT readings through the bridge, beside a bare paho subscriber.
 
-On a Mosquitto broker started here on loopback, a publisher sends N JSON device messages at
-QoS 0 as fast as it can; two subscribers receive them, alternated run by run: a bare paho
-client that only counts (the baseline), and the bridge (:class:`MqttBridgeClient` with
-:class:`IotBridge`: decode, convert, readings). Reported: readings per second received, and
-broker -> reading latency p50/p99 (publisher's send time in the payload against the
-receiving callback's clock), each beside the baseline. The bridge core alone (no network) is
-timed too. Goals (issue 14): >= 20,000 readings/s; p99 <= 2 ms above the bare subscriber.
+On a Mosquitto broker started here on loopback, a publisher in its own process (as devices
+are) sends N JSON device messages at QoS 0 as fast as it can; two subscribers receive them,
+alternated run by run: a bare paho client that only counts (the baseline), and the bridge
+(:class:`MqttBridgeClient` with :class:`IotBridge`: decode, convert, readings). Reported:
+readings per second received, and broker -> reading latency p50/p99 (publisher's send time
+in the payload against the receiving callback's clock), each beside the baseline. The bridge
+core alone (no network) is timed too. Goals (issue 14): >= 20,000 readings/s; p99 <= 2 ms
+above the bare subscriber.
 
 Run: ``make bench`` or ``.venv/bin/python bench/iot.py`` (needs mosquitto and paho-mqtt).
 """
@@ -122,26 +123,43 @@ def run_subscriber(
     while not connected() and time.monotonic() < deadline:
         time.sleep(0.01)
     time.sleep(0.2)
-    publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
-    publisher.connect('127.0.0.1', port)
-    publisher.loop_start()
-    start = time.perf_counter()
-    for k in range(messages):
-        if rate_hz:
-            time.sleep(max(0.0, start + k / rate_hz - time.perf_counter()))
-        body = json.dumps({'t': 70.0 + k % 10, 'ts': time.time_ns(), 'q': 'GOOD'}).encode()
-        publisher.publish(f'factory/line3/o{k % 16}/temperature', body, qos=0)
+    # the devices: another process, so the subscriber under test has its interpreter alone
+    publisher = subprocess.Popen(
+        [sys.executable, __file__, '--publish', str(port), str(messages), str(rate_hz)]
+    )
     done.wait(timeout=60)
     last = time.perf_counter()
-    publisher.loop_stop()
-    publisher.disconnect()
+    publisher.wait(timeout=60)
     stop()
     received = len(latencies)
     rate = received / (last - first[0]) if first and last > first[0] else 0.0
     return rate, np.asarray(latencies)
 
 
+def publish(port: int, messages: int, rate_hz: float) -> None:
+    """The devices' side: ``messages`` JSON readings, paced at ``rate_hz`` (0: flat out)."""
+    import paho.mqtt.client as mqtt
+
+    publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    publisher.connect('127.0.0.1', port)
+    publisher.loop_start()
+    start = time.perf_counter()
+    info = None
+    for k in range(messages):
+        if rate_hz:
+            time.sleep(max(0.0, start + k / rate_hz - time.perf_counter()))
+        body = json.dumps({'t': 70.0 + k % 10, 'ts': time.time_ns(), 'q': 'GOOD'}).encode()
+        info = publisher.publish(f'factory/line3/o{k % 16}/temperature', body, qos=0)
+    if info is not None:
+        info.wait_for_publish(timeout=60)
+    publisher.loop_stop()
+    publisher.disconnect()
+
+
 def main() -> None:
+    if sys.argv[1:2] == ['--publish']:
+        publish(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
+        return
     mosquitto = shutil.which('mosquitto') or '/usr/sbin/mosquitto'
     if not Path(mosquitto).exists():
         print('bench/iot.py skipped: mosquitto is not installed')

@@ -25,6 +25,8 @@ setup(
             os.path.join('share', package_name, 'config'),
             glob('config/*.yaml') + glob('config/*.xml'),
         ),
+        # IoT bridge mappings (not params files: `physical-ai iot check` reads them)
+        (os.path.join('share', package_name, 'config', 'iot'), glob('config/iot/*.yaml')),
     ],
     python_requires='>=3.10',
     # Everything `physical-ai replay` needs with its defaults (the report included); the
@@ -45,8 +47,10 @@ setup(
         'test': ['pytest>=7', 'hypothesis>=6.50', 'onnx>=1.14', 'cryptography>=41'],
         # edge-cloud inference: the Open Inference Protocol's clients (gRPC, REST) and stubs
         'remote': ['tritonclient[grpc,http]>=2.40', 'grpcio>=1.50'],
-        # factory IoT: the MQTT bridge (paho-mqtt 2.x; Debian/Ubuntu ship 1.6)
-        'iot': ['paho-mqtt>=2.0'],
+        # factory IoT: MQTT (paho-mqtt 2.x; Debian/Ubuntu ship 1.6), Sparkplug B payloads
+        # (protobuf, which onnxruntime brings anyway), OPC UA (asyncua 2.x: its client
+        # reconnects and re-creates subscriptions itself)
+        'iot': ['paho-mqtt>=2.0', 'protobuf>=3.20', 'asyncua>=2.1'],
         # tests only: a second Open Inference Protocol server (Seldon's) the client is tried on
         'interop': ['mlserver>=1.5'],
         'sim': ['mujoco>=3.1'],

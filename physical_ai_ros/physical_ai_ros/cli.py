@@ -85,14 +85,24 @@ def _cmd_iot_check(args: argparse.Namespace) -> int:
     """Check an IoT bridge mapping file; one line per route, or the first problem (exit 2)."""
     from physical_ai_ros.core.params.iot_mapping import load_mapping
 
-    routes = load_mapping(args.mapping)
-    for route in routes:
+    mapping = load_mapping(args.mapping)
+    for route in mapping.mqtt:
         rate = f', at most {route.max_rate_hz:g} Hz' if route.max_rate_hz else ''
+        spec = route.payload
+        what = f'sparkplug metric {spec.metric!r}' if spec.format == 'sparkplug' else spec.format
+        stamp = 'device time' if spec.format == 'sparkplug' or spec.timestamp else 'receipt time'
         print(
             f'{route.topic} -> {route.sensor_id} ({route.quantity}, {route.unit} -> '
-            f'{route.to_unit}, {route.payload.format}{rate})'
+            f'{route.to_unit}, {what}, {stamp}{rate})'
         )
-    print(f'{args.mapping}: {len(routes)} route(s) ok')
+    for node in mapping.opcua:
+        rate = f', at most {node.max_rate_hz:g} Hz' if node.max_rate_hz else ''
+        print(
+            f'opcua {node.node_id} -> {node.sensor_id} ({node.quantity}, {node.unit} -> '
+            f'{node.to_unit}, sampled every {node.sampling_interval_ms:g} ms, SourceTimestamp'
+            f'{rate})'
+        )
+    print(f'{args.mapping}: {len(mapping.mqtt)} MQTT and {len(mapping.opcua)} OPC UA route(s) ok')
     return 0
 
 
@@ -112,22 +122,34 @@ def _cmd_iot_record(args: argparse.Namespace) -> int:
     from physical_ai_ros.replay.typestore import TypestoreTypes
 
     host, port = split_endpoint(args.broker)
-    bridge = IotBridge(load_mapping(args.mapping))
+    mapping = load_mapping(args.mapping)
+    bridge = IotBridge(mapping.mqtt, mapping.opcua)
+    if mapping.opcua and not args.opcua:
+        raise PhysicalAiError(f'{args.mapping} has opcua: routes: name the server with --opcua')
     out = Path(args.out)
     prepare_bag_output(out, (), force=args.force)
     received: queue.Queue[tuple[int, Reading]] = queue.Queue()
-    client = MqttBridgeClient(
-        bridge, host, port, lambda r: received.put((time.time_ns(), r)),
-        client_id=args.client_id, persistent=False,
-    )  # fmt: skip
+    clients: list[Any] = []
+    if mapping.mqtt:
+        clients.append(MqttBridgeClient(
+            bridge, host, port, lambda r: received.put((time.time_ns(), r)),
+            client_id=args.client_id, persistent=False,
+        ))  # fmt: skip
+    if mapping.opcua:
+        from physical_ai_ros.iot.opcua import OpcUaBridgeClient
+
+        clients.append(
+            OpcUaBridgeClient(bridge, args.opcua, lambda r: received.put((time.time_ns(), r)))
+        )
     types = TypestoreTypes()
     cls = types.get('physical_ai_ros_interfaces/msg/IotReading')
     count = 0
-    client.start()
+    for client in clients:
+        client.start()
     try:
         with BagWriter(out, types) as bag:
             deadline = time.monotonic() + args.seconds
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and count != args.max_readings:
                 try:
                     receipt, r = received.get(timeout=0.1)
                 except queue.Empty:
@@ -140,7 +162,8 @@ def _cmd_iot_record(args: argparse.Namespace) -> int:
                 bag.write(args.topic, msg, receipt)  # log time: when it arrived here
                 count += 1
     finally:
-        client.stop()
+        for client in clients:
+            client.stop()
     rejected = ', '.join(f'{k} {v}' for k, v in sorted(bridge.status.rejected.items()))
     print(
         f'wrote {out}: {count} readings on {args.topic}'
@@ -398,14 +421,29 @@ def _cmd_sim_record(args: argparse.Namespace) -> int:
     from physical_ai_ros.sim.episode import run_episode
 
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    episode = run_episode(
-        args.scenario, args.seed, args.out, seconds=args.seconds,
-        options=_sim_options(args),
-        storage=args.storage, stop_at_goal=False,
-    )  # fmt: skip
+    devices = None
+    if args.mqtt:
+        from physical_ai_ros.inference.tls import split_endpoint
+        from physical_ai_ros.sim.devices import MqttDevices
+
+        host, port = split_endpoint(args.mqtt.removeprefix('mqtt://'))
+        try:
+            devices = MqttDevices(host, port, args.mqtt_prefix)
+        except OSError as exc:
+            raise PhysicalAiError(f'--mqtt {args.mqtt}: cannot reach the broker ({exc})') from None
+    try:
+        episode = run_episode(
+            args.scenario, args.seed, args.out, seconds=args.seconds,
+            options=_sim_options(args),
+            storage=args.storage, stop_at_goal=False, iot_sink=devices,
+        )  # fmt: skip
+    finally:
+        if devices is not None:
+            devices.close()
     print(
         f'wrote {episode.bag} ({args.storage}, {episode.seconds:.1f} s of {args.scenario}, '
         f'seed {args.seed})'
+        + (f'; published {devices.sent} IoT readings to {args.mqtt}' if devices else '')
     )
     return 0
 
@@ -543,6 +581,14 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument('--params', help='params file of the nodes')
     record.add_argument('--model', help='ONNX policy driving the robot (default: reference)')
     record.add_argument('--storage', choices=('mcap', 'sqlite3'), default='mcap')
+    record.add_argument(
+        '--mqtt',
+        default='',
+        metavar='HOST:PORT',
+        help='also publish the IoT sensors to this broker, as devices do '
+        '(mapped back by config/iot/sim_mapping.yaml)',
+    )
+    record.add_argument('--mqtt-prefix', default='sim', help='topic prefix of --mqtt (sim)')
     record.set_defaults(handler=_cmd_sim_record)
     evaluate = sim_commands.add_parser('eval', help='closed-loop evaluation of a policy')
     evaluate.add_argument('--model', help='ONNX policy (default: the reference policy)')
@@ -562,18 +608,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.set_defaults(handler=_cmd_sim_eval)
 
-    iot = commands.add_parser('iot', help='the factory IoT bridge (MQTT)')
+    iot = commands.add_parser('iot', help='the factory IoT bridge (MQTT, Sparkplug B, OPC UA)')
     iot_commands = iot.add_subparsers(dest='iot_command', required=True, metavar='COMMAND')
     iot_check = iot_commands.add_parser('check', help='check a bridge mapping file')
-    iot_check.add_argument('mapping', help='mapping YAML (mqtt: routes)')
+    iot_check.add_argument('mapping', help='mapping YAML (mqtt: and opcua: routes)')
     iot_check.set_defaults(handler=_cmd_iot_check)
     iot_record = iot_commands.add_parser(
         'record', help='record the bridged readings of a broker into a rosbag2'
     )
-    iot_record.add_argument('--mapping', required=True, help='mapping YAML (mqtt: routes)')
+    iot_record.add_argument('--mapping', required=True, help='mapping YAML (mqtt:, opcua:)')
     iot_record.add_argument('--broker', default='127.0.0.1:1883', help='host:port of the broker')
+    iot_record.add_argument(
+        '--opcua',
+        default='',
+        help='OPC UA server of the opcua: routes '
+        '(opc.tcp://HOST:PORT/PATH; no security: use the node for that)',
+    )
     iot_record.add_argument('--out', required=True, help='bag to write (must not exist)')
     iot_record.add_argument('--seconds', type=_positive, required=True, help='how long [s]')
+    iot_record.add_argument(
+        '--max-readings',
+        type=_positive_int,
+        default=None,
+        help='stop earlier, after this many readings',
+    )
     iot_record.add_argument('--topic', default='/iot/readings', help='bag topic (/iot/readings)')
     iot_record.add_argument('--client-id', default='physical_ai_ros_iot_record', help='MQTT id')
     iot_record.add_argument('--force', action='store_true', help='replace an existing bag')

@@ -66,7 +66,9 @@ def test_iot_check_names_each_route_or_the_first_problem(tmp_path: Path, capsys:
         ' to_unit: degC}\n'
     )
     assert main(['iot', 'check', str(good)]) == 0
-    assert 'f/+/t -> t_{1} (temperature, degF -> degC, json)' in capsys.readouterr().out
+    assert (
+        'f/+/t -> t_{1} (temperature, degF -> degC, json, receipt time)' in capsys.readouterr().out
+    )
     bad = tmp_path / 'bad.yaml'
     bad.write_text('mqtt:\n  - {topic: f, sensor_id: s, quantity: q, unit: degC, scale: x}\n')
     assert main(['iot', 'check', str(bad)]) == 2

@@ -12,4 +12,4 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Factory IoT bridges: MQTT brokers into readings (the mapping and decoding live in core)."""
+"""Factory IoT bridges: MQTT brokers and OPC UA servers into readings (mapping lives in core)."""

@@ -14,7 +14,8 @@
 
 """The MQTT side of the IoT bridge: paho-mqtt 2.x, reconnecting, a persistent session.
 
-:class:`MqttBridgeClient` subscribes to every route's topic filter, hands each message with
+:class:`MqttBridgeClient` subscribes to every route's topic filter (a Sparkplug B route's
+births and deaths too), hands each message with
 its receipt time to :class:`~physical_ai_ros.core.perception.bridge.IotBridge`, and gives the
 readings to a callback (the node publishes them as IotReading). When the broker goes away,
 every sensor's last value is handed on as stale, and paho reconnects with backoff (0.1 s
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import os
+import sys
 import time
 from typing import Any
 
@@ -68,6 +70,7 @@ class MqttBridgeClient:
         self.bridge, self.on_reading, self.clock_ns = bridge, on_reading, clock_ns
         self.host, self.port, self.qos = host, port, qos
         self.connected = False
+        self.last_error = ''
         version = mqtt.MQTTv5 if protocol == 5 else mqtt.MQTTv311
         kwargs: dict[str, Any] = {'client_id': client_id, 'protocol': version}
         if version == mqtt.MQTTv311:
@@ -97,6 +100,8 @@ class MqttBridgeClient:
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.client.on_disconnect = self._on_disconnect
+        self.client.on_connect_fail = self._on_connect_fail
+        self.client.on_subscribe = self._on_subscribe
         self._version = version
 
     def start(self) -> None:
@@ -123,15 +128,32 @@ class MqttBridgeClient:
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if getattr(reason, 'is_failure', False):
+            self.last_error = f'refused by the broker: {reason}'
             return
+        self.last_error = ''
+        filters = self.bridge.subscriptions()
+        if not filters:  # northbound only
+            self.connected = True
+            return
+        # connected means subscribed: what devices publish from now on reaches the bridge
+        client.subscribe([(topic_filter, self.qos) for topic_filter in filters])
+
+    def _on_subscribe(
+        self, client: Any, userdata: Any, mid: Any, reasons: Any, props: Any
+    ) -> None:
+        refused = [str(r) for r in reasons if getattr(r, 'is_failure', False)]
+        if refused:
+            self.last_error = f'subscription refused by the broker: {", ".join(refused)}'
         self.connected = True
-        for route in self.bridge.routes:
-            client.subscribe(route.topic, qos=self.qos)
 
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
-        reading = self.bridge.on_message(message.topic, bytes(message.payload), self.clock_ns())
-        if reading is not None:
+        for reading in self.bridge.on_message(message.topic, message.payload, self.clock_ns()):
             self.on_reading(reading)
+
+    def _on_connect_fail(self, client: Any, userdata: Any) -> None:
+        # paho hands the reason to its logger only; the exception is still being handled
+        error = sys.exc_info()[1]
+        self.last_error = f'cannot connect: {error}' if error else 'cannot connect'
 
     def _on_disconnect(
         self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any

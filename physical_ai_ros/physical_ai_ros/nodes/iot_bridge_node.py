@@ -39,33 +39,32 @@ READINGS_DEPTH = 100  # a burst of sensors reporting together is not dropped
 
 
 class IotBridgeNode(StageNode):
-    """Bridges an MQTT broker into ``iot/readings`` (see core/perception/bridge.py).
+    """Bridges an MQTT broker and an OPC UA server into ``iot/readings``.
 
-    Readings arrive on paho's network thread and are published from it; the mapping is
-    checked at configure (a wrong file fails the transition with file:line), the broker is
-    connected while active.
+    See core/perception/bridge.py. Readings arrive on paho's network thread and asyncua's
+    event loop thread and are published from there; the mapping is checked at configure (a
+    wrong file fails the transition with file:line), the connections are open while active.
+    The broker is connected when the mapping has mqtt: routes or a state topic is set, the
+    OPC UA server when it has opcua: routes.
     """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__('iot_bridge_node', **kwargs)
         declare(self, IOT_BRIDGE)
-        self.client: Any = None
+        self.bridge: IotBridge | None = None
+        self.client: Any = None  # MQTT
+        self.opcua: Any = None
 
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
-        """Lifecycle transition: check the parameters and the mapping, prepare the client."""
-        from physical_ai_ros.iot.mqtt import MqttBridgeClient
-
+        """Lifecycle transition: check the parameters and the mapping, prepare the clients."""
         try:
             config = values(self, IOT_BRIDGE)
-            bridge = IotBridge(load_mapping(config['mapping_file']))
-            tls = TlsFiles(config['mqtt.tls.ca'], config['mqtt.tls.cert'], config['mqtt.tls.key'])
-            self.client = MqttBridgeClient(
-                bridge, config['mqtt.host'], config['mqtt.port'], self._publish,
-                client_id=config['mqtt.client_id'], protocol=config['mqtt.protocol'],
-                qos=config['mqtt.qos'], persistent=config['mqtt.persistent'], tls=tls,
-                username=config['mqtt.username'], password_env=config['mqtt.password_env'],
-                state_topic=config['mqtt.state_topic'], clock_ns=self.now_ns,
-            )  # fmt: skip
+            mapping = load_mapping(config['mapping_file'])
+            self.bridge = IotBridge(mapping.mqtt, mapping.opcua)
+            if mapping.mqtt or config['mqtt.state_topic']:
+                self.client = self._mqtt_client(self.bridge, config)
+            if mapping.opcua:
+                self.opcua = self._opcua_client(self.bridge, config)
         except (ParamError, PhysicalAiError) as exc:
             self.get_logger().error(f'cannot configure: {exc}')
             return TransitionCallbackReturn.FAILURE
@@ -80,9 +79,40 @@ class IotBridgeNode(StageNode):
             ))  # fmt: skip
         return TransitionCallbackReturn.SUCCESS
 
+    def _mqtt_client(self, bridge: IotBridge, config: dict[str, Any]) -> Any:
+        from physical_ai_ros.iot.mqtt import MqttBridgeClient
+
+        tls = TlsFiles(config['mqtt.tls.ca'], config['mqtt.tls.cert'], config['mqtt.tls.key'])
+        return MqttBridgeClient(
+            bridge, config['mqtt.host'], config['mqtt.port'], self._publish,
+            client_id=config['mqtt.client_id'], protocol=config['mqtt.protocol'],
+            qos=config['mqtt.qos'], persistent=config['mqtt.persistent'], tls=tls,
+            username=config['mqtt.username'], password_env=config['mqtt.password_env'],
+            state_topic=config['mqtt.state_topic'], clock_ns=self.now_ns,
+        )  # fmt: skip
+
+    def _opcua_client(self, bridge: IotBridge, config: dict[str, Any]) -> Any:
+        from physical_ai_ros.iot.opcua import OpcUaBridgeClient, OpcUaSecurity
+
+        if not config['opcua.endpoint']:
+            raise PhysicalAiError(
+                f"opcua.endpoint='': the mapping {config['mapping_file']} has opcua: routes; "
+                'set the server (opc.tcp://HOST:PORT/PATH)'
+            )
+        security = OpcUaSecurity(
+            config['opcua.security_policy'], config['opcua.security_mode'],
+            config['opcua.certificate'], config['opcua.private_key'],
+            config['opcua.server_certificate'], config['opcua.application_uri'],
+        )  # fmt: skip
+        return OpcUaBridgeClient(
+            bridge, config['opcua.endpoint'], self._publish, security=security,
+            username=config['opcua.username'], password_env=config['opcua.password_env'],
+            publishing_interval_ms=config['opcua.publishing_interval_ms'], clock_ns=self.now_ns,
+        )  # fmt: skip
+
     def _state(self, msg: DiagnosticArray) -> None:
         """Publish the robot's state from the safety, policy and perception statuses."""
-        if not self.active:
+        if not self.active or self.client is None:
             return
         by_name = {item.name: item for item in msg.status}
         safety = by_name.get('physical_ai_ros: safety')
@@ -105,19 +135,25 @@ class IotBridgeNode(StageNode):
         ))  # fmt: skip
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
-        """Lifecycle transition: connect to the broker (paho keeps reconnecting)."""
-        self.client.start()
+        """Lifecycle transition: connect (paho and asyncua keep reconnecting)."""
+        for client in self._connections():
+            client.start()
         return super().on_activate(state)
 
     def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
         """Lifecycle transition: disconnect."""
-        self.client.stop()
+        for client in self._connections():
+            client.stop()
         return super().on_deactivate(state)
 
     def on_exit(self) -> None:
         """Disconnect on the way out."""
-        if self.client is not None and self.active:
-            self.client.stop()
+        if self.active:
+            for client in self._connections():
+                client.stop()
+
+    def _connections(self) -> list[Any]:
+        return [c for c in (self.client, self.opcua) if c is not None]
 
     def _publish(self, reading: Reading) -> None:
         self.readings.publish(IotReading(
@@ -127,16 +163,30 @@ class IotBridgeNode(StageNode):
         ))  # fmt: skip
 
     def _diagnostics(self, now: int) -> Any:
-        if self.client is None:
+        if self.bridge is None:
             return status(TYPES, 'physical_ai_ros: iot bridge', WARN, 'not configured', {})
-        bridge = self.client.bridge.status
-        found: dict[str, Any] = {'connected': self.client.connected, 'accepted': bridge.accepted}
-        found.update({f'rejected/{k}': v for k, v in bridge.rejected.items()})
-        if bridge.last_rejection:
-            found['last_rejection'] = bridge.last_rejection
-        level = OK if self.client.connected else WARN
-        message = 'ok' if self.client.connected else 'broker not connected'
-        return status(TYPES, 'physical_ai_ros: iot bridge', level, message, found)
+        counts = self.bridge.status
+        found: dict[str, Any] = {'accepted': counts.accepted}
+        found.update({f'stamped_by/{k}': v for k, v in sorted(counts.stamped.items())})
+        found.update({f'rejected/{k}': v for k, v in sorted(counts.rejected.items())})
+        if counts.last_rejection:
+            found['last_rejection'] = counts.last_rejection
+        problems = []
+        if self.client is not None:
+            found['mqtt_connected'] = self.client.connected
+            if not self.client.connected:
+                problems.append('broker not connected')
+        if self.opcua is not None:
+            found['opcua_connected'] = self.opcua.connected
+            if self.opcua.last_error:
+                found['opcua_error'] = self.opcua.last_error
+            if self.opcua.bad_nodes:
+                found['opcua_bad_nodes'] = ', '.join(sorted(self.opcua.bad_nodes))[:200]
+            if not self.opcua.connected:
+                problems.append('OPC UA server not connected')
+        level = WARN if problems else OK
+        return status(TYPES, 'physical_ai_ros: iot bridge', level, '; '.join(problems) or 'ok',
+                      found)  # fmt: skip
 
 
 def _level(level: Any) -> int:

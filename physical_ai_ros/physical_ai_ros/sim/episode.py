@@ -21,6 +21,7 @@ collisions, minimum clearance, time to goal, mean speed and safety stops.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 import math
 from pathlib import Path
@@ -84,8 +85,13 @@ def run_episode(
     camera: CameraSpec = DEFAULT_CAMERA,
     storage: Storage = 'mcap',
     stop_at_goal: bool = True,
+    iot_sink: Callable[[Any], None] | None = None,
 ) -> EpisodeResult:
-    """Run one closed-loop episode and record it to ``bag`` (see the module docstring)."""
+    """Run one closed-loop episode and record it to ``bag`` (see the module docstring).
+
+    ``iot_sink``, when given, also receives every IotReading the sensors produce (``sim
+    record --mqtt`` publishes them to a broker).
+    """
     bag = Path(bag)
     options = options or ReplayOptions()
     world = SimWorld(make_scenario(scenario, seed), lidar, camera)
@@ -102,6 +108,8 @@ def run_episode(
         def emit(topic: str, msg: Any, stamp: int) -> None:
             writer.write(topic, msg, stamp)
             runner.feed(topic, msg, stamp)
+            if iot_sink is not None and topic == '/iot/readings':
+                iot_sink(msg)
 
         emit('/tf_static', _static_tf(world, types, START_NS), START_NS)
         f, cx, cy = world.camera_intrinsics()

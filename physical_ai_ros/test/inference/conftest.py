@@ -12,9 +12,10 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The inference tests import their fault proxy by name (this folder is on the path)."""
+"""The inference tests import their helpers by name (this folder and test/ are on the path)."""
 
 from pathlib import Path
 import sys
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # certificates.py

@@ -22,8 +22,6 @@ answers late, one that answers the wrong shape or NaN.
 from __future__ import annotations
 
 from collections.abc import Iterator
-import datetime
-import ipaddress
 from pathlib import Path
 import time
 from typing import Any
@@ -33,6 +31,8 @@ import pytest
 import yaml
 
 oip = pytest.importorskip('tritonclient.grpc', reason='tritonclient[grpc] is not installed')
+
+from certificates import make_certificates  # noqa: E402, I100
 
 from physical_ai_ros.core.params.schema import resolve  # noqa: E402
 from physical_ai_ros.core.params.spec import ParamError  # noqa: E402
@@ -230,62 +230,8 @@ def test_check_config_keeps_the_remote_timeout_inside_the_deadline() -> None:
 # --- TLS -------------------------------------------------------------------------------------
 
 
-def _certificates(tmp: Path) -> dict[str, Path]:
-    """A CA, a server certificate for 127.0.0.1/localhost, a client one, and a stranger CA."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    now = datetime.datetime.now(datetime.timezone.utc)
-
-    def name(text: str) -> x509.Name:
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
-
-    def issue(subject: str, issuer: Any, issuer_key: Any, *, ca: bool, san: bool) -> Any:
-        key = ec.generate_private_key(ec.SECP256R1())
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(name(subject))
-            .issuer_name(issuer or name(subject))
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=1))
-            .not_valid_after(now + datetime.timedelta(hours=1))
-            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        )
-        if san:
-            builder = builder.add_extension(
-                x509.SubjectAlternativeName(
-                    [x509.DNSName('localhost'), x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]
-                ),
-                critical=False,
-            )
-        cert = builder.sign(issuer_key or key, hashes.SHA256())
-        return key, cert
-
-    files: dict[str, Path] = {}
-
-    def write(stem: str, key: Any, cert: Any) -> None:
-        files[f'{stem}.key'] = tmp / f'{stem}.key'
-        files[f'{stem}.key'].write_bytes(key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ))  # fmt: skip
-        files[f'{stem}.pem'] = tmp / f'{stem}.pem'
-        files[f'{stem}.pem'].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-
-    ca_key, ca_cert = issue('factory CA', None, None, ca=True, san=False)
-    write('ca', ca_key, ca_cert)
-    write('server', *issue('inference', ca_cert.subject, ca_key, ca=False, san=True))
-    write('client', *issue('robot-7', ca_cert.subject, ca_key, ca=False, san=False))
-    other_key, other_cert = issue('another CA', None, None, ca=True, san=False)
-    write('other', other_key, other_cert)
-    return files
-
-
 def test_mutual_tls_admits_the_robot_and_refuses_strangers(tmp_path: Path) -> None:
-    certs = {k: str(v) for k, v in _certificates(tmp_path).items()}
+    certs = {k: str(v) for k, v in make_certificates(tmp_path).items()}
     server_tls = TlsFiles(certs['ca.pem'], certs['server.pem'], certs['server.key'])
     srv, port = start_server(SHIPPED, port=0, tls=server_tls, require_client_cert=True)
     endpoint = f'127.0.0.1:{port}'

@@ -16,17 +16,17 @@
 
 Readings arrive converted and stamped; a broker restart turns the last values stale, the
 client reconnects by itself, and QoS 1 messages published while it was away (persistent
-session) still arrive.
+session) still arrive. Sparkplug B births, data and deaths; TLS with a client certificate,
+and a broker the configured CA did not sign refused; 10,000 distinct topics with bounded
+state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import json
 from pathlib import Path
 import shutil
-import socket
-import subprocess
+import sys
 import threading
 import time
 
@@ -36,93 +36,12 @@ mqtt = pytest.importorskip('paho.mqtt.client', reason='paho-mqtt is not installe
 if shutil.which('mosquitto') is None and not Path('/usr/sbin/mosquitto').exists():
     pytest.skip('the mosquitto broker is not installed', allow_module_level=True)
 
+from mosquitto import Broker, publish, Received, until  # noqa: E402, I100
+
 from physical_ai_ros.core.messages.payloads import PayloadSpec  # noqa: E402
 from physical_ai_ros.core.perception.bridge import IotBridge, MqttRoute  # noqa: E402
-from physical_ai_ros.core.perception.iot import Reading, STATUS_OK, STATUS_STALE  # noqa: E402
+from physical_ai_ros.core.perception.iot import STATUS_OK, STATUS_STALE  # noqa: E402
 from physical_ai_ros.iot.mqtt import MqttBridgeClient  # noqa: E402
-
-MOSQUITTO = shutil.which('mosquitto') or '/usr/sbin/mosquitto'
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return int(s.getsockname()[1])
-
-
-class Broker:
-    """Mosquitto on 127.0.0.1:port with on-disk persistence, restartable."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port = _free_port()
-        self.config = folder / 'mosquitto.conf'
-        self.config.write_text(
-            f'listener {self.port} 127.0.0.1\nallow_anonymous true\n'
-            f'persistence true\npersistence_location {folder}/\n'
-        )
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [MOSQUITTO, '-c', str(self.config)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(('127.0.0.1', self.port)) == 0:
-                    return
-            time.sleep(0.05)
-        raise RuntimeError('mosquitto did not start')
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()  # mosquitto saves its persistence file on SIGTERM
-            self.proc.wait(timeout=10)
-            self.proc = None
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    running = Broker(tmp_path)
-    running.start()
-    yield running
-    running.stop()
-
-
-def publish(port: int, topic: str, payload: bytes, qos: int = 1) -> None:
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
-    client.connect('127.0.0.1', port)
-    client.loop_start()
-    client.publish(topic, payload, qos=qos).wait_for_publish(timeout=5)
-    client.loop_stop()
-    client.disconnect()
-
-
-class Received:
-    """Readings from the bridge's thread, waited for here."""
-
-    def __init__(self) -> None:
-        self.readings: list[Reading] = []
-        self.changed = threading.Condition()
-
-    def __call__(self, reading: Reading) -> None:
-        with self.changed:
-            self.readings.append(reading)
-            self.changed.notify_all()
-
-    def wait(self, condition, timeout: float = 10.0) -> bool:
-        with self.changed:
-            return self.changed.wait_for(lambda: condition(self.readings), timeout)
-
-
-def _until(condition, timeout: float = 10.0) -> bool:
-    """Poll ``condition`` until it holds (bounded)."""
-    deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return bool(condition())
-
 
 ROUTE = MqttRoute(
     'factory/line3/+/temperature', 'oven_{2}', 'temperature', 'degF', 'degC',
@@ -137,7 +56,7 @@ def test_readings_arrive_converted_and_survive_a_broker_restart(broker: Broker) 
     )
     client.start()
     try:
-        assert _until(lambda: client.connected)
+        assert until(lambda: client.connected)
         time.sleep(0.2)  # the subscription is in place
         payload = json.dumps({'t': 212.0, 'ts': 1_700_000_000_000, 'q': 'GOOD'}).encode()
         publish(broker.port, 'factory/line3/o7/temperature', payload)
@@ -152,7 +71,7 @@ def test_readings_arrive_converted_and_survive_a_broker_restart(broker: Broker) 
         broker.stop()
         assert received.wait(lambda r: any(x.status == STATUS_STALE for x in r))
         broker.start()
-        assert _until(lambda: client.connected, 15.0)
+        assert until(lambda: client.connected, 15.0)
         time.sleep(0.3)
         later = json.dumps({'t': 32.0, 'ts': 1_700_000_001_000, 'q': 'GOOD'}).encode()
         publish(broker.port, 'factory/line3/o7/temperature', later)
@@ -161,17 +80,21 @@ def test_readings_arrive_converted_and_survive_a_broker_restart(broker: Broker) 
         client.stop()
 
 
-def test_qos1_messages_published_while_the_bridge_is_away_arrive(broker: Broker) -> None:
+def test_qos1_messages_published_while_the_bridge_is_away_survive_a_broker_restart(
+    broker: Broker,
+) -> None:
     received = Received()
     bridge = IotBridge([ROUTE])
     first = MqttBridgeClient(bridge, '127.0.0.1', broker.port, received, client_id='persist')
     first.start()
-    assert _until(lambda: first.connected)
+    assert until(lambda: first.connected)
     time.sleep(0.2)
     first.stop()  # away; its persistent session stays on the broker
     for k in range(5):
         body = json.dumps({'t': 50.0 + k, 'ts': 1_700_000_000_000 + k, 'q': 'GOOD'}).encode()
         publish(broker.port, 'factory/line3/o1/temperature', body)
+    broker.stop()  # the broker restarts meanwhile: its persistence file keeps them
+    broker.start()
     again = MqttBridgeClient(bridge, '127.0.0.1', broker.port, received, client_id='persist')
     again.start()
     try:
@@ -200,7 +123,7 @@ def test_the_robot_state_is_retained_and_offline_is_its_last_will(broker: Broker
         client_id='robot-7', state_topic='robots/7/state',
     )  # fmt: skip
     robot.start()
-    assert _until(lambda: robot.connected)
+    assert until(lambda: robot.connected)
     robot.publish_state(state)
     time.sleep(0.3)
     seen: list[bytes] = []
@@ -210,9 +133,9 @@ def test_the_robot_state_is_retained_and_offline_is_its_last_will(broker: Broker
     watcher.subscribe('robots/7/state', qos=1)
     watcher.loop_start()
     try:
-        assert _until(lambda: state in seen)  # retained: a late subscriber gets it at once
+        assert until(lambda: state in seen)  # retained: a late subscriber gets it at once
         robot.client.socket().close()  # the robot's link drops without a goodbye
-        assert _until(lambda: OFFLINE_PAYLOAD in seen)  # the broker sends its last will
+        assert until(lambda: OFFLINE_PAYLOAD in seen)  # the broker sends its last will
     finally:
         watcher.loop_stop()
         watcher.disconnect()
@@ -254,3 +177,140 @@ def test_iot_record_writes_the_bridged_readings_into_a_bag_replay_reads(
     (topic,) = summary.topics
     assert topic.name == '/iot/readings' and topic.count == 5
     assert topic.msgtype == 'physical_ai_ros_interfaces/msg/IotReading'
+
+
+def test_sparkplug_births_data_and_deaths_through_the_broker(broker: Broker) -> None:
+    from physical_ai_ros.core.messages.payloads import PayloadSpec as Spec
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'core' / 'messages'))
+    from test_sparkplug import DBIRTH, DDATA, DEVICE, NDEATH
+
+    oil = MqttRoute(DEVICE.format('DDATA'), 'oil', 'temperature', 'degF', 'degC',
+                    Spec('sparkplug', metric='Oil/Temperature'))  # fmt: skip
+    received = Received()
+    client = MqttBridgeClient(IotBridge([oil]), '127.0.0.1', broker.port, received, qos=1)
+    client.start()
+    try:
+        assert until(lambda: client.connected)
+        time.sleep(0.2)
+        publish(broker.port, DEVICE.format('DDATA'), DDATA)  # before its birth: counted
+        publish(broker.port, DEVICE.format('DBIRTH'), DBIRTH)
+        publish(broker.port, DEVICE.format('DDATA'), DDATA)
+        publish(broker.port, 'spBv1.0/plant1/NDEATH/edge7', NDEATH)  # the node's last will
+        assert received.wait(lambda r: len(r) >= 3)
+        assert [(round(r.value, 6), r.status) for r in received.readings] == [
+            (100.0, STATUS_OK), (110.0, STATUS_OK), (110.0, STATUS_STALE),
+        ]  # fmt: skip
+        assert client.bridge.status.rejected == {'no birth': 1}
+    finally:
+        client.stop()
+
+
+def test_tls_with_a_client_certificate_and_a_wrong_ca_refused(tmp_path: Path) -> None:
+    from certificates import make_certificates
+
+    from physical_ai_ros.inference.tls import TlsFiles
+
+    certs = make_certificates(tmp_path)
+    broker = Broker(tmp_path, tls={'ca': certs['ca.pem'], 'cert': certs['server.pem'],
+                                   'key': certs['server.key']})  # fmt: skip
+    broker.start()
+    good = TlsFiles(str(certs['ca.pem']), str(certs['client.pem']), str(certs['client.key']))
+    wrong = TlsFiles(str(certs['other.pem']), str(certs['client.pem']), str(certs['client.key']))
+    received, refused = Received(), Received()
+    trusted = MqttBridgeClient(IotBridge([ROUTE]), '127.0.0.1', broker.port, received,
+                               client_id='tls-good', tls=good)  # fmt: skip
+    stranger = MqttBridgeClient(IotBridge([ROUTE]), '127.0.0.1', broker.port, refused,
+                                client_id='tls-wrong-ca', tls=wrong)  # fmt: skip
+    trusted.start()
+    stranger.start()
+    try:
+        assert until(lambda: trusted.connected)
+        time.sleep(0.2)
+        sender = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        sender.tls_set(ca_certs=str(certs['ca.pem']), certfile=str(certs['client.pem']),
+                       keyfile=str(certs['client.key']))  # fmt: skip
+        sender.connect('127.0.0.1', broker.port)
+        sender.loop_start()
+        body = json.dumps({'t': 212.0, 'ts': 1_700_000_000_000, 'q': 'GOOD'}).encode()
+        sender.publish('factory/line3/o7/temperature', body, qos=1).wait_for_publish(5)
+        sender.loop_stop()
+        sender.disconnect()
+        assert received.wait(lambda r: len(r) == 1)
+        # a broker whose certificate the configured CA did not sign is never trusted
+        assert not stranger.connected and refused.readings == []
+        assert 'certificate verify failed' in stranger.last_error
+    finally:
+        trusted.stop()
+        stranger.stop()
+        broker.stop()
+
+
+def test_ten_thousand_distinct_topics_leave_memory_bounded(broker: Broker) -> None:
+    from physical_ai_ros.core.perception.bridge import MAX_SENSORS
+
+    flood = MqttRoute('factory/+/+/temperature', 'm_{1}_{2}', 'temperature', 'degC', 'degC',
+                      PayloadSpec('number'))  # fmt: skip
+    bridge = IotBridge([flood])
+    client = MqttBridgeClient(bridge, '127.0.0.1', broker.port, lambda r: None, qos=0)
+    client.start()
+    sender = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    try:
+        assert until(lambda: client.connected)
+        time.sleep(0.2)
+        sender.connect('127.0.0.1', broker.port)
+        sender.loop_start()
+        for k in range(10_000):  # every message a new topic, a new sensor id
+            sender.publish(f'factory/line{k // 100}/m{k % 100}/temperature', b'21.5', qos=0)
+        sender.publish('elsewhere/end', b'1', qos=1).wait_for_publish(10)
+        counts = bridge.status
+        assert until(lambda: counts.accepted + counts.rejected['too many sensors'] == 10_000, 30)
+        assert counts.accepted == MAX_SENSORS == len(bridge.last)
+        assert set(counts.rejected) == {'too many sensors'}  # one key, whatever the flood
+    finally:
+        sender.loop_stop()
+        sender.disconnect()
+        client.stop()
+
+
+def test_sim_devices_to_the_broker_to_the_bridge_give_the_sims_readings(
+    broker: Broker, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Sim record --mqtt -> Mosquitto -> iot record: the readings the simulator recorded."""
+    import physical_ai_ros.sim  # noqa: F401 (before mujoco: it picks the headless renderer)
+
+    pytest.importorskip('mujoco', reason='the simulator needs mujoco')
+    from rosbags.highlevel import AnyReader
+
+    from physical_ai_ros.cli import main
+    from physical_ai_ros.core.messages.stamps import stamp_to_ns
+
+    mapping = Path(__file__).resolve().parents[2] / 'config' / 'iot' / 'sim_mapping.yaml'
+    sim_bag, bridged_bag = tmp_path / 'sim', tmp_path / 'bridged'
+    expected = 2 * 17  # 1 s of 16 temperatures and one vibration sensor at 2 Hz
+    done: list[int] = []
+    recorder = threading.Thread(target=lambda: done.append(main([
+        'iot', 'record', '--mapping', str(mapping), '--broker', f'127.0.0.1:{broker.port}',
+        '--out', str(bridged_bag), '--seconds', '60', '--max-readings', str(expected),
+    ])))  # fmt: skip
+    recorder.start()
+    time.sleep(1.0)  # connected and subscribed
+    assert main([
+        'sim', 'record', '--scenario', 'aisle', '--seconds', '1', '--seed', '3',
+        '--out', str(sim_bag), '--mqtt', f'mqtt://127.0.0.1:{broker.port}',
+    ]) == 0  # fmt: skip
+    recorder.join(timeout=60)
+    assert done == [0]
+    assert f'published {expected} IoT readings' in capsys.readouterr().out
+
+    def readings(bag: Path) -> list[tuple[str, str, float, str, int]]:
+        with AnyReader([bag]) as reader:
+            found = [
+                (m.sensor_id, m.quantity, m.value, m.unit, stamp_to_ns(m.header.stamp))
+                for c, _, raw in reader.messages([x for x in reader.connections
+                                                  if x.topic == '/iot/readings'])
+                for m in [reader.deserialize(raw, c.msgtype)]
+            ]  # fmt: skip
+        return sorted(found)
+
+    assert readings(bridged_bag) == readings(sim_bag)  # every reading, value and stamp

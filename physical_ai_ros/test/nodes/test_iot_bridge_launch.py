@@ -12,13 +12,15 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""launch_testing of the IoT bridge: MQTT from a real Mosquitto broker into a running perception.
+"""launch_testing of the IoT bridge: a real Mosquitto broker and OPC UA server into perception.
 
-The test starts Mosquitto on a free loopback port and launches bringup with ``iot_mapping``
-(perception, policy, safety and iot_bridge_node), publishes device messages over MQTT and
-checks the readings on ``iot/readings`` (converted, stamped by the device, a bad quality
-marked as an error, garbage counted on /diagnostics) and that perception_node took them in.
-Runs where ROS 2, paho-mqtt and mosquitto are installed.
+The test starts Mosquitto on a free loopback port and an asyncua server playing a press
+(test/iot/opcua_machine.py), and launches bringup with ``iot_mapping`` (perception, policy,
+safety and iot_bridge_node). It publishes device messages over MQTT and checks the readings on
+``iot/readings`` (converted, stamped by the device, a bad quality marked as an error, garbage
+counted on /diagnostics), the press's OPC UA values among them, that perception_node took them
+in, and the robot's state northbound. Runs where ROS 2, paho-mqtt, asyncua and mosquitto are
+installed.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import pytest
 pytest.importorskip('launch_testing', reason='launch_testing is not installed (no ROS 2 here)')
 rclpy = pytest.importorskip('rclpy', reason='rclpy is not installed (no ROS 2 here)')
 mqtt = pytest.importorskip('paho.mqtt.client', reason='paho-mqtt is not installed')
+pytest.importorskip('asyncua', reason='asyncua is not installed')
 MOSQUITTO = shutil.which('mosquitto') or '/usr/sbin/mosquitto'
 if not Path(MOSQUITTO).exists():
     pytest.skip('the mosquitto broker is not installed', allow_module_level=True)
@@ -56,7 +59,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-PORT = _free_port()
+PORT, OPCUA_PORT = _free_port(), _free_port()
+MACHINE = Path(__file__).resolve().parents[1] / 'iot' / 'opcua_machine.py'
 FOLDER = Path(tempfile.mkdtemp())
 MAPPING = FOLDER / 'bridge.yaml'
 MAPPING.write_text(
@@ -68,6 +72,9 @@ MAPPING.write_text(
     '    to_unit: degC\n'
     '    payload: {format: json, value: t, timestamp: ts, timestamp_unit: ms, quality: q,'
     ' good: [GOOD]}\n'
+    'opcua:\n'
+    "  - {node_id: 'ns=2;s=Press3.Pressure', sensor_id: press3_pressure, quantity: pressure,"
+    ' unit: bar, to_unit: Pa, sampling_interval_ms: 50}\n'
 )
 
 
@@ -79,7 +86,8 @@ def generate_test_description() -> tuple[launch.LaunchDescription, dict]:
     share = Path(ament_index_python.get_package_share_directory('physical_ai_ros'))
     data = yaml.safe_load((share / 'config' / 'mobile_base.yaml').read_text())
     mqtt_params = {'port': PORT, 'state_topic': 'robots/test/state'}
-    data['iot_bridge_node'] = {'ros__parameters': {'mqtt': mqtt_params}}
+    opcua_params = {'endpoint': f'opc.tcp://127.0.0.1:{OPCUA_PORT}/machine'}
+    data['iot_bridge_node'] = {'ros__parameters': {'mqtt': mqtt_params, 'opcua': opcua_params}}
     params = FOLDER / 'params.yaml'
     params.write_text(yaml.safe_dump(data))
     bringup = launch.actions.IncludeLaunchDescription(
@@ -110,12 +118,17 @@ class TestIotBridge(unittest.TestCase):
         cls.broker = subprocess.Popen(
             [MOSQUITTO, '-c', str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
+        cls.machine = subprocess.Popen(
+            [sys.executable, str(MACHINE), str(OPCUA_PORT)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
         rclpy.init()
         cls.node = rclpy.create_node('iot_tester')
         cls.readings: list[IotReading] = []
         cls.diagnostics: list[dict[str, str]] = []
         cls.perception: list[dict[str, str]] = []
-        cls.node.create_subscription(IotReading, 'iot/readings', cls.readings.append, 100)
+        # deep enough for the press's ~40 readings/s while a test publishes and does not spin
+        cls.node.create_subscription(IotReading, 'iot/readings', cls.readings.append, 2000)
 
         def diagnostics(msg: DiagnosticArray) -> None:
             for item in msg.status:
@@ -130,6 +143,8 @@ class TestIotBridge(unittest.TestCase):
     def tearDownClass(cls) -> None:
         cls.broker.terminate()
         cls.broker.wait(timeout=10)
+        cls.machine.kill()
+        cls.machine.wait(timeout=10)
         cls.node.destroy_node()
         rclpy.shutdown()
 
@@ -146,14 +161,16 @@ class TestIotBridge(unittest.TestCase):
 
     def test_device_messages_become_readings(self) -> None:
         connected = self.spin_until(
-            lambda: any(d.get('connected') == 'True' for d in self.diagnostics), 30.0
+            lambda: any(d.get('mqtt_connected') == 'True' for d in self.diagnostics), 30.0
         )
         self.assertTrue(connected, f'the bridge never connected: {self.diagnostics[-1:]}')
         good = {'t': 212.0, 'ts': 1_700_000_000_000, 'q': 'GOOD'}
         self.publish('factory/line3/o7/temperature', json.dumps(good).encode())
         self.publish('factory/line3/o8/temperature', json.dumps({**good, 'q': 'BAD'}).encode())
         self.publish('factory/line3/o9/temperature', b'garbage')
-        self.assertTrue(self.spin_until(lambda: len(self.readings) >= 2, 10.0))
+        self.assertTrue(self.spin_until(
+            lambda: {'oven_o7', 'oven_o8'} <= {r.sensor_id for r in self.readings}, 10.0
+        ), (self.diagnostics[-1:], {r.sensor_id for r in self.readings}))  # fmt: skip
         by_id = {r.sensor_id: r for r in self.readings}
         oven = by_id['oven_o7']
         self.assertAlmostEqual(oven.value, 100.0, places=9)
@@ -188,3 +205,18 @@ class TestIotBridge(unittest.TestCase):
         # no lidar in this launch: the gate holds the robot, and says why
         self.assertTrue(online['gate']['stopping'])
         self.assertEqual(online['policy_backend'], 'local')
+
+    def test_the_press_on_opcua_reaches_iot_readings(self) -> None:
+        press = self.spin_until(
+            lambda: any(r.sensor_id == 'press3_pressure' for r in self.readings), 30.0
+        )
+        self.assertTrue(press, f'no OPC UA reading: {self.diagnostics[-1:]}')
+        reading = next(r for r in self.readings if r.sensor_id == 'press3_pressure')
+        self.assertEqual((reading.unit, reading.quantity), ('Pa', 'pressure'))
+        self.assertGreater(reading.value, 1.0e5)  # 1.01 bar and up, in Pa
+        # stamped by the press's clock (opcua_machine.EPOCH, 2026-11-30 12:00 UTC, + 20 ms a
+        # value), not on receipt
+        self.assertIn(reading.header.stamp.sec - 1_796_040_000, range(3600))
+        self.assertTrue(self.spin_until(
+            lambda: any(d.get('opcua_connected') == 'True' for d in self.diagnostics), 5.0
+        ), self.diagnostics[-1:])  # fmt: skip

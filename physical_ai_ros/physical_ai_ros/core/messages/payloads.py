@@ -81,20 +81,23 @@ class PayloadSpec:
     """How to read one device's payload.
 
     Attributes:
-        format: ``json`` (an object, fields by dotted path) or ``number`` (the text of one).
+        format: ``json`` (an object, fields by dotted path), ``number`` (the text of one) or
+            ``sparkplug`` (a Sparkplug B metric, see :mod:`.sparkplug`).
         value: dotted path of the value in a JSON payload.
         timestamp: dotted path of the device's timestamp ('' = use the receipt time).
         timestamp_unit: unit of that timestamp since the epoch (``s``, ``ms``, ``ns``).
         quality: dotted path of a quality field ('' = none sent).
         good: the quality values that mean good (anything else: an error reading).
+        metric: the Sparkplug B metric's name (``sparkplug`` only).
     """
 
-    format: Literal['json', 'number'] = 'json'
+    format: Literal['json', 'number', 'sparkplug'] = 'json'
     value: str = 'value'
     timestamp: str = ''
     timestamp_unit: Literal['s', 'ms', 'ns'] = 'ms'
     quality: str = ''
     good: tuple[Any, ...] = ('GOOD', 'good', 0, True)
+    metric: str = ''
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,8 @@ def decode_payload(payload: bytes, spec: PayloadSpec, receipt_ns: int) -> Decode
         text = payload.decode('utf-8')
     except UnicodeDecodeError as exc:
         raise PayloadError('bad payload', f'not UTF-8 ({exc.reason})') from None
+    if spec.format == 'sparkplug':  # protobuf with births and aliases: the bridge's job
+        raise PayloadError('bad payload', 'Sparkplug B is decoded by core.messages.sparkplug')
     if spec.format == 'number':
         return DecodedValue(_finite(text.strip(), 'value'), receipt_ns, 'receipt', True)
     try:

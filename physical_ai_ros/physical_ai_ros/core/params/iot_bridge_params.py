@@ -12,7 +12,7 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""iot_bridge_node's parameters: the mapping file and the MQTT broker connection."""
+"""iot_bridge_node's parameters: the mapping file, the MQTT broker and the OPC UA server."""
 
 from __future__ import annotations
 
@@ -27,11 +27,31 @@ P = ParamSpec
 def check_iot_bridge(values: Mapping[str, Any]) -> list[ParamError]:
     """Cross-parameter checks of resolved iot_bridge_node values; [] when fine."""
     check = CrossCheck('iot_bridge_node', values)
-    check.need('mapping_file', bool(values['mapping_file']), 'the mapping YAML (mqtt: routes)')
+    check.need('mapping_file', bool(values['mapping_file']),
+               'the mapping YAML (mqtt: and opcua: routes)')  # fmt: skip
     tls = [values['mqtt.tls.cert'], values['mqtt.tls.key']]
     check.need('mqtt.tls.cert', all(tls) or not any(tls), 'set together with mqtt.tls.key')
     check.need('mqtt.tls.cert', not any(tls) or bool(values['mqtt.tls.ca']),
                'a client certificate needs mqtt.tls.ca')  # fmt: skip
+    secure = values['opcua.security_policy'] != 'None'
+    check.need(
+        'opcua.security_mode',
+        secure == (values['opcua.security_mode'] != 'None'),
+        'None with security_policy None; Sign or SignAndEncrypt with Basic256Sha256',
+    )
+    check.need(
+        'opcua.certificate',
+        not secure or bool(values['opcua.certificate']),
+        "the client's application certificate, for Basic256Sha256",
+    )
+    check.need(
+        'opcua.private_key',
+        not secure or bool(values['opcua.private_key']),
+        "the application certificate's private key, for Basic256Sha256",
+    )
+    endpoint = values['opcua.endpoint']
+    check.need('opcua.endpoint', not endpoint or endpoint.startswith('opc.tcp://'),
+               'opc.tcp://HOST:PORT[/PATH], or "" for no OPC UA server')  # fmt: skip
     return check.errors
 
 
@@ -61,6 +81,26 @@ IOT_BRIDGE = ParamSet(
         P('mqtt.state_topic', 'string', '', "Northbound: the robot's state as retained JSON "
           '(safety stops and reasons, policy backend, IoT out of range), "offline" as the '
           'last will; "" = none.', read_only=True),
+        P('opcua.endpoint', 'string', '', 'OPC UA server (opc.tcp://HOST:PORT/PATH) of the '
+          'mapping\'s opcua: routes; "" = none.', read_only=True),
+        P('opcua.security_policy', 'string', 'None', 'Security policy.',
+          choices=('None', 'Basic256Sha256'), read_only=True),
+        P('opcua.security_mode', 'string', 'None', 'Message security mode.',
+          choices=('None', 'Sign', 'SignAndEncrypt'), read_only=True),
+        P('opcua.certificate', 'string', '', "The bridge's application certificate (DER or "
+          'PEM), its SubjectAltName URI = opcua.application_uri.', read_only=True),
+        P('opcua.private_key', 'string', '', "The application certificate's private key (PEM).",
+          read_only=True),
+        P('opcua.server_certificate', 'string', '', "The server's certificate, pinned; \"\" = "
+          'take the one its endpoints offer.', read_only=True),
+        P('opcua.application_uri', 'string', 'urn:physical_ai_ros:iot_bridge',
+          'ApplicationUri the bridge presents.', read_only=True),
+        P('opcua.username', 'string', '', 'Username ("" = anonymous).', read_only=True),
+        P('opcua.password_env', 'string', '', 'Environment variable holding the password.',
+          read_only=True),
+        P('opcua.publishing_interval_ms', 'double', 100.0, 'Subscription publishing interval '
+          "(each node is sampled at its mapping entry's sampling_interval_ms).", 'ms', 10.0,
+          10000.0, read_only=True),
     ),
     check_iot_bridge,
 )

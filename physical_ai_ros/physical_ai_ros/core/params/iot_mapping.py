@@ -12,7 +12,7 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The IoT bridge's mapping file: MQTT topics to sensors, checked with file and line.
+"""The IoT bridge's mapping file: MQTT topics and OPC UA nodes to sensors, with file and line.
 
 ::
 
@@ -25,12 +25,26 @@
         payload: {format: json, value: data.t, timestamp: ts, timestamp_unit: ms,
                   quality: q, good: [GOOD]}
         max_rate_hz: 50                      # more often is dropped and counted
+      - topic: spBv1.0/plant1/DDATA/edge7/press3   # Sparkplug B: the sender's DATA topic
+        sensor_id: press3_oil
+        quantity: temperature
+        unit: degC
+        payload: {format: sparkplug, metric: Oil/Temperature}
+    opcua:
+      - node_id: 'ns=2;s=Press3.Pressure'
+        sensor_id: press3_pressure
+        quantity: pressure
+        unit: bar
+        to_unit: Pa
+        sampling_interval_ms: 100            # how often the server samples it
 
-A wrong entry is refused with ``FILE:LINE: mqtt[k].key=value: what is allowed``.
+A wrong entry is refused with ``FILE:LINE: mqtt[k].key=value: what is allowed`` (or
+``opcua[k]``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import math
 from pathlib import Path
 from typing import Any
@@ -40,20 +54,28 @@ import yaml
 from physical_ai_ros.core.errors import PhysicalAiError
 from physical_ai_ros.core.files import compose_limited, read_text_limited
 from physical_ai_ros.core.messages.payloads import converter, PayloadError, PayloadSpec
-from physical_ai_ros.core.perception.bridge import MqttRoute
+from physical_ai_ros.core.messages.sparkplug import NAMESPACE
+from physical_ai_ros.core.perception.bridge import MqttRoute, OpcUaRoute
 
-ROUTE_KEYS = {
-    'topic', 'sensor_id', 'quantity', 'unit', 'to_unit', 'payload', 'scale', 'offset',
-    'max_rate_hz',
-}  # fmt: skip
-PAYLOAD_KEYS = {'format', 'value', 'timestamp', 'timestamp_unit', 'quality', 'good'}
+SENSOR_KEYS = {'sensor_id', 'quantity', 'unit', 'to_unit', 'scale', 'offset', 'max_rate_hz'}
+ROUTE_KEYS = SENSOR_KEYS | {'topic', 'payload'}
+OPCUA_KEYS = SENSOR_KEYS | {'node_id', 'sampling_interval_ms'}
+PAYLOAD_KEYS = {'format', 'value', 'timestamp', 'timestamp_unit', 'quality', 'good', 'metric'}
 
 
 class MappingError(PhysicalAiError, ValueError):
     """A mapping entry is refused: where (file:line), which key, the value, what is allowed."""
 
 
-def load_mapping(path: Path | str) -> list[MqttRoute]:
+@dataclass(frozen=True)
+class IotMapping:
+    """A checked mapping file: its MQTT routes and its OPC UA routes."""
+
+    mqtt: tuple[MqttRoute, ...]
+    opcua: tuple[OpcUaRoute, ...]
+
+
+def load_mapping(path: Path | str) -> IotMapping:
     """Read and check a mapping file.
 
     Raises:
@@ -69,41 +91,111 @@ def load_mapping(path: Path | str) -> list[MqttRoute]:
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, 'problem', None) or 'not YAML'
         raise MappingError(f'{path}:{line}: {problem}') from None
-    if not isinstance(data, dict) or set(data) - {'mqtt'}:
-        raise MappingError(f'{path}:1: expected a mapping with the key mqtt')
-    lines = _entry_lines(node)
-    routes = []
-    for k, entry in enumerate(data.get('mqtt') or []):
-        where = f'{path}:{lines.get(k, 1)}: mqtt[{k}]'
-        routes.append(_route(entry, where))
-    return routes
+    if not isinstance(data, dict) or not data or set(data) - {'mqtt', 'opcua'}:
+        raise MappingError(f'{path}:1: expected a mapping with the keys mqtt and/or opcua')
+    sections: dict[str, list[Any]] = {}
+    for section in ('mqtt', 'opcua'):
+        entries = data.get(section) or []
+        if not isinstance(entries, list):
+            line = _entry_lines(node, section).get(-1, 1)
+            raise MappingError(f'{path}:{line}: {section}: a list of entries')
+        lines = _entry_lines(node, section)
+        sections[section] = [
+            (_route if section == 'mqtt' else _opcua)(entry, f'{path}:{lines.get(k, 1)}: '
+                                                             f'{section}[{k}]')
+            for k, entry in enumerate(entries)
+        ]  # fmt: skip
+    node_ids = [r.node_id for r in sections['opcua']]
+    for k, node_id in enumerate(node_ids):
+        if node_id in node_ids[:k]:
+            line = _entry_lines(node, 'opcua').get(k, 1)
+            raise MappingError(f'{path}:{line}: opcua[{k}].node_id={node_id!r}: mapped twice')
+    return IotMapping(tuple(sections['mqtt']), tuple(sections['opcua']))
 
 
-def _entry_lines(node: Any) -> dict[int, int]:
-    """Line (1-based) of each entry of the ``mqtt`` sequence."""
+def _entry_lines(node: Any, section: str) -> dict[int, int]:
+    """Line (1-based) of each entry of a section's sequence (-1: the section itself)."""
     for key, value in getattr(node, 'value', []) or []:
-        if getattr(key, 'value', None) == 'mqtt' and isinstance(value, yaml.SequenceNode):
-            return {k: item.start_mark.line + 1 for k, item in enumerate(value.value)}
+        if getattr(key, 'value', None) == section:
+            lines = {-1: value.start_mark.line + 1}
+            if isinstance(value, yaml.SequenceNode):
+                lines.update({k: item.start_mark.line + 1 for k, item in enumerate(value.value)})
+            return lines
     return {}
 
 
 def _route(entry: Any, where: str) -> MqttRoute:
+    text, numbers = _sensor(entry, where, ROUTE_KEYS, 'topic')
+    topic = text['topic']
+    if '#' in topic[:-1] or any('+' in level and level != '+' for level in topic.split('/')):
+        raise MappingError(f"{where}.topic={topic!r}: '+' a whole level, '#' last only")
+    payload = _payload(entry.get('payload'), where)
+    parts = topic.split('/')
+    if payload.format == 'sparkplug' and not (
+        parts[0] == NAMESPACE and (parts[2:3], len(parts)) in ((['NDATA'], 4), (['DDATA'], 5))
+    ):
+        raise MappingError(
+            f"{where}.topic={topic!r}: a Sparkplug route names its sender's DATA topic, "
+            f'{NAMESPACE}/GROUP/NDATA/EDGE or {NAMESPACE}/GROUP/DDATA/EDGE/DEVICE (+ allowed)'
+        )
+    return MqttRoute(
+        topic=topic, sensor_id=text['sensor_id'], quantity=text['quantity'], unit=text['unit'],
+        to_unit=text['to_unit'], payload=payload, scale=numbers['scale'],
+        offset=numbers['offset'], max_rate_hz=numbers['max_rate_hz'],
+    )  # fmt: skip
+
+
+def _opcua(entry: Any, where: str) -> OpcUaRoute:
+    text, numbers = _sensor(entry, where, OPCUA_KEYS, 'node_id')
+    if not _looks_like_node_id(text['node_id']):
+        raise MappingError(
+            f'{where}.node_id={text["node_id"]!r}: an OPC UA node id such as '
+            "'ns=2;s=Press3.Temperature' or 'ns=3;i=1001'"
+        )
+    interval = entry.get('sampling_interval_ms', 100.0)
+    if (
+        isinstance(interval, bool)
+        or not isinstance(interval, (int, float))
+        or not (math.isfinite(interval) and interval >= 0)
+    ):
+        raise MappingError(f'{where}.sampling_interval_ms={interval!r}: a finite number >= 0 '
+                           '(0 = as fast as the server samples)')  # fmt: skip
+    return OpcUaRoute(
+        node_id=text['node_id'], sensor_id=text['sensor_id'], quantity=text['quantity'],
+        unit=text['unit'], to_unit=text['to_unit'], scale=numbers['scale'],
+        offset=numbers['offset'], max_rate_hz=numbers['max_rate_hz'],
+        sampling_interval_ms=float(interval),
+    )  # fmt: skip
+
+
+def _looks_like_node_id(text: str) -> bool:
+    """OPC UA's string form: ``ns=N;`` (optional) then ``i=``, ``s=``, ``g=`` or ``b=``."""
+    head, _, tail = text.partition(';') if text.startswith('ns=') else ('', '', text)
+    if head and not head[3:].isdigit():
+        return False
+    return (
+        tail[:2] in ('i=', 's=', 'g=', 'b=')
+        and len(tail) > 2
+        and (tail[:2] != 'i=' or tail[2:].isdigit())
+    )
+
+
+def _sensor(
+    entry: Any, where: str, allowed: set[str], source_key: str
+) -> tuple[dict[str, str], dict[str, float]]:
+    """The keys every route has: its source, the sensor, its units and numbers."""
     if not isinstance(entry, dict):
         raise MappingError(f'{where}: expected a mapping, got {entry!r}')
-    unknown = set(entry) - ROUTE_KEYS
+    unknown = set(entry) - allowed
     if unknown:
         key = sorted(map(str, unknown))[0]
-        raise MappingError(f'{where}.{key}: unknown key; known: {", ".join(sorted(ROUTE_KEYS))}')
+        raise MappingError(f'{where}.{key}: unknown key; known: {", ".join(sorted(allowed))}')
     text = {}
-    for key in ('topic', 'sensor_id', 'quantity', 'unit'):
+    for key in (source_key, 'sensor_id', 'quantity', 'unit'):
         value = entry.get(key)
         if not isinstance(value, str) or not value:
             raise MappingError(f'{where}.{key}={value!r}: a non-empty string is required')
         text[key] = value
-    if '#' in text['topic'][:-1] or any(
-        '+' in level and level != '+' for level in text['topic'].split('/')
-    ):
-        raise MappingError(f"{where}.topic={text['topic']!r}: '+' a whole level, '#' last only")
     to_unit = entry.get('to_unit', text['unit'])
     try:
         converter(text['unit'], str(to_unit))
@@ -117,11 +209,8 @@ def _route(entry: Any, where: str) -> MqttRoute:
         if not ok or not math.isfinite(value) or value < low:
             raise MappingError(f'{where}.{key}={value!r}: a finite number >= {low:g}')
         numbers[key] = float(value)
-    return MqttRoute(
-        topic=text['topic'], sensor_id=text['sensor_id'], quantity=text['quantity'],
-        unit=text['unit'], to_unit=str(to_unit), payload=_payload(entry.get('payload'), where),
-        scale=numbers['scale'], offset=numbers['offset'], max_rate_hz=numbers['max_rate_hz'],
-    )  # fmt: skip
+    text['to_unit'] = str(to_unit)
+    return text, numbers
 
 
 def _payload(entry: Any, where: str) -> PayloadSpec:
@@ -131,8 +220,12 @@ def _payload(entry: Any, where: str) -> PayloadSpec:
     if not isinstance(entry, dict) or set(entry) - PAYLOAD_KEYS:
         raise MappingError(f'{where}={entry!r}: a mapping of {", ".join(sorted(PAYLOAD_KEYS))}')
     fmt = entry.get('format', 'json')
-    if fmt not in ('json', 'number'):
-        raise MappingError(f"{where}.format={fmt!r}: 'json' or 'number'")
+    if fmt not in ('json', 'number', 'sparkplug'):
+        raise MappingError(f"{where}.format={fmt!r}: 'json', 'number' or 'sparkplug'")
+    metric = entry.get('metric', '')
+    if (fmt == 'sparkplug') != (isinstance(metric, str) and bool(metric)):
+        raise MappingError(f'{where}.metric={metric!r}: the Sparkplug metric name, with '
+                           'format: sparkplug only')  # fmt: skip
     unit = entry.get('timestamp_unit', 'ms')
     if unit not in ('s', 'ms', 'ns'):
         raise MappingError(f"{where}.timestamp_unit={unit!r}: 's', 'ms' or 'ns'")
@@ -146,7 +239,7 @@ def _payload(entry: Any, where: str) -> PayloadSpec:
             raise MappingError(f'{where}.{key}={value!r}: a dotted field path')
         paths[key] = value
     return PayloadSpec(fmt, paths['value'], paths['timestamp'], unit, paths['quality'],
-                       tuple(good))  # fmt: skip
+                       tuple(good), metric)  # fmt: skip
 
 
-__all__ = ['MappingError', 'load_mapping']
+__all__ = ['IotMapping', 'MappingError', 'load_mapping']

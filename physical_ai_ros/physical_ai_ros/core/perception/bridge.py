@@ -12,23 +12,31 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The factory's IoT data into readings: MQTT payloads mapped to sensors, with their meaning.
+"""The factory's IoT data into readings: MQTT, Sparkplug B and OPC UA mapped to sensors.
 
-Each route maps an MQTT topic filter to a sensor (id, quantity, the device's unit and the unit
-perception declares, scale and offset) and says how to read the payload
-(:class:`~physical_ai_ros.core.messages.payloads.PayloadSpec`). A payload becomes one
+Each route maps a source to a sensor (id, quantity, the device's unit and the unit perception
+declares, scale and offset): an MQTT topic filter with a payload format
+(:class:`~physical_ai_ros.core.messages.payloads.PayloadSpec`: JSON, a plain number, or a
+Sparkplug B metric) or an OPC UA node id. A value becomes one
 :class:`~physical_ai_ros.core.perception.iot.Reading`: converted, stamped by the device when
-it says when (else on receipt), and with an error status when the device says its value is
-not good; a lost broker connection turns every sensor's last value into a stale reading. Bad
-payloads, unknown topics, unit mismatches and readings over a sensor's rate limit are counted
-per reason (a fixed set of keys: bounded, whatever the devices send) and never raise.
+it says when (else on receipt; :attr:`BridgeStatus.stamped` counts which), and never a good
+reading when the source says it is not: a JSON quality field outside ``good`` or an OPC UA Bad
+status is an error reading, OPC UA Uncertain a warning, a Sparkplug DEATH or a lost
+connection turns the sender's last values into stale readings. Bad payloads, unknown topics,
+unit mismatches and readings over a sensor's rate limit are counted per reason (a fixed set
+of keys: bounded, whatever the devices send) and never raise; the sensors and Sparkplug
+senders remembered are bounded too (:data:`MAX_SENSORS`, :data:`MAX_SPARKPLUG_SENDERS`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+import math
+from typing import Any
 
+from physical_ai_ros.core.messages import sparkplug
 from physical_ai_ros.core.messages.payloads import (
     converter,
     decode_payload,
@@ -36,15 +44,31 @@ from physical_ai_ros.core.messages.payloads import (
     PayloadSpec,
     topic_matches,
 )
-from physical_ai_ros.core.perception.iot import Reading, STATUS_ERROR, STATUS_OK, STATUS_STALE
+from physical_ai_ros.core.perception.iot import (
+    Reading,
+    STATUS_ERROR,
+    STATUS_OK,
+    STATUS_STALE,
+    STATUS_WARN,
+)
+
+#: Distinct sensor ids remembered (last value, rate limit); more are refused and counted.
+MAX_SENSORS = 4096
+#: Sparkplug B senders whose BIRTH is kept (to name aliases); more are refused and counted.
+MAX_SPARKPLUG_SENDERS = 1024
+
+#: Where a sensor's values come from: ('mqtt',), ('opcua',) or ('sparkplug', g, edge, dev).
+Origin = tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class MqttRoute:
-    """One mapping entry (see the module docstring).
+    """One MQTT mapping entry (see the module docstring).
 
     ``sensor_id`` may name topic levels: ``oven_{2}`` takes level 2 (from 0) of the topic.
-    ``max_rate_hz`` 0 is unlimited.
+    ``max_rate_hz`` 0 is unlimited. A Sparkplug route's ``topic`` is the sender's DATA topic
+    (``spBv1.0/GROUP/DDATA/EDGE/DEVICE`` or ``.../NDATA/EDGE``) and ``payload.metric`` the
+    metric's name; its BIRTH and DEATH topics follow.
     """
 
     topic: str
@@ -58,42 +82,180 @@ class MqttRoute:
     max_rate_hz: float = 0.0
 
 
+@dataclass(frozen=True)
+class OpcUaRoute:
+    """One OPC UA mapping entry: a node id monitored every ``sampling_interval_ms``."""
+
+    node_id: str
+    sensor_id: str
+    quantity: str
+    unit: str
+    to_unit: str
+    scale: float = 1.0
+    offset: float = 0.0
+    max_rate_hz: float = 0.0
+    sampling_interval_ms: float = 100.0
+
+
+#: Any route: what each says about its sensor is the same (id, quantity, units, rate).
+SensorRoute = MqttRoute | OpcUaRoute
+
+
 @dataclass
 class BridgeStatus:
-    """Counts for /diagnostics: accepted readings and rejections per reason (bounded keys)."""
+    """Counts for /diagnostics: accepted readings, their stamps' source, rejections per reason."""
 
     accepted: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
+    stamped: Counter[str] = field(default_factory=Counter)  # 'device' or 'receipt'
     last_rejection: str = ''
 
 
-class IotBridge:
-    """Routes MQTT messages to readings (see the module docstring)."""
+def opcua_status(code: int) -> int:
+    """The IotReading status of an OPC UA StatusCode: its severity (top two bits).
 
-    def __init__(self, routes: list[MqttRoute]) -> None:
+    Good is OK, Uncertain a warning (the server doubts the value), Bad an error; the
+    Uncertain code that means "last usable value" is stale.
+    """
+    if code == 0x40900000:  # UncertainLastUsableValue: an old value repeated
+        return STATUS_STALE
+    return {0: STATUS_OK, 1: STATUS_WARN}.get(code >> 30 & 0b11, STATUS_ERROR)
+
+
+class IotBridge:
+    """Routes MQTT messages and OPC UA values to readings (see the module docstring)."""
+
+    def __init__(self, routes: Iterable[MqttRoute], opcua: Iterable[OpcUaRoute] = ()) -> None:
         """Check every route's unit conversion now: a mapping that cannot work is refused.
 
         Raises:
             PayloadError: a route's device unit does not convert to its target unit.
         """
-        self.routes = routes
-        self._convert = [converter(r.unit, r.to_unit) for r in routes]
+        self.routes = list(routes)
+        self.opcua_routes = {r.node_id: r for r in opcua}
+        every: list[SensorRoute] = [*self.routes, *self.opcua_routes.values()]
+        self._convert: dict[int, Callable[[float], float]] = {
+            id(r): converter(r.unit, r.to_unit) for r in every
+        }
+        self._plain = [r for r in self.routes if r.payload.format != 'sparkplug']
+        self._sparkplug = [r for r in self.routes if r.payload.format == 'sparkplug']
         self.status = BridgeStatus()
         self.last: dict[str, Reading] = {}  # per sensor id, for stale readings on disconnect
+        self._origin: dict[str, Origin] = {}
         self._last_accepted_ns: dict[str, int] = {}
+        self._births: dict[tuple[str, str, str], sparkplug.Birth] = {}
 
-    def on_message(self, topic: str, payload: bytes, receipt_ns: int) -> Reading | None:
-        """The reading of one MQTT message, or None (counted) if it cannot be one."""
-        index = next((k for k, r in enumerate(self.routes) if topic_matches(r.topic, topic)), None)
-        if index is None:
+    def subscriptions(self) -> list[str]:
+        """The MQTT topic filters to subscribe to (Sparkplug routes add births and deaths)."""
+        filters: list[str] = []
+        for route in self.routes:
+            wanted = [route.topic]
+            if route.payload.format == 'sparkplug':
+                wanted = sparkplug.subscriptions(route.topic)
+            filters.extend(f for f in wanted if f not in filters)
+        return filters
+
+    def on_message(self, topic: str, payload: bytes, receipt_ns: int) -> list[Reading]:
+        """The readings of one MQTT message ([] and counted if it gives none)."""
+        spb = sparkplug.parse_topic(topic) if self._sparkplug else None
+        if spb is not None:
+            return self._on_sparkplug(spb, payload, receipt_ns)
+        route = next((r for r in self._plain if topic_matches(r.topic, topic)), None)
+        if route is None:
             self._reject('unknown topic', topic)
-            return None
-        route = self.routes[index]
-        sensor = _sensor_id(route.sensor_id, topic)
+            return []
         try:
             decoded = decode_payload(payload, route.payload, receipt_ns)
         except PayloadError as exc:
             self._reject(exc.reason, f'{topic}: {exc}')
+            return []
+        status = STATUS_OK if decoded.good else STATUS_ERROR
+        reading = self._accept(
+            route, _sensor_id(route.sensor_id, topic), decoded.value, decoded.stamp_ns,
+            decoded.stamp_source, status, receipt_ns, ('mqtt',),
+        )  # fmt: skip
+        return [reading] if reading is not None else []
+
+    def on_opcua(
+        self, node_id: str, value: Any, status_code: int, source_ns: int | None, receipt_ns: int
+    ) -> Reading | None:
+        """The reading of one OPC UA data change, or None (counted) if it cannot be one."""
+        route = self.opcua_routes.get(node_id)
+        if route is None:
+            self._reject('unknown node', node_id)
+            return None
+        status = opcua_status(status_code)
+        number = _finite_or_none(value)
+        if number is None:
+            if status == STATUS_OK:
+                self._reject('bad value', f'{node_id}: {value!r} is not a finite number')
+                return None
+            number = math.nan  # a Bad value often comes without one; its status says why
+        stamp, source = (source_ns, 'device') if source_ns else (receipt_ns, 'receipt')
+        return self._accept(route, route.sensor_id, number, stamp, source, status, receipt_ns,
+                            ('opcua',))  # fmt: skip
+
+    def on_disconnect(self, now_ns: int, source: str = 'mqtt') -> list[Reading]:
+        """A connection is gone: the last value of each sensor it fed, now marked stale.
+
+        ``source`` is ``mqtt`` (plain and Sparkplug routes) or ``opcua``.
+        """
+        kinds = ('mqtt', 'sparkplug') if source == 'mqtt' else (source,)
+        return self._stale(lambda origin: origin[0] in kinds, now_ns)
+
+    def _on_sparkplug(
+        self, topic: sparkplug.SparkplugTopic, payload: bytes, receipt_ns: int
+    ) -> list[Reading]:
+        if topic.kind in sparkplug.DEATHS:  # the node (and its devices) or one device
+            dead = topic.source if topic.kind == 'DDEATH' else None
+            for key in [k for k in self._births if k[:2] == topic.source[:2]]:
+                if dead is None or key == dead:
+                    del self._births[key]
+            return self._stale(
+                lambda o: o[0] == 'sparkplug' and o[1:3] == topic.source[:2]
+                and (dead is None or o[1:] == dead),
+                receipt_ns,
+            )  # fmt: skip
+        data_topic = topic.as_data()
+        routes = [r for r in self._sparkplug if topic_matches(r.topic, data_topic)]
+        if not routes:
+            self._reject('unknown topic', data_topic)
+            return []
+        try:
+            decoded, birth = sparkplug.decode(topic, payload, self._births.get(topic.source))
+        except PayloadError as exc:
+            self._reject(exc.reason, f'{data_topic}: {exc}')
+            return []
+        if topic.kind in sparkplug.BIRTHS:
+            if topic.source not in self._births and len(self._births) >= MAX_SPARKPLUG_SENDERS:
+                self._reject('too many senders', data_topic)
+                return []
+            self._births[topic.source] = birth
+        by_name = {m.name: m for m in decoded.metrics}
+        readings = []
+        for route in routes:
+            metric = by_name.get(route.payload.metric)
+            if metric is None:
+                continue  # DATA carries the metrics that changed
+            if metric.value is None or not math.isfinite(metric.value):
+                self._reject('bad value', f'{data_topic}: {metric.name} is not a finite number')
+                continue
+            stamp_ms = metric.timestamp_ms or decoded.timestamp_ms
+            reading = self._accept(
+                route, _sensor_id(route.sensor_id, data_topic), metric.value,
+                stamp_ms * 1_000_000, 'device', STATUS_OK, receipt_ns,
+                ('sparkplug', *topic.source),
+            )  # fmt: skip
+            if reading is not None:
+                readings.append(reading)
+        return readings
+
+    def _accept(
+        self, route: SensorRoute, sensor: str, value: float, stamp_ns: int, stamp_source: str,
+        status: int, receipt_ns: int, origin: Origin,
+    ) -> Reading | None:  # fmt: skip
+        if sensor not in self.last and len(self.last) >= MAX_SENSORS:
+            self._reject('too many sensors', sensor)
             return None
         last = self._last_accepted_ns.get(sensor)
         if (
@@ -103,24 +265,33 @@ class IotBridge:
         ):
             self._reject('rate limit', f'{sensor} over {route.max_rate_hz:g} Hz')
             return None
-        value = self._convert[index](decoded.value * route.scale + route.offset)
-        status = STATUS_OK if decoded.good else STATUS_ERROR
-        reading = Reading(sensor, route.quantity, value, route.to_unit, decoded.stamp_ns, status)
+        value = self._convert[id(route)](value * route.scale + route.offset)
+        reading = Reading(sensor, route.quantity, value, route.to_unit, stamp_ns, status)
         self._last_accepted_ns[sensor] = receipt_ns
         self.last[sensor] = reading
+        self._origin[sensor] = origin
         self.status.accepted += 1
+        self.status.stamped[stamp_source] += 1
         return reading
 
-    def on_disconnect(self, now_ns: int) -> list[Reading]:
-        """The broker is gone: each known sensor's last value, now marked stale."""
+    def _stale(self, fed_by: Callable[[Origin], bool], now_ns: int) -> list[Reading]:
         return [
             Reading(r.sensor_id, r.quantity, r.value, r.unit, now_ns, STATUS_STALE)
-            for r in self.last.values()
+            for sensor, r in self.last.items()
+            if fed_by(self._origin[sensor])
         ]
 
     def _reject(self, reason: str, detail: str) -> None:
         self.status.rejected[reason] += 1
         self.status.last_rejection = f'{reason}: {detail}'[:200]
+
+
+def _finite_or_none(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return float(value)
+    return None
 
 
 def _sensor_id(template: str, topic: str) -> str:
@@ -133,4 +304,7 @@ def _sensor_id(template: str, topic: str) -> str:
         return template
 
 
-__all__ = ['BridgeStatus', 'IotBridge', 'MqttRoute']
+__all__ = [
+    'MAX_SENSORS', 'MAX_SPARKPLUG_SENDERS', 'BridgeStatus', 'IotBridge', 'MqttRoute', 'OpcUaRoute',
+    'opcua_status',
+]  # fmt: skip

@@ -29,8 +29,19 @@ from physical_ai_ros.core.messages.payloads import (
     topic_matches,
 )
 from physical_ai_ros.core.params.iot_mapping import load_mapping, MappingError
-from physical_ai_ros.core.perception.bridge import IotBridge, MqttRoute
-from physical_ai_ros.core.perception.iot import STATUS_ERROR, STATUS_OK, STATUS_STALE
+from physical_ai_ros.core.perception.bridge import (
+    IotBridge,
+    MAX_SENSORS,
+    MqttRoute,
+    opcua_status,
+    OpcUaRoute,
+)
+from physical_ai_ros.core.perception.iot import (
+    STATUS_ERROR,
+    STATUS_OK,
+    STATUS_STALE,
+    STATUS_WARN,
+)
 
 T = 1_700_000_000_000_000_000
 SPEC = PayloadSpec('json', 'data.t', 'ts', 'ms', 'q', ('GOOD',))
@@ -99,24 +110,25 @@ def message(t: float, q: str = 'GOOD', ts: int = 1_700_000_000_000) -> bytes:
 
 def test_the_bridge_maps_converts_and_keeps_quality() -> None:
     bridge = IotBridge([route()])
-    reading = bridge.on_message('factory/line3/o7/temperature', message(212.0), T)
-    assert reading is not None and reading.sensor_id == 'oven_o7'
+    (reading,) = bridge.on_message('factory/line3/o7/temperature', message(212.0), T)
+    assert reading.sensor_id == 'oven_o7'
     assert reading.unit == 'degC' and reading.value == pytest.approx(100.0)
     assert reading.status == STATUS_OK and reading.stamp_ns == 1_700_000_000_000_000_000
-    bad = bridge.on_message('factory/line3/o7/temperature', message(50.0, q='BAD'), T + 1)
-    assert bad is not None and bad.status == STATUS_ERROR  # never a good reading
+    (bad,) = bridge.on_message('factory/line3/o7/temperature', message(50.0, q='BAD'), T + 1)
+    assert bad.status == STATUS_ERROR  # never a good reading
+    assert bridge.status.stamped == {'device': 2}
     (stale,) = bridge.on_disconnect(T + 2)
     assert stale.status == STATUS_STALE and stale.sensor_id == 'oven_o7'
 
 
 def test_garbage_unknown_topics_and_floods_are_counted_never_raised() -> None:
     bridge = IotBridge([route(max_rate_hz=10.0)])
-    assert bridge.on_message('factory/line3/o1/temperature', b'garbage', T) is None
+    assert bridge.on_message('factory/line3/o1/temperature', b'garbage', T) == []
     for k in range(10_000):  # 10,000 distinct topics: the counters do not grow per topic
-        assert bridge.on_message(f'elsewhere/{k}', b'1', T) is None
-    assert bridge.on_message('factory/line3/o1/temperature', message(70.0), T) is not None
-    assert bridge.on_message('factory/line3/o1/temperature', message(71.0), T + 50_000_000) is None
-    assert bridge.on_message('factory/line3/o1/temperature', message(72.0), T + 10**8) is not None
+        assert bridge.on_message(f'elsewhere/{k}', b'1', T) == []
+    assert bridge.on_message('factory/line3/o1/temperature', message(70.0), T)
+    assert bridge.on_message('factory/line3/o1/temperature', message(71.0), T + 50_000_000) == []
+    assert bridge.on_message('factory/line3/o1/temperature', message(72.0), T + 10**8)
     assert dict(bridge.status.rejected) == {
         'bad payload': 1, 'unknown topic': 10_000, 'rate limit': 1,
     }  # fmt: skip
@@ -134,7 +146,7 @@ def test_a_mapping_file_is_checked_with_its_line(tmp_path: Path) -> None:
         '    to_unit: degC\n'
         '    payload: {format: number}\n'
     )
-    (only,) = load_mapping(good)
+    (only,) = load_mapping(good).mqtt
     assert only.payload.format == 'number' and only.to_unit == 'degC'
     bad = tmp_path / 'bad.yaml'
     bad.write_text(
@@ -146,4 +158,103 @@ def test_a_mapping_file_is_checked_with_its_line(tmp_path: Path) -> None:
         load_mapping(bad)
     bad.write_text('mqtt:\n  - {topic: a/b+, sensor_id: s, quantity: q, unit: degC}\n')
     with pytest.raises(MappingError, match=r"bad\.yaml:2: mqtt\[0\]\.topic='a/b\+'"):
+        load_mapping(bad)
+
+
+def test_sensors_are_bounded_when_a_wildcard_meets_a_flood_of_devices() -> None:
+    bridge = IotBridge([route(topic='factory/line3/+/temperature')])
+    for k in range(MAX_SENSORS + 500):  # each topic level is a new sensor id
+        bridge.on_message(f'factory/line3/o{k}/temperature', message(70.0), T + k)
+    assert len(bridge.last) == MAX_SENSORS and bridge.status.accepted == MAX_SENSORS
+    assert bridge.status.rejected == {'too many sensors': 500}
+    assert 'oven_o0' in bridge.last  # the sensors already known keep reporting
+    assert bridge.on_message('factory/line3/o0/temperature', message(80.0), T + 10**9)
+
+
+OPCUA = OpcUaRoute('ns=2;s=Press3.Pressure', 'press3', 'pressure', 'bar', 'Pa')
+
+
+@pytest.mark.parametrize(
+    ('code', 'status'),
+    [
+        (0x00000000, STATUS_OK), (0x00300000, STATUS_OK),          # Good, GoodClamped
+        (0x40000000, STATUS_WARN), (0x40920000, STATUS_WARN),      # Uncertain, ...InitialValue
+        (0x40900000, STATUS_STALE),                                # UncertainLastUsableValue
+        (0x80000000, STATUS_ERROR), (0x808A0000, STATUS_ERROR),    # Bad, BadNotConnected
+        (0x80310000, STATUS_ERROR),                                # BadNoCommunication
+    ],
+)  # fmt: skip
+def test_opcua_status_codes_by_severity(code: int, status: int) -> None:
+    assert opcua_status(code) == status
+
+
+def test_opcua_values_keep_their_quality_and_source_time() -> None:
+    bridge = IotBridge([], [OPCUA])
+    good = bridge.on_opcua('ns=2;s=Press3.Pressure', 2.5, 0, 1_700_000_000 * 10**9, T)
+    assert good is not None and good.value == pytest.approx(2.5e5) and good.unit == 'Pa'
+    assert good.stamp_ns == 1_700_000_000 * 10**9 and good.status == STATUS_OK
+    bad = bridge.on_opcua('ns=2;s=Press3.Pressure', None, 0x80310000, None, T + 1)
+    assert bad is not None and bad.status == STATUS_ERROR and bad.stamp_ns == T + 1
+    assert bridge.status.stamped == {'device': 1, 'receipt': 1}
+    assert bridge.on_opcua('ns=2;s=Press3.Pressure', 'high', 0, None, T + 2) is None
+    assert bridge.on_opcua('ns=2;s=Other', 1.0, 0, None, T + 3) is None
+    assert bridge.status.rejected == {'bad value': 1, 'unknown node': 1}
+    assert bridge.on_disconnect(T + 4, 'mqtt') == []  # OPC UA sensors are not the broker's
+    (stale,) = bridge.on_disconnect(T + 4, 'opcua')
+    assert stale.status == STATUS_STALE and stale.sensor_id == 'press3'
+
+
+def test_a_mapping_with_opcua_and_sparkplug_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / 'bridge.yaml'
+    path.write_text(
+        'mqtt:\n'
+        '  - topic: spBv1.0/plant1/DDATA/+/press3\n'
+        '    sensor_id: oil_{3}\n'
+        '    quantity: temperature\n'
+        '    unit: degF\n'
+        '    to_unit: degC\n'
+        '    payload: {format: sparkplug, metric: Oil/Temperature}\n'
+        'opcua:\n'
+        "  - node_id: 'ns=2;s=Press3.Pressure'\n"
+        '    sensor_id: press3\n'
+        '    quantity: pressure\n'
+        '    unit: bar\n'
+        '    to_unit: Pa\n'
+        '    sampling_interval_ms: 50\n'
+    )
+    mapping = load_mapping(path)
+    assert mapping.mqtt[0].payload.metric == 'Oil/Temperature'
+    assert mapping.opcua == (OpcUaRoute('ns=2;s=Press3.Pressure', 'press3', 'pressure', 'bar',
+                                        'Pa', sampling_interval_ms=50.0),)  # fmt: skip
+    bridge = IotBridge(mapping.mqtt, mapping.opcua)
+    assert bridge.subscriptions() == ['spBv1.0/plant1/+/+/press3', 'spBv1.0/plant1/NDEATH/+']
+
+
+@pytest.mark.parametrize(
+    ('text', 'error'),
+    [
+        ("opcua:\n  - {node_id: 'Press3', sensor_id: s, quantity: q, unit: bar}\n",
+         r"bad\.yaml:2: opcua\[0\]\.node_id='Press3': an OPC UA node id"),
+        ("opcua:\n  - {node_id: 'ns=2;i=7', sensor_id: s, quantity: q, unit: bar}\n"
+         "  - {node_id: 'ns=2;i=7', sensor_id: t, quantity: q, unit: bar}\n",
+         r"bad\.yaml:3: opcua\[1\]\.node_id='ns=2;i=7': mapped twice"),
+        ("opcua:\n  - {node_id: 'i=7', sensor_id: s, quantity: q, unit: bar,\n"
+         '     sampling_interval_ms: -1}\n',
+         r'bad\.yaml:2: opcua\[0\]\.sampling_interval_ms=-1'),
+        ('mqtt:\n  - {topic: plant/DDATA/e/d, sensor_id: s, quantity: q, unit: bar,\n'
+         '     payload: {format: sparkplug, metric: m}}\n',
+         r"bad\.yaml:2: mqtt\[0\]\.topic='plant/DDATA/e/d': a Sparkplug route names"),
+        ('mqtt:\n  - {topic: a/b, sensor_id: s, quantity: q, unit: bar,\n'
+         '     payload: {format: sparkplug}}\n',
+         r"bad\.yaml:2: mqtt\[0\]\.payload\.metric='': the Sparkplug metric name"),
+        ('opcua: 3\n', r'bad\.yaml:1: opcua: a list of entries'),
+        ('modbus: []\n', r'bad\.yaml:1: expected a mapping with the keys mqtt and/or opcua'),
+    ],
+)  # fmt: skip
+def test_wrong_opcua_and_sparkplug_entries_name_file_line_and_key(
+    tmp_path: Path, text: str, error: str
+) -> None:
+    bad = tmp_path / 'bad.yaml'
+    bad.write_text(text)
+    with pytest.raises(MappingError, match=error):
         load_mapping(bad)

@@ -1,0 +1,129 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Sparkplug B: payloads another implementation encoded, decoded here; births, deaths, stale."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+protobuf = pytest.importorskip('google.protobuf', reason='protobuf is not installed')
+
+from physical_ai_ros.core.messages import sparkplug  # noqa: E402
+from physical_ai_ros.core.messages.payloads import PayloadError, PayloadSpec  # noqa: E402
+from physical_ai_ros.core.perception.bridge import IotBridge, MqttRoute  # noqa: E402
+from physical_ai_ros.core.perception.iot import STATUS_OK, STATUS_STALE  # noqa: E402
+
+# Encoded by pysparkplug 0.6.1 (DBirth(...).encode(), DData(...).encode(include_dtypes=False)):
+# a press announcing Oil/Temperature DOUBLE 212.0 (alias 1, stamped 1796040000000 ms),
+# Pressure FLOAT 2.5 (alias 2), Running BOOLEAN true, Count INT64 -5, Label STRING and a null
+# Spare; then data naming metrics by alias only, without data types: Oil/Temperature 230.0
+# (stamped 1796040000950) and Pressure 3.0, payload stamped 1796040001000.
+DBIRTH = bytes.fromhex(
+    '088084cee2a23412250a0f4f696c2f54656d70657261747572651001188084cee2a234200a6900000000008'
+    '06a4012130a085072657373757265100220096500002040120f0a0752756e6e696e671003200b700112160a'
+    '05436f756e741004200458fbffffffffffffffff0112140a054c6162656c1005200c7a07707265737320331'
+    '20d0a0553706172651006200a38011801'
+)
+DDATA = bytes.fromhex(
+    '08e88bcee2a2341212100118b68bcee2a234690000000000c06c401207100265000040401802'
+)
+NDEATH = bytes.fromhex('08d093cee2a234120b0a05626453657120045800')
+DEVICE = 'spBv1.0/plant1/{}/edge7/press3'
+
+
+def topic(kind: str) -> sparkplug.SparkplugTopic:
+    parsed = sparkplug.parse_topic(DEVICE.format(kind))
+    assert parsed is not None
+    return parsed
+
+
+def test_a_birth_then_aliased_data_decode_as_the_encoder_meant() -> None:
+    born, birth = sparkplug.decode(topic('DBIRTH'), DBIRTH, None)
+    values = {m.name: m.value for m in born.metrics}
+    assert values['Oil/Temperature'] == 212.0 and values['Pressure'] == 2.5
+    assert values['Running'] == 1.0 and values['Count'] == -5.0  # two's complement INT64
+    assert math.isnan(values['Label']) and values['Spare'] is None  # a string, a null
+    assert born.metrics[0].timestamp_ms == 1_796_040_000_000
+    data, _ = sparkplug.decode(topic('DDATA'), DDATA, birth)
+    assert [(m.name, m.value, m.timestamp_ms) for m in data.metrics] == [
+        ('Oil/Temperature', 230.0, 1_796_040_000_950), ('Pressure', 3.0, None),
+    ]  # fmt: skip
+    assert data.timestamp_ms == 1_796_040_001_000
+
+
+def test_data_without_its_birth_and_garbage_are_refused_by_reason() -> None:
+    with pytest.raises(PayloadError, match=r'no birth: .*alias 1'):
+        sparkplug.decode(topic('DDATA'), DDATA, None)
+    with pytest.raises(PayloadError, match='bad payload'):
+        sparkplug.decode(topic('DDATA'), b'\xff\xff\xff garbage', None)
+    with pytest.raises(PayloadError, match='no payload timestamp'):
+        sparkplug.decode(topic('DDATA'), b'', None)
+
+
+@pytest.mark.parametrize(
+    ('text', 'parsed'),
+    [
+        ('spBv1.0/g/DDATA/e/d', ('g', 'DDATA', 'e', 'd')),
+        ('spBv1.0/g/NDEATH/e', ('g', 'NDEATH', 'e', '')),
+        ('spBv1.0/g/DDATA/e', None),      # a device message needs its device
+        ('spBv1.0/g/NDATA/e/d', None),    # a node message has none
+        ('spBv1.0/STATE/host', None),     # a host application's state
+        ('spAv1.0/g/DDATA/e/d', None),
+    ],
+)  # fmt: skip
+def test_topics(text: str, parsed: tuple[str, ...] | None) -> None:
+    got = sparkplug.parse_topic(text)
+    assert (None if got is None else (got.group, got.kind, got.edge_node, got.device)) == parsed
+
+
+def route(metric: str, sensor: str, unit: str = 'degF', to_unit: str = 'degC') -> MqttRoute:
+    return MqttRoute(DEVICE.format('DDATA'), sensor, 'temperature', unit, to_unit,
+                     PayloadSpec('sparkplug', metric=metric))  # fmt: skip
+
+
+def test_the_bridge_follows_births_data_and_deaths() -> None:
+    bridge = IotBridge([route('Oil/Temperature', 'oil'), route('Pressure', 'p', 'bar', 'bar')])
+    assert bridge.on_message(DEVICE.format('DDATA'), DDATA, 1) == []  # not born yet
+    assert bridge.status.rejected == {'no birth': 1}
+    born = bridge.on_message(DEVICE.format('DBIRTH'), DBIRTH, 2)
+    assert [(r.sensor_id, round(r.value, 6), r.unit) for r in born] == [
+        ('oil', 100.0, 'degC'), ('p', 2.5, 'bar'),
+    ]  # fmt: skip
+    assert born[0].stamp_ns == 1_796_040_000_000 * 10**6  # the metric's own time
+    assert born[1].stamp_ns == 1_796_040_000_000 * 10**6  # else the payload's
+    data = bridge.on_message(DEVICE.format('DDATA'), DDATA, 3)
+    assert [(r.sensor_id, round(r.value, 6), r.status) for r in data] == [
+        ('oil', 110.0, STATUS_OK), ('p', 3.0, STATUS_OK),
+    ]  # fmt: skip
+    dead = bridge.on_message('spBv1.0/plant1/NDEATH/edge7', NDEATH, 4)  # the node, its devices
+    assert {(r.sensor_id, r.status, r.stamp_ns) for r in dead} == {
+        ('oil', STATUS_STALE, 4), ('p', STATUS_STALE, 4),
+    }  # fmt: skip
+    assert bridge.on_message(DEVICE.format('DDATA'), DDATA, 5) == []  # dead: born again first
+    assert bridge.status.rejected == {'no birth': 2}
+    assert bridge.status.stamped == {'device': 4}
+
+
+def test_a_device_death_leaves_other_devices_alone() -> None:
+    other = MqttRoute('spBv1.0/plant1/DDATA/edge7/press4', 'oil4', 'temperature', 'degF',
+                      'degC', PayloadSpec('sparkplug', metric='Oil/Temperature'))  # fmt: skip
+    bridge = IotBridge([route('Oil/Temperature', 'oil'), other])
+    bridge.on_message(DEVICE.format('DBIRTH'), DBIRTH, 1)
+    bridge.on_message('spBv1.0/plant1/DBIRTH/edge7/press4', DBIRTH, 1)
+    (stale,) = bridge.on_message(DEVICE.format('DDEATH'), NDEATH, 2)
+    assert stale.sensor_id == 'oil' and stale.status == STATUS_STALE
+    assert len(bridge.on_message('spBv1.0/plant1/DDATA/edge7/press4', DDATA, 3)) == 1
