@@ -18,7 +18,7 @@
 births and deaths too), hands each message with
 its receipt time to :class:`~physical_ai_ros.core.perception.bridge.IotBridge`, and gives the
 readings to a callback (the node publishes them as IotReading). When the broker goes away,
-every sensor's last value is handed on as stale, and paho reconnects with backoff (0.1 s
+every sensor's last value is handed on as stale, and paho reconnects with backoff (1 s
 doubling to 5 s); with QoS 1 and a persistent session (``clean_start`` off) the broker keeps
 what was published meanwhile. MQTT 5 or 3.1.1, TLS with a CA, client certificates, and a
 username whose password comes from an environment variable. Northbound, the robot's state

@@ -29,7 +29,7 @@ from physical_ai_ros.core.params.iot_mapping import load_mapping
 from physical_ai_ros.core.params.schema import IOT_BRIDGE
 from physical_ai_ros.core.params.spec import ParamError
 from physical_ai_ros.core.perception.bridge import IotBridge
-from physical_ai_ros.core.perception.iot import Reading
+from physical_ai_ros.core.perception.iot import Reading, SCALAR_TYPES, STATUS_OK, STATUS_WARN
 from physical_ai_ros.inference.tls import TlsFiles
 from physical_ai_ros.nodes.common import spin, StageNode, TYPES
 from physical_ai_ros.nodes.ros_params import declare, values
@@ -51,6 +51,7 @@ class IotBridgeNode(StageNode):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__('iot_bridge_node', **kwargs)
         declare(self, IOT_BRIDGE)
+        self.scalars: dict[str, tuple[str, Any, Any]] = {}
         self.bridge: IotBridge | None = None
         self.client: Any = None  # MQTT
         self.opcua: Any = None
@@ -71,6 +72,13 @@ class IotBridgeNode(StageNode):
         self.readings = self.own(
             self.create_lifecycle_publisher(IotReading, 'iot/readings', READINGS_DEPTH)
         )
+        # sensor_msgs scalars where the mapping asks (publish_as), one topic per sensor
+        self.scalars = {
+            sensor: (SCALAR_TYPES[msgtype][0], TYPES.get(msgtype), self.own(
+                self.create_lifecycle_publisher(TYPES.get(msgtype), f'iot/{sensor}', 10)
+            ))
+            for sensor, msgtype in self.bridge.scalar_outputs().items()
+        }  # fmt: skip
         self.diagnostics_timer(self._diagnostics)
         if config['mqtt.state_topic']:  # northbound: the stack's own /diagnostics, summarised
             self.own(self.create_subscription(
@@ -156,11 +164,15 @@ class IotBridgeNode(StageNode):
         return [c for c in (self.client, self.opcua) if c is not None]
 
     def _publish(self, reading: Reading) -> None:
+        header = make_header(reading.stamp_ns, 'odom', TYPES)
         self.readings.publish(IotReading(
-            header=make_header(reading.stamp_ns, 'odom', TYPES), sensor_id=reading.sensor_id,
-            quantity=reading.quantity, value=reading.value, unit=reading.unit, variance=0.0,
-            status=reading.status,
+            header=header, sensor_id=reading.sensor_id, quantity=reading.quantity,
+            value=reading.value, unit=reading.unit, variance=0.0, status=reading.status,
         ))  # fmt: skip
+        scalar = self.scalars.get(reading.sensor_id)
+        if scalar is not None and reading.status in (STATUS_OK, STATUS_WARN):
+            field, cls, publisher = scalar  # a scalar cannot say "bad": only usable values
+            publisher.publish(cls(header=header, **{field: reading.value}, variance=0.0))
 
     def _diagnostics(self, now: int) -> Any:
         if self.bridge is None:

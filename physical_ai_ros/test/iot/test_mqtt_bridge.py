@@ -188,7 +188,9 @@ def test_sparkplug_births_data_and_deaths_through_the_broker(broker: Broker) -> 
     oil = MqttRoute(DEVICE.format('DDATA'), 'oil', 'temperature', 'degF', 'degC',
                     Spec('sparkplug', metric='Oil/Temperature'))  # fmt: skip
     received = Received()
-    client = MqttBridgeClient(IotBridge([oil]), '127.0.0.1', broker.port, received, qos=1)
+    client = MqttBridgeClient(
+        IotBridge([oil]), '127.0.0.1', broker.port, received, qos=1, protocol=311
+    )  # fmt: skip  (MQTT 3.1.1, as many edge nodes)
     client.start()
     try:
         assert until(lambda: client.connected)

@@ -74,7 +74,8 @@ MAPPING.write_text(
     ' good: [GOOD]}\n'
     'opcua:\n'
     "  - {node_id: 'ns=2;s=Press3.Pressure', sensor_id: press3_pressure, quantity: pressure,"
-    ' unit: bar, to_unit: Pa, sampling_interval_ms: 50}\n'
+    ' unit: bar, to_unit: Pa, sampling_interval_ms: 50,'
+    ' publish_as: sensor_msgs/msg/FluidPressure}\n'
 )
 
 
@@ -138,6 +139,12 @@ class TestIotBridge(unittest.TestCase):
                     cls.perception.append({kv.key: kv.value for kv in item.values})
 
         cls.node.create_subscription(DiagnosticArray, '/diagnostics', diagnostics, 10)
+        from sensor_msgs.msg import FluidPressure
+
+        cls.pressures: list[FluidPressure] = []
+        cls.node.create_subscription(
+            FluidPressure, 'iot/press3_pressure', cls.pressures.append, 100
+        )
 
     @classmethod
     def tearDownClass(cls) -> None:
@@ -220,3 +227,6 @@ class TestIotBridge(unittest.TestCase):
         self.assertTrue(self.spin_until(
             lambda: any(d.get('opcua_connected') == 'True' for d in self.diagnostics), 5.0
         ), self.diagnostics[-1:])  # fmt: skip
+        # publish_as: the same values as sensor_msgs/FluidPressure on iot/press3_pressure
+        self.assertTrue(self.spin_until(lambda: len(self.pressures) >= 3, 5.0))
+        self.assertGreater(self.pressures[-1].fluid_pressure, 1.0e5)

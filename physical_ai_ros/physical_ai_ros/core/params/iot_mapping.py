@@ -25,6 +25,7 @@
         payload: {format: json, value: data.t, timestamp: ts, timestamp_unit: ms,
                   quality: q, good: [GOOD]}
         max_rate_hz: 50                      # more often is dropped and counted
+        publish_as: sensor_msgs/msg/Temperature   # also on iot/SENSOR_ID (fixed ids only)
       - topic: spBv1.0/plant1/DDATA/edge7/press3   # Sparkplug B: the sender's DATA topic
         sensor_id: press3_oil
         quantity: temperature
@@ -56,8 +57,11 @@ from physical_ai_ros.core.files import compose_limited, read_text_limited
 from physical_ai_ros.core.messages.payloads import converter, PayloadError, PayloadSpec
 from physical_ai_ros.core.messages.sparkplug import NAMESPACE
 from physical_ai_ros.core.perception.bridge import MqttRoute, OpcUaRoute
+from physical_ai_ros.core.perception.iot import SCALAR_TYPES
 
-SENSOR_KEYS = {'sensor_id', 'quantity', 'unit', 'to_unit', 'scale', 'offset', 'max_rate_hz'}
+SENSOR_KEYS = {
+    'sensor_id', 'quantity', 'unit', 'to_unit', 'scale', 'offset', 'max_rate_hz', 'publish_as',
+}  # fmt: skip
 ROUTE_KEYS = SENSOR_KEYS | {'topic', 'payload'}
 OPCUA_KEYS = SENSOR_KEYS | {'node_id', 'sampling_interval_ms'}
 PAYLOAD_KEYS = {'format', 'value', 'timestamp', 'timestamp_unit', 'quality', 'good', 'metric'}
@@ -142,6 +146,7 @@ def _route(entry: Any, where: str) -> MqttRoute:
         topic=topic, sensor_id=text['sensor_id'], quantity=text['quantity'], unit=text['unit'],
         to_unit=text['to_unit'], payload=payload, scale=numbers['scale'],
         offset=numbers['offset'], max_rate_hz=numbers['max_rate_hz'],
+        publish_as=text['publish_as'],
     )  # fmt: skip
 
 
@@ -164,7 +169,7 @@ def _opcua(entry: Any, where: str) -> OpcUaRoute:
         node_id=text['node_id'], sensor_id=text['sensor_id'], quantity=text['quantity'],
         unit=text['unit'], to_unit=text['to_unit'], scale=numbers['scale'],
         offset=numbers['offset'], max_rate_hz=numbers['max_rate_hz'],
-        sampling_interval_ms=float(interval),
+        sampling_interval_ms=float(interval), publish_as=text['publish_as'],
     )  # fmt: skip
 
 
@@ -210,7 +215,29 @@ def _sensor(
             raise MappingError(f'{where}.{key}={value!r}: a finite number >= {low:g}')
         numbers[key] = float(value)
     text['to_unit'] = str(to_unit)
+    text['publish_as'] = _publish_as(entry.get('publish_as', ''), text, where)
     return text, numbers
+
+
+def _publish_as(value: Any, text: dict[str, str], where: str) -> str:
+    """A sensor_msgs scalar type the reading fits: its quantity and unit, a fixed sensor id."""
+    if value == '':
+        return ''
+    if value not in SCALAR_TYPES:
+        raise MappingError(f'{where}.publish_as={value!r}: one of {", ".join(SCALAR_TYPES)}')
+    _, quantity, unit = SCALAR_TYPES[value]
+    if (text['quantity'], text['to_unit']) != (quantity, unit):
+        raise MappingError(
+            f'{where}.publish_as={value!r}: carries quantity {quantity} in {unit}; this route '
+            f'gives {text["quantity"]} in {text["to_unit"]}'
+        )
+    sensor = text['sensor_id']
+    if not sensor.replace('_', 'a').isalnum() or not sensor[0].isalpha():
+        raise MappingError(
+            f'{where}.publish_as={value!r}: the topic iot/{sensor} needs a fixed sensor_id of '
+            'letters, digits and _ (no {n} templates), starting with a letter'
+        )
+    return str(value)
 
 
 def _payload(entry: Any, where: str) -> PayloadSpec:

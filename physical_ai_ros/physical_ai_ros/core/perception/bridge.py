@@ -66,9 +66,11 @@ class MqttRoute:
     """One MQTT mapping entry (see the module docstring).
 
     ``sensor_id`` may name topic levels: ``oven_{2}`` takes level 2 (from 0) of the topic.
-    ``max_rate_hz`` 0 is unlimited. A Sparkplug route's ``topic`` is the sender's DATA topic
-    (``spBv1.0/GROUP/DDATA/EDGE/DEVICE`` or ``.../NDATA/EDGE``) and ``payload.metric`` the
-    metric's name; its BIRTH and DEATH topics follow.
+    ``max_rate_hz`` 0 is unlimited. ``publish_as`` names a sensor_msgs scalar type the node
+    also publishes the sensor's good readings as (on ``iot/SENSOR_ID``), '' for none. A
+    Sparkplug route's ``topic`` is the sender's DATA topic (``spBv1.0/GROUP/DDATA/EDGE/DEVICE``
+    or ``.../NDATA/EDGE``) and ``payload.metric`` the metric's name; its BIRTH and DEATH topics
+    follow.
     """
 
     topic: str
@@ -80,6 +82,7 @@ class MqttRoute:
     scale: float = 1.0
     offset: float = 0.0
     max_rate_hz: float = 0.0
+    publish_as: str = ''
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ class OpcUaRoute:
     offset: float = 0.0
     max_rate_hz: float = 0.0
     sampling_interval_ms: float = 100.0
+    publish_as: str = ''
 
 
 #: Any route: what each says about its sensor is the same (id, quantity, units, rate).
@@ -144,6 +148,11 @@ class IotBridge:
         self._origin: dict[str, Origin] = {}
         self._last_accepted_ns: dict[str, int] = {}
         self._births: dict[tuple[str, str, str], sparkplug.Birth] = {}
+
+    def scalar_outputs(self) -> dict[str, str]:
+        """Sensor id -> sensor_msgs scalar type, for the routes that ask for one."""
+        every: list[SensorRoute] = [*self.routes, *self.opcua_routes.values()]
+        return {r.sensor_id: r.publish_as for r in every if r.publish_as}
 
     def subscriptions(self) -> list[str]:
         """The MQTT topic filters to subscribe to (Sparkplug routes add births and deaths)."""

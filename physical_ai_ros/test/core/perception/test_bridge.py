@@ -221,12 +221,15 @@ def test_a_mapping_with_opcua_and_sparkplug_is_checked(tmp_path: Path) -> None:
         '    unit: bar\n'
         '    to_unit: Pa\n'
         '    sampling_interval_ms: 50\n'
+        '    publish_as: sensor_msgs/msg/FluidPressure\n'
     )
     mapping = load_mapping(path)
     assert mapping.mqtt[0].payload.metric == 'Oil/Temperature'
     assert mapping.opcua == (OpcUaRoute('ns=2;s=Press3.Pressure', 'press3', 'pressure', 'bar',
-                                        'Pa', sampling_interval_ms=50.0),)  # fmt: skip
+                                        'Pa', sampling_interval_ms=50.0,
+                                        publish_as='sensor_msgs/msg/FluidPressure'),)  # fmt: skip
     bridge = IotBridge(mapping.mqtt, mapping.opcua)
+    assert bridge.scalar_outputs() == {'press3': 'sensor_msgs/msg/FluidPressure'}
     assert bridge.subscriptions() == ['spBv1.0/plant1/+/+/press3', 'spBv1.0/plant1/NDEATH/+']
 
 
@@ -248,6 +251,16 @@ def test_a_mapping_with_opcua_and_sparkplug_is_checked(tmp_path: Path) -> None:
          '     payload: {format: sparkplug}}\n',
          r"bad\.yaml:2: mqtt\[0\]\.payload\.metric='': the Sparkplug metric name"),
         ('opcua: 3\n', r'bad\.yaml:1: opcua: a list of entries'),
+        ("opcua:\n  - {node_id: 'i=7', sensor_id: p, quantity: pressure, unit: bar,\n"
+         '     publish_as: sensor_msgs/msg/FluidPressure}\n',
+         r"opcua\[0\]\.publish_as='sensor_msgs/msg/FluidPressure': carries quantity pressure "
+         r'in Pa; this route gives pressure in bar'),
+        ("mqtt:\n  - {topic: a/+, sensor_id: 't_{1}', quantity: temperature, unit: degC,\n"
+         '     publish_as: sensor_msgs/msg/Temperature}\n',
+         r'mqtt\[0\]\.publish_as=.*needs a fixed sensor_id'),
+        ('mqtt:\n  - {topic: a, sensor_id: t, quantity: temperature, unit: degC,\n'
+         '     publish_as: std_msgs/msg/Float64}\n',
+         r"mqtt\[0\]\.publish_as='std_msgs/msg/Float64': one of sensor_msgs/msg/Temperature"),
         ('modbus: []\n', r'bad\.yaml:1: expected a mapping with the keys mqtt and/or opcua'),
     ],
 )  # fmt: skip
