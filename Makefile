@@ -19,7 +19,7 @@ $(VENV)/.installed: $(PKG)/setup.py requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install -q --disable-pip-version-check -c requirements/constraints.txt \
-		-e '$(PKG)[test,sim,dev,remote,interop,iot]'
+		-e '$(PKG)[test,sim,dev,remote,interop,iot,fleet]'
 	touch $@
 
 $(OLD_VENV)/.installed: $(PKG)/setup.py requirements/oldest.txt
@@ -47,7 +47,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check $(PKG) bench
 	$(VENV)/bin/ruff format --check $(PKG) bench
 	$(VENV)/bin/mypy --strict $(SRC)/core $(SRC)/replay
-	$(VENV)/bin/mypy $(SRC)/cli.py $(SRC)/sim $(SRC)/policies $(SRC)/nodes $(SRC)/inference $(SRC)/iot
+	$(VENV)/bin/mypy $(SRC)/cli.py $(SRC)/sim $(SRC)/policies $(SRC)/nodes $(SRC)/inference $(SRC)/iot $(SRC)/suite
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format $(PKG) bench
@@ -73,6 +73,7 @@ bench: $(VENV)/.bench-installed
 	$(PY) bench/sim.py
 	$(PY) bench/remote.py
 	$(PY) bench/iot.py
+	$(PY) bench/suite.py
 	$(PY) bench/live.py  # skips without a sourced ROS 2
 
 clean:

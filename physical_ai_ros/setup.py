@@ -44,7 +44,13 @@ setup(
     ],
     extras_require={
         # onnx builds models (tests, `physical-ai model` tooling); running one never needs it.
-        'test': ['pytest>=7', 'hypothesis>=6.50', 'onnx>=1.14', 'cryptography>=41'],
+        'test': [
+            'pytest>=7',
+            'hypothesis>=6.50',
+            'onnx>=1.14',
+            'cryptography>=41',
+            'xmlschema>=3',
+        ],
         # edge-cloud inference: the Open Inference Protocol's clients (gRPC, REST) and stubs
         'remote': ['tritonclient[grpc,http]>=2.40', 'grpcio>=1.50'],
         # factory IoT: MQTT (paho-mqtt 2.x; Debian/Ubuntu ship 1.6), Sparkplug B payloads
@@ -54,6 +60,9 @@ setup(
         # tests only: a second Open Inference Protocol server (Seldon's) the client is tried on
         'interop': ['mlserver>=1.5'],
         'sim': ['mujoco>=3.1'],
+        # fleet regression suites on a Ray cluster (`physical-ai suite run --engine ray`);
+        # the default engine (worker processes here) needs nothing more
+        'fleet': ['ray>=2.30'],
         # open3d (900 MB) is a benchmark baseline only; the package never imports it.
         'bench': ['open3d>=0.17'],
         'dev': ['ruff>=0.5', 'mypy>=1.8', 'types-PyYAML'],

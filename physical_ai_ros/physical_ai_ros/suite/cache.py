@@ -1,0 +1,137 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Content-addressed case keys: what a case's outcome depends on, hashed.
+
+A case's key is the sha256 of the bag's messages (topic, type, log time and bytes of each, in
+log-time order: a re-recorded or re-compressed bag with the same messages is the same bag),
+the params file, the model, the tolerances, the namespace and remaps, and the package
+version. Same key, same outputs: the cached case is reused instead of replayed. Its verdict
+is reused too while the golden bag's messages are the ones it was judged against; after
+``suite golden --update`` the cached outputs are compared again, not replayed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from rosbags.highlevel import AnyReader
+
+from physical_ai_ros import __version__
+from physical_ai_ros.core.params.config_check import load_node_params
+from physical_ai_ros.core.params.schema import resolve
+from physical_ai_ros.policies.reference import SHIPPED
+from physical_ai_ros.suite.spec import Case
+
+_CHUNK = 1 << 20
+
+
+def bag_digest(bag: Path) -> str:
+    """sha256 of a bag's messages (not of its files: storage and chunking do not count).
+
+    A bag that cannot be read is hashed by its files' bytes instead: its case still runs, and
+    fails in its worker with the reader's own error and a log.
+    """
+    digest = hashlib.sha256()
+    try:
+        with AnyReader([bag]) as reader:
+            for connection, stamp, raw in reader.messages():
+                digest.update(f'{connection.topic}\0{connection.msgtype}\0{stamp}\0'.encode())
+                digest.update(len(raw).to_bytes(8, 'little'))
+                digest.update(raw)
+    except Exception:  # rosbags' reader errors, a truncated file: not ours to judge here
+        files = hashlib.sha256(b'unreadable bag\0')
+        for path in sorted(p for p in bag.rglob('*') if p.is_file()):
+            files.update(f'{path.relative_to(bag)}\0{file_digest(path)}\0'.encode())
+        return files.hexdigest()
+    return digest.hexdigest()
+
+
+def file_digest(path: Path | None) -> str:
+    """sha256 of a file's bytes ('' for none)."""
+    if path is None:
+        return ''
+    digest = hashlib.sha256()
+    with path.open('rb') as f:
+        for block in iter(lambda: f.read(_CHUNK), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def model_of(case: Case) -> Path:
+    """The ONNX file the case runs: its own, else the params file's, else the built-in one."""
+    if case.model is not None:
+        return case.model
+    named = resolve('policy_node', load_node_params(case.params, 'policy_node'))['model_path']
+    return Path(named) if named else SHIPPED
+
+
+class Keys:
+    """Case keys, each bag and file hashed once per run.
+
+    With ``memo`` (a folder), a bag's digest is also kept there under the path, size,
+    modification time and inode of each of its files, so an untouched bag is not read again
+    run after run (as ccache and make trust a file's stat); any change to a file rehashes.
+    """
+
+    def __init__(self, tolerances: Path | None, memo: Path | None = None) -> None:
+        self._bags: dict[Path, str] = {}
+        self._files: dict[Path, str] = {}
+        self.tolerances = file_digest(tolerances)
+        self.memo = memo
+
+    def bag(self, path: Path) -> str:
+        """The digest of a bag's messages ('' when there is no bag there)."""
+        path = path.resolve()
+        if path not in self._bags:
+            self._bags[path] = self._memoized(path) if path.is_dir() else ''
+        return self._bags[path]
+
+    def _memoized(self, path: Path) -> str:
+        if self.memo is None:
+            return bag_digest(path)
+        stats = hashlib.sha256(str(path).encode())
+        for file in sorted(p for p in path.rglob('*') if p.is_file()):
+            info = file.stat()
+            stats.update(f'{file}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\n'.encode())
+        memo = self.memo / f'{stats.hexdigest()}.sha256'
+        try:
+            return memo.read_text().strip()
+        except OSError:
+            digest = bag_digest(path)
+            self.memo.mkdir(parents=True, exist_ok=True)
+            staging = memo.with_name(f'.{memo.name}.{os.getpid()}')
+            staging.write_text(digest)
+            os.replace(staging, memo)  # whole or absent, whoever else writes it
+            return digest
+
+    def file(self, path: Path) -> str:
+        """The digest of a file's bytes."""
+        path = path.resolve()
+        if path not in self._files:
+            self._files[path] = file_digest(path)
+        return self._files[path]
+
+    def case(self, case: Case) -> str:
+        """The key of ``case``'s outputs."""
+        parts = [
+            'physical_ai_ros', __version__, self.bag(case.bag), self.file(case.params),
+            self.file(model_of(case)), self.tolerances, case.namespace, repr(case.remaps),
+        ]  # fmt: skip
+        return hashlib.sha256('\n'.join(parts).encode()).hexdigest()
+
+
+__all__ = ['Keys', 'bag_digest', 'file_digest', 'model_of']

@@ -1,0 +1,199 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""One case of a suite: replay, compare with its golden bag, report, and behaviour metrics.
+
+:func:`run_case` is what every engine runs (in this process, a worker process or a Ray task):
+the same :func:`~physical_ai_ros.replay.runner.replay` as ``physical-ai replay``, so a case's
+output bag is the one a single replay writes. It works in a fresh folder and renames it into
+place when done, so a case killed half way leaves nothing a later run would take for a result.
+Its outcome is a :class:`CaseResult`, kept as ``result.json`` beside the outputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+import json
+import math
+import os
+from pathlib import Path
+import shutil
+import time
+from typing import Any
+
+import numpy as np
+
+from physical_ai_ros.suite.spec import Case
+
+PASSED, REGRESSED, NEW, ERROR, CANCELLED = 'passed', 'regressed', 'new', 'error', 'cancelled'
+
+
+@dataclass
+class TopicResult:
+    """One topic's comparison with the golden bag."""
+
+    topic: str
+    compared: int
+    divergence: str | None
+    seconds: float
+
+
+@dataclass
+class CaseResult:
+    """What a case gave: its verdict, where it first diverged, and how the robot behaved."""
+
+    case_id: str
+    group: str
+    key: str
+    verdict: str
+    first_divergence: str | None = None
+    first_divergence_s: float | None = None
+    topics: list[TopicResult] = field(default_factory=list)
+    stops: dict[str, int] = field(default_factory=dict)
+    time_stopped_s: float = 0.0
+    jerk_rms: float = 0.0
+    faults: int = 0
+    deadline_misses: int = 0
+    min_clearance_m: float | None = None  # known in simulation only
+    bag_seconds: float = 0.0
+    wall_s: float = 0.0
+    cached: bool = False
+    golden_digest: str = ''  # the golden bag it was judged against ('' = none)
+    attempts: int = 1
+    error: str = ''
+    log_tail: str = ''
+    folder: str = ''  # where its outputs and report are
+
+    def to_json(self) -> str:
+        """The result as JSON (sorted keys)."""
+        return json.dumps(asdict(self), indent=1, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CaseResult:
+        """Read back what :meth:`to_json` wrote."""
+        topics = [TopicResult(**t) for t in data.get('topics', [])]
+        return cls(**{**data, 'topics': topics})
+
+
+def run_case(
+    case: Case, key: str, golden: Path, tolerances: Path | None, folder: Path,
+    golden_digest: str = '',
+) -> CaseResult:  # fmt: skip
+    """Replay ``case`` into ``folder`` (replaced when done) and judge it against ``golden``.
+
+    Raises whatever the replay raises (a bad bag, params or model); engines turn that into an
+    error result with the log's tail.
+    """
+    from physical_ai_ros.core.stages import COMMAND_TOPICS
+    from physical_ai_ros.replay.golden import command_series, compare_bags, Tolerances
+    from physical_ai_ros.replay.report import write_report
+    from physical_ai_ros.replay.runner import replay, ReplayOptions
+
+    began = time.perf_counter()
+    work = folder.with_name(f'.{folder.name}.work-{os.getpid()}')
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    (work / 'pid').write_text(str(os.getpid()))  # for whoever needs to find a running case
+    options = ReplayOptions(params=case.params, model=case.model, namespace=case.namespace,
+                            remaps=dict(case.remaps))  # fmt: skip
+    result = replay(case.bag, work, options)
+    comparison, golden_commands = None, None
+    if golden.is_dir():
+        comparison = compare_bags(result.out_bag, golden, Tolerances.load(tolerances))
+        output_type = str(result_output_type(case))
+        topic = options.topic(COMMAND_TOPICS[output_type])
+        golden_commands = command_series(golden, topic, result.axes)
+    write_report(result, work, comparison, golden_commands)
+    outcome = CaseResult(case.case_id, case.group, key, NEW, golden_digest=golden_digest)
+    judge(outcome, comparison)
+    outcome.stops = dict(sorted(result.stops.items()))
+    outcome.time_stopped_s, outcome.jerk_rms = behaviour(result.commands)
+    outcome.faults = sum(result.faults.values())
+    outcome.deadline_misses = result.deadline_misses
+    outcome.bag_seconds = result.duration_s
+    outcome.wall_s = time.perf_counter() - began
+    outcome.folder = str(folder)
+    (work / 'pid').unlink()
+    (work / 'result.json').write_text(outcome.to_json())
+    if folder.exists():
+        shutil.rmtree(folder)
+    os.rename(work, folder)
+    return outcome
+
+
+def judge(outcome: CaseResult, comparison: Any) -> None:
+    """Set the verdict and per-topic results from a comparison (None: no golden, new)."""
+    outcome.verdict, outcome.topics = NEW, []
+    outcome.first_divergence = outcome.first_divergence_s = None
+    if comparison is None:
+        return
+    outcome.verdict = PASSED if comparison.passed else REGRESSED
+    first = comparison.first
+    if first is not None:
+        outcome.first_divergence, outcome.first_divergence_s = str(first), first.offset_s
+    outcome.topics = [
+        TopicResult(t.topic, t.compared, None if t.passed else str(t.divergence), t.seconds)
+        for t in comparison.topics
+    ]
+
+
+def rejudge(
+    outcome: CaseResult, golden: Path, tolerances: Path | None, golden_digest: str
+) -> CaseResult:
+    """A cached case against a golden bag that changed: compare again, do not replay."""
+    from physical_ai_ros.replay.golden import compare_bags, Tolerances
+
+    output = Path(outcome.folder) / 'output'
+    comparison = (
+        compare_bags(output, golden, Tolerances.load(tolerances)) if golden_digest else None
+    )
+    judge(outcome, comparison)
+    outcome.golden_digest = golden_digest
+    (Path(outcome.folder) / 'result.json').write_text(outcome.to_json())
+    return outcome
+
+
+def result_output_type(case: Case) -> str:
+    """The safety node's output type under the case's params (which command topic to plot)."""
+    from physical_ai_ros.core.params.config_check import load_node_params
+    from physical_ai_ros.core.params.schema import resolve
+
+    return str(resolve('safety_node', load_node_params(case.params, 'safety_node'))['output_type'])
+
+
+def behaviour(commands: list[tuple[int, list[float], str]]) -> tuple[float, float]:
+    """(time stopped [s], RMS jerk of the first axis [unit/s^3]) of the gate's commands.
+
+    Stopped: the gate's reason is not ``NONE`` until the next command. Jerk: the second
+    derivative of the commanded velocity, over commands at their own stamps.
+    """
+    if len(commands) < 2:
+        return 0.0, 0.0
+    stamps = np.array([c[0] for c in commands], dtype=np.int64)
+    dt = np.diff(stamps) / 1e9
+    stopped = float(sum(d for d, c in zip(dt, commands, strict=False) if c[2] != 'NONE'))
+    values = np.array([c[1][0] if c[1] else 0.0 for c in commands], dtype=np.float64)
+    if len(values) < 4 or np.any(dt <= 0):
+        return stopped, 0.0
+    acceleration = np.diff(values) / dt
+    mid = (stamps[1:] + stamps[:-1]) / 2e9
+    jerk = np.diff(acceleration) / np.diff(mid)
+    rms = float(np.sqrt(np.mean(jerk**2))) if len(jerk) else 0.0
+    return stopped, rms if math.isfinite(rms) else 0.0
+
+
+__all__ = [
+    'CANCELLED', 'ERROR', 'NEW', 'PASSED', 'REGRESSED', 'CaseResult', 'TopicResult',
+    'behaviour', 'judge', 'rejudge', 'run_case',
+]  # fmt: skip

@@ -1,0 +1,332 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Fleet regression suites: 6 bags x 2 params files on worker processes and on Ray.
+
+Every engine gives byte-identical outputs, equal to single replays; a rerun is served from the
+cache, and a changed bag, params file or model is replayed again; a crashing case and a
+timed-out case are errors while the others go on; a worker killed mid-case is retried once;
+Ctrl-C leaves the finished cases usable; the JUnit file is valid against a schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import os
+from pathlib import Path
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from rosbags.highlevel import AnyReader
+import yaml
+
+from physical_ai_ros.policies.reference import SHIPPED
+from physical_ai_ros.replay.runner import replay, ReplayOptions
+from physical_ai_ros.sim.sensors import CameraSpec, LidarSpec
+from physical_ai_ros.sim.synthetic import ScenarioConfig, write_synthetic_bag
+from physical_ai_ros.suite.case import ERROR, NEW, PASSED, REGRESSED
+from physical_ai_ros.suite.run import diff_runs, format_diff, run_suite, update_golden
+from physical_ai_ros.suite.spec import load_suite, SuiteError
+from physical_ai_ros.suite.verdict import exit_code
+
+REPO = Path(__file__).resolve().parents[3]
+MOBILE_BASE = REPO / 'physical_ai_ros' / 'config' / 'mobile_base.yaml'
+SCHEMA = Path(__file__).with_name('junit.xsd')
+
+
+def small(seconds: float, seed: int) -> ScenarioConfig:
+    """The synthetic aisle with a 16x256 lidar and a 160x90 camera: quick to write and replay."""
+    return ScenarioConfig(seconds=seconds, seed=seed, lidar=LidarSpec(16, 256, max_range=100.0),
+                          camera=CameraSpec(160, 90, 60.0))  # fmt: skip
+
+
+def messages(bag: Path) -> list[tuple[str, int, bytes]]:
+    """Every message of a bag as (topic, log time, CDR bytes)."""
+    with AnyReader([bag]) as reader:
+        return [(c.topic, t, bytes(raw)) for c, t, raw in reader.messages()]
+
+
+@pytest.fixture(scope='module')
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """6 one-second bags, 2 params files, and a 30 s bag for cases still running when hit.
+
+    The params files: the shipped one, and one with a lower speed limit. The 30 s bag is
+    ``long/robot7``.
+    """
+    root = tmp_path_factory.mktemp('fleet')
+    for seed in range(6):
+        write_synthetic_bag(root / 'bags' / f'robot{seed}', small(1.0, seed))
+    write_synthetic_bag(root / 'long' / 'robot7', small(30.0, 7))
+    (root / 'params').mkdir()
+    shutil.copy(MOBILE_BASE, root / 'params' / 'base.yaml')
+    slow = yaml.safe_load(MOBILE_BASE.read_text())
+    slow['safety_node']['ros__parameters']['max_velocity'] = [0.5, 1.0]
+    (root / 'params' / 'slow.yaml').write_text(yaml.safe_dump(slow))
+    (root / 'suite.yaml').write_text(
+        'golden: goldens/\n'
+        'groups:\n'
+        '  - name: aisle\n'
+        "    bags: ['bags/robot[0-2]']\n"
+        '    params: [params/base.yaml, params/slow.yaml]\n'
+        '  - name: dock\n'
+        "    bags: ['bags/robot[3-5]']\n"
+        '    params: [params/base.yaml, params/slow.yaml]\n'
+    )
+    return root
+
+
+@pytest.fixture
+def ray_cluster() -> Iterator[None]:
+    ray = pytest.importorskip('ray', reason='ray is not installed')
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def test_local_and_ray_give_the_bytes_of_single_replays(
+    fleet: Path, tmp_path: Path, ray_cluster: None
+) -> None:
+    suite = load_suite(fleet / 'suite.yaml')
+    assert len(suite.cases) == 12
+    local = run_suite(suite, tmp_path / 'local', engine='local', workers=2, say=lambda _: None)
+    assert {r.verdict for r in local.results} == {NEW}  # no golden bags yet
+    by_case = {r.case_id: Path(r.folder) / 'output' for r in local.results}
+    ray_suite = load_suite(fleet / 'suite.yaml')
+    ray_run = run_suite(ray_suite, tmp_path / 'ray', engine='ray', workers=2, no_cache=True,
+                        say=lambda _: None)  # fmt: skip
+    assert [r.case_id for r in ray_run.results] == list(by_case)
+    for result in ray_run.results:
+        assert result.verdict == NEW and not result.cached
+        got = messages(Path(result.folder) / 'output')
+        assert got == messages(by_case[result.case_id])  # the Ray run replaced the cached one
+    for case in suite.cases[:3] + suite.cases[-3:]:  # the same as physical-ai replay
+        single = replay(case.bag, tmp_path / 'single' / case.case_id, ReplayOptions(
+            params=case.params))  # fmt: skip
+        output = next(Path(r.folder) for r in ray_run.results if r.case_id == case.case_id)
+        assert messages(single.out_bag) == messages(output / 'output')
+    # accepted as golden, the next run passes every case, from the cache, judged again
+    assert len(update_golden(suite, tmp_path / 'ray')) == 12
+    again = run_suite(suite, tmp_path / 'again', engine='local', say=lambda _: None)
+    assert {(r.verdict, r.cached) for r in again.results} == {(PASSED, True)}
+    assert exit_code(again.results) == 0
+
+
+def test_the_cache_misses_exactly_what_changed(fleet: Path, tmp_path: Path) -> None:
+    work = tmp_path / 'fleet'
+    shutil.copytree(fleet, work, ignore=shutil.ignore_patterns('goldens'))
+    shutil.copy(SHIPPED, work / 'model.onnx')
+    text = (work / 'suite.yaml').read_text()
+    (work / 'suite.yaml').write_text(
+        text.replace('golden: goldens/\n', 'golden: goldens/\nmodels: {m: model.onnx}\n')
+    )
+    lines: list[str] = []
+    first = run_suite(load_suite(work / 'suite.yaml'), tmp_path / 'r1', say=lines.append)
+    assert not any(r.cached for r in first.results)
+    assert lines[-1].startswith('[suite] 12/12 done, 0 running, 0 cached, 0 failed')
+
+    def replayed() -> set[str]:
+        rerun = run_suite(load_suite(work / 'suite.yaml'), tmp_path / 'rn', say=lambda _: None)
+        return {r.case_id for r in rerun.results if not r.cached}
+
+    assert replayed() == set()  # nothing changed: all 12 from the cache
+    _rewrite_bag(work / 'bags' / 'robot1')  # re-recorded: other messages
+    assert replayed() == {'aisle/robot1/base/m', 'aisle/robot1/slow/m'}
+    slow = yaml.safe_load((work / 'params' / 'slow.yaml').read_text())
+    slow['safety_node']['ros__parameters']['max_velocity'] = [0.4, 1.0]
+    (work / 'params' / 'slow.yaml').write_text(yaml.safe_dump(slow))
+    assert replayed() == {f'{g}/robot{k}/slow/m' for g, ks in (('aisle', '012'), ('dock', '345'))
+                          for k in ks}  # fmt: skip
+    _touch_model(work / 'model.onnx')  # the same network, other bytes: another model
+    assert len(replayed()) == 12
+
+
+def _rewrite_bag(bag: Path) -> None:
+    shutil.rmtree(bag)
+    write_synthetic_bag(bag, small(1.0, 99))
+
+
+def _touch_model(path: Path) -> None:
+    onnx = pytest.importorskip('onnx', reason='onnx is not installed')
+    model = onnx.load(str(path))
+    model.doc_string = 'retrained'
+    onnx.save(model, str(path))
+
+
+def test_crashing_and_timed_out_cases_are_errors_the_rest_goes_on(
+    fleet: Path, tmp_path: Path
+) -> None:
+    work = tmp_path / 'fleet'
+    shutil.copytree(fleet / 'bags', work / 'bags')
+    shutil.copytree(fleet / 'params', work / 'params')
+    broken = work / 'bags' / 'robot9'
+    shutil.copytree(work / 'bags' / 'robot0', broken)
+    for part in broken.glob('*.mcap'):
+        part.write_bytes(b'\x89MCAP0\r\n' + os.urandom(4096))  # a disk that lied
+    shutil.copytree(fleet / 'long' / 'robot7', work / 'bags' / 'robot7')
+    (work / 'suite.yaml').write_text(
+        'golden: goldens/\ngroups:\n'
+        "  - {name: g, bags: ['bags/robot0', 'bags/robot9', 'bags/robot7'],"
+        ' params: [params/base.yaml]}\n'
+    )
+    run = run_suite(load_suite(work / 'suite.yaml'), tmp_path / 'run', workers=2,
+                    case_timeout_s=1.5, say=lambda _: None)  # fmt: skip
+    verdicts = {r.case_id.split('/')[1]: r for r in run.results}
+    assert verdicts['robot0'].verdict == NEW  # the good one finished
+    crashed, slow = verdicts['robot9'], verdicts['robot7']
+    assert crashed.verdict == ERROR and 'not a readable rosbag2' in crashed.error
+    assert 'File "' in crashed.log_tail  # the traceback's end, from the case's own log
+    assert slow.verdict == ERROR and slow.error == 'timed out after 1.5 s (killed)'
+    assert exit_code(run.results) == 2
+    xmlschema = pytest.importorskip('xmlschema', reason='xmlschema is not installed')
+    schema = xmlschema.XMLSchema(str(SCHEMA))
+    schema.validate(str(tmp_path / 'run' / 'junit.xml'))
+    junit = (tmp_path / 'run' / 'junit.xml').read_text()
+    assert junit.count('<error ') == 2 and junit.count('<skipped ') == 1
+    assert not schema.is_valid(junit.replace('name="g/robot9/base/params-model"',
+                                             'name="g/robot7/base/params-model"'))  # fmt: skip
+
+
+@pytest.mark.parametrize('engine', ['local', 'ray'])
+def test_a_worker_killed_mid_case_is_retried_once(
+    engine: str, fleet: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if engine == 'ray':
+        request.getfixturevalue('ray_cluster')
+    work = tmp_path / 'fleet'
+    shutil.copytree(fleet / 'params', work / 'params')
+    shutil.copytree(fleet / 'long' / 'robot7', work / 'bags' / 'long')
+    (work / 'suite.yaml').write_text(
+        "golden: goldens/\ngroups:\n  - {name: g, bags: ['bags/long'],"
+        ' params: [params/base.yaml]}\n'
+    )
+    suite = load_suite(work / 'suite.yaml')
+    killed: list[int] = []
+
+    def kill_first_attempt() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not killed:
+            for pid_file in suite.cache.glob('*/.*.work-*/pid'):
+                try:
+                    pid = int(pid_file.read_text())
+                except (OSError, ValueError):
+                    continue
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+                return
+            time.sleep(0.01)
+
+    killer = threading.Thread(target=kill_first_attempt)
+    killer.start()
+    run = run_suite(suite, tmp_path / 'run', engine=engine, workers=1, say=lambda _: None)
+    killer.join()
+    (result,) = run.results
+    assert killed, 'the case finished before it could be killed'
+    assert result.verdict == NEW and result.attempts == 2, (result.error, result.log_tail)
+
+
+def test_ctrl_c_leaves_the_finished_cases_usable(fleet: Path, tmp_path: Path) -> None:
+    work = tmp_path / 'fleet'
+    shutil.copytree(fleet / 'bags', work / 'bags')
+    shutil.copytree(fleet / 'params', work / 'params')
+    shutil.copytree(fleet / 'long' / 'robot7', work / 'bags' / 'robot7')
+    (work / 'suite.yaml').write_text(
+        "golden: goldens/\ngroups:\n  - {name: g, bags: ['bags/robot0', 'bags/robot7'],"
+        ' params: [params/base.yaml]}\n'
+    )
+    command = [sys.executable, '-m', 'physical_ai_ros.cli', 'suite', 'run', 'suite.yaml',
+               '--workers', '1', '--out', 'run']  # fmt: skip
+    proc = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:  # robot0 done; robot7 (30 s of bag) is running
+        if line.startswith('[suite] 1/2 done'):
+            break
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stdout.read()
+    assert proc.wait(timeout=30) == 130, rest
+    assert 'interrupted' in rest
+    summary = yaml.safe_load((work / 'run' / 'summary.json').read_text())
+    assert [c['verdict'] for c in summary['cases']] == ['new', 'cancelled']
+    assert summary['interrupted'] is True
+    again = run_suite(load_suite(work / 'suite.yaml'), tmp_path / 'again', workers=1,
+                      say=lambda _: None)  # fmt: skip
+    assert [r.cached for r in again.results] == [True, False]  # robot0's result was kept
+
+
+def test_diff_compares_two_models_case_by_case(fleet: Path, tmp_path: Path) -> None:
+    work = tmp_path / 'fleet'
+    shutil.copytree(fleet / 'bags', work / 'bags')
+    shutil.copytree(fleet / 'params', work / 'params')
+    shutil.copy(SHIPPED, work / 'a.onnx')
+    shutil.copy(SHIPPED, work / 'b.onnx')
+    _touch_model(work / 'b.onnx')
+    for name in ('a', 'b'):
+        (work / f'{name}.yaml').write_text(
+            f'golden: goldens/\nmodels: {{model_{name}: {name}.onnx}}\ngroups:\n'
+            "  - {name: g, bags: ['bags/robot[01]'], params: [params/slow.yaml]}\n"
+        )
+    run_suite(load_suite(work / 'a.yaml'), tmp_path / 'A', say=lambda _: None)
+    run_suite(load_suite(work / 'b.yaml'), tmp_path / 'B', say=lambda _: None)
+    diffs = diff_runs(tmp_path / 'A', tmp_path / 'B')
+    assert [d.case for d in diffs] == ['g/robot0/slow', 'g/robot1/slow']  # paired, less model
+    for d in diffs:  # the same network: the same behaviour
+        assert d.stops[0] == d.stops[1] and d.jerk_rms[0] == d.jerk_rms[1]
+    text = format_diff(diffs, 'A', 'B')
+    assert 'total: stops' in text and 'g/robot0/slow' in text
+
+
+@pytest.mark.parametrize(
+    ('text', 'error'),
+    [
+        ('groups: []\n', r'suite\.yaml:1: golden=None: a path'),
+        ('golden: g\ngroups: []\n', r'suite\.yaml:2: groups=\[\]: a list of groups'),
+        ("golden: g\ngroups:\n  - {name: a, bags: ['nowhere/*'], params: [p.yaml]}\n",
+         r"suite\.yaml:3: groups\[0\]\.bags: 'nowhere/\*' matches no bag folder"),
+        ('golden: g\nmodels: {m: missing.onnx}\ngroups: [{name: a}]\n',
+         r"suite\.yaml:2: models\.m='missing\.onnx': no such file"),
+        ('golden: g\nengine: ray\ngroups: []\n', r'suite\.yaml:2: engine: unknown key'),
+    ],
+)  # fmt: skip
+def test_a_wrong_suite_file_names_file_line_and_key(tmp_path: Path, text: str, error: str) -> None:
+    path = tmp_path / 'suite.yaml'
+    path.write_text(text)
+    with pytest.raises(SuiteError, match=error):
+        load_suite(path)
+
+
+def test_regressions_exit_1_with_the_first_divergence(fleet: Path, tmp_path: Path) -> None:
+    work = tmp_path / 'fleet'
+    shutil.copytree(fleet / 'bags', work / 'bags')
+    shutil.copytree(fleet / 'params', work / 'params')
+    (work / 'suite.yaml').write_text(
+        "golden: goldens/\ngroups:\n  - {name: g, bags: ['bags/robot0'],"
+        ' params: [params/base.yaml]}\n'
+    )
+    suite = load_suite(work / 'suite.yaml')
+    run_suite(suite, tmp_path / 'r1', say=lambda _: None)
+    update_golden(suite, tmp_path / 'r1')
+    base = yaml.safe_load((work / 'params' / 'base.yaml').read_text())
+    base['safety_node']['ros__parameters']['max_velocity'] = [0.3, 1.0]
+    (work / 'params' / 'base.yaml').write_text(yaml.safe_dump(base))
+    run = run_suite(load_suite(work / 'suite.yaml'), tmp_path / 'r2', say=lambda _: None)
+    (result,) = run.results
+    assert result.verdict == REGRESSED and exit_code(run.results) == 1
+    assert result.first_divergence is not None and 't=' in result.first_divergence
+    index = (tmp_path / 'r2' / 'index.html').read_text()
+    assert 'regressed' in index and 'report.html' in index
