@@ -19,7 +19,7 @@ $(VENV)/.installed: $(PKG)/setup.py requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install -q --disable-pip-version-check -c requirements/constraints.txt \
-		-e '$(PKG)[test,sim,dev,remote,interop,iot,fleet]'
+		-e '$(PKG)[test,sim,dev,remote,interop,iot,fleet,train]'
 	touch $@
 
 $(OLD_VENV)/.installed: $(PKG)/setup.py requirements/oldest.txt
@@ -47,7 +47,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check $(PKG) bench
 	$(VENV)/bin/ruff format --check $(PKG) bench
 	$(VENV)/bin/mypy --strict $(SRC)/core $(SRC)/replay
-	$(VENV)/bin/mypy $(SRC)/cli.py $(SRC)/sim $(SRC)/policies $(SRC)/nodes $(SRC)/inference $(SRC)/iot $(SRC)/suite
+	$(VENV)/bin/mypy $(SRC)/cli.py $(SRC)/sim $(SRC)/policies $(SRC)/nodes $(SRC)/inference $(SRC)/iot $(SRC)/suite $(SRC)/learn
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format $(PKG) bench

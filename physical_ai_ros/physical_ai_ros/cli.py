@@ -220,6 +220,25 @@ def _cmd_suite_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dataset_export(args: argparse.Namespace) -> int:
+    """Export bags as an imitation dataset: the runtime's observations and the recorded actions."""
+    from physical_ai_ros.learn.dataset import export_dataset
+
+    index = export_dataset(
+        [Path(b) for b in args.bags], Path(args.params), Path(args.contract), Path(args.out),
+        max_label_delay_s=args.max_label_delay, force=args.force,
+    )  # fmt: skip
+    for episode in index['episodes']:
+        print(f"{episode['bag']}: {episode['steps']} steps ({episode['skipped_unlabelled']} "
+              f"without a recorded command on {episode['command_topic']})")  # fmt: skip
+    steps = sum(e['steps'] for e in index['episodes'])
+    print(
+        f'wrote {args.out}: {len(index["episodes"])} episode(s), {steps} steps, contract '
+        f'{index["contract"].get("name")!r} (sha256 {index["contract_sha256"][:12]})'
+    )
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     """Serve an ONNX policy over the Open Inference Protocol until SIGINT or SIGTERM."""
     from physical_ai_ros.inference.server import start_server
@@ -656,6 +675,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.set_defaults(handler=_cmd_sim_eval)
 
+    dataset = commands.add_parser('dataset', help='imitation datasets from bags (Parquet)')
+    dataset_commands = dataset.add_subparsers(dest='dataset_command', metavar='ACTION',
+                                              required=True)  # fmt: skip
+    export = dataset_commands.add_parser(
+        'export', help="the runtime's observations at each policy step, with the bag's commands"
+    )
+    export.add_argument('bags', nargs='+', help='bags (one episode each)')
+    export.add_argument('--params', required=True, help='params file of the nodes')
+    export.add_argument(
+        '--contract', required=True, help='the contract (YAML, or an ONNX model carrying one)'
+    )
+    export.add_argument('--out', required=True, help='dataset folder to create')
+    export.add_argument(
+        '--max-label-delay',
+        type=_positive,
+        default=0.2,
+        help='a step is labelled with the first command within this [s]',
+    )
+    export.add_argument('--force', action='store_true', help='replace an existing --out')
+    export.set_defaults(handler=_cmd_dataset_export)
     suite = commands.add_parser('suite', help='regression suites: bags x params x models, one '
                                 'verdict (local workers or Ray)')  # fmt: skip
     suite_commands = suite.add_subparsers(dest='suite_command', metavar='ACTION', required=True)

@@ -22,7 +22,7 @@ A node wraps one stage; replay and simulation run all three in one process, in t
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,6 +164,9 @@ class PolicyStage:
         self.grid_timeout_ns = int(values['grid_timeout_s'] * NS_PER_S)
         self.period_ns = round(NS_PER_S / values['control_rate_hz'])
         self.chunks = ChunkPlayer(values['chunk.max_age_s'], values['chunk.blend_steps'])
+        # sees the inputs of every step the model runs on (dataset export builds its
+        # observations from them with the runtime's own ObservationBuilder)
+        self.tap: Callable[[int, PolicyInputs], None] | None = None
 
     @property
     def chunked(self) -> bool:
@@ -249,10 +252,13 @@ class PolicyStage:
             state.last_reason = age
             status = self._status(now_ns, STATE_DEGRADED, REASON_STALE_INPUT, age, None)
             return None, [('policy/status', status)]
-        step = self.runtime.step(PolicyInputs(
+        inputs = PolicyInputs(
             grid=grid, iot=iot, twist=twist, joint_positions=state.joint_positions or None,
             joint_velocities=state.joint_velocities or None, previous_action=state.previous_action,
-        ))  # fmt: skip
+        )  # fmt: skip
+        if self.tap is not None:
+            self.tap(now_ns, inputs)
+        step = self.runtime.step(inputs)
         command: Outputs = []
         if step.error:
             level, code, reason = STATE_ERROR, REASON_STEP_FAILED, step.error

@@ -1,0 +1,127 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Dataset export: the observation of a stamp is the bytes the runtime feeds the model.
+
+Run on a MuJoCo episode (the reference policy driving, its commands recorded): the export's
+observations, built by the runtime's ObservationBuilder from the policy stage's inputs, equal
+byte for byte what a plain replay hands the ONNX session at the same steps. Bad datasets are
+refused with the file and the reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+import shutil
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip('pyarrow', reason='pyarrow (the train extra) is not installed')
+import physical_ai_ros.sim  # noqa: F401 (before mujoco: it picks the headless renderer)
+
+pytest.importorskip('mujoco', reason='the simulator needs mujoco')
+
+from physical_ai_ros.learn.dataset import (
+    ContractSource,
+    DatasetError,
+    export_dataset,
+    load_dataset,
+)
+from physical_ai_ros.policies.reference import SHIPPED
+from physical_ai_ros.replay.runner import ReplayOptions, ReplayRunner
+from physical_ai_ros.sim.episode import run_episode
+
+PARAMS = Path(__file__).resolve().parents[2] / 'config' / 'mobile_base.yaml'
+
+
+@pytest.fixture(scope='module')
+def episode_bag(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    bag = tmp_path_factory.mktemp('sim') / 'aisle'
+    run_episode('aisle', 3, bag, seconds=4.0, options=ReplayOptions(params=PARAMS),
+                stop_at_goal=False)  # fmt: skip
+    return bag
+
+
+class RecordingSession:
+    """The model's onnxruntime session, keeping a copy of every feed it is given."""
+
+    def __init__(self, session: Any) -> None:
+        self.session, self.feeds = session, []
+
+    def run(self, outputs: Any, feeds: dict[str, np.ndarray]) -> Any:
+        self.feeds.append({k: np.array(v, copy=True) for k, v in feeds.items()})
+        return self.session.run(outputs, feeds)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.session, name)
+
+
+def test_exported_observations_are_the_bytes_the_model_is_fed(
+    episode_bag: Path, tmp_path: Path
+) -> None:
+    index = export_dataset([episode_bag], PARAMS, SHIPPED, tmp_path / 'ds')
+    dataset = load_dataset(tmp_path / 'ds', ContractSource.load(SHIPPED))
+    assert index['episodes'][0]['steps'] == len(dataset.actions) > 30
+    # a plain replay of the same bag, the model's session recording what it is fed
+    runner = ReplayRunner(ReplayOptions(params=PARAMS))
+    session = RecordingSession(runner.policy.runtime.model.session)
+    runner.policy.runtime.model.session = session
+    steps: list[int] = []
+    runner.policy.tap = lambda now_ns, inputs: steps.append(now_ns)
+    runner.run(episode_bag, tmp_path / 'replay')
+    assert len(steps) == len(session.feeds)
+    fed = dict(zip(steps, session.feeds, strict=True))
+    for row, step_ns in enumerate(dataset.step_ns):
+        fed_grid = fed[int(step_ns)]['grid']
+        assert fed_grid.dtype == np.float32
+        assert dataset.observations['grid'][row].tobytes() == fed_grid.reshape(
+            dataset.observations['grid'][row].shape).tobytes()  # fmt: skip
+    # and the actions are the commands the bag recorded, in the contract's axes
+    assert np.all(np.isfinite(dataset.actions)) and dataset.actions.shape[1] == 2
+    assert dataset.actions[:, 0].max() > 0.3  # the reference policy drove down the aisle
+
+
+def test_bad_datasets_are_refused_with_the_file_and_the_reason(
+    episode_bag: Path, tmp_path: Path
+) -> None:
+    ds = tmp_path / 'ds'
+    export_dataset([episode_bag], PARAMS, SHIPPED, ds)
+    with pytest.raises(DatasetError, match='exists; choose another --out'):
+        export_dataset([episode_bag], PARAMS, SHIPPED, ds)
+    other = tmp_path / 'other.yaml'
+    other.write_text(
+        'name: wider\ninputs:\n  - {tensor: grid, source: grid, layers: [occupancy],'
+        ' size: [64, 64], resolution: 0.1}\noutput: {tensor: action, command: cmd_vel,'
+        ' fields: [linear.x, angular.z]}\n'
+    )
+    with pytest.raises(
+        DatasetError, match=r"built for contract 'reference_reactive'.*not 'wider'"
+    ):
+        load_dataset(ds, ContractSource.load(other))
+    broken = tmp_path / 'broken'
+    shutil.copytree(ds, broken)
+    (broken / 'episodes' / 'episode_000000.parquet').write_bytes(b'PAR1 not really')
+    with pytest.raises(DatasetError, match=r'episode_000000\.parquet: cannot be read'):
+        load_dataset(broken)
+    (broken / 'dataset.json').write_text('{"format": "lerobot"}')
+    with pytest.raises(DatasetError, match="format 'lerobot'"):
+        load_dataset(broken)
+    silent = tmp_path / 'sensors_only'  # a bag without the commands to imitate
+    from physical_ai_ros.sim.synthetic import ScenarioConfig, write_synthetic_bag
+
+    write_synthetic_bag(silent, ScenarioConfig(seconds=1.0, seed=0))
+    with pytest.raises(DatasetError, match='no commands recorded on /cmd_vel'):
+        export_dataset([silent], PARAMS, SHIPPED, tmp_path / 'ds2')
