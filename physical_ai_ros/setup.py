@@ -63,8 +63,9 @@ setup(
         # fleet regression suites on a Ray cluster (`physical-ai suite run --engine ray`);
         # the default engine (worker processes here) needs nothing more
         'fleet': ['ray>=2.30'],
-        # learning policies: datasets in Apache Parquet (physical-ai dataset export)
-        'train': ['pyarrow>=12'],
+        # learning policies: datasets in Apache Parquet (physical-ai dataset export), and
+        # behaviour cloning with scikit-learn, exported with onnx (physical-ai train bc)
+        'train': ['pyarrow>=12', 'scikit-learn>=1.3', 'onnx>=1.14'],
         # open3d (900 MB) is a benchmark baseline only; the package never imports it.
         'bench': ['open3d>=0.17'],
         'dev': ['ruff>=0.5', 'mypy>=1.8', 'types-PyYAML'],

@@ -239,6 +239,24 @@ def _cmd_dataset_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train_bc(args: argparse.Namespace) -> int:
+    """Behaviour cloning: a dataset into an ONNX policy carrying its contract."""
+    from physical_ai_ros.learn.train import train_bc
+
+    hidden = tuple(int(n) for n in args.hidden.split(',') if n)
+    report = train_bc(Path(args.dataset), Path(args.contract), Path(args.out),
+                      epochs=args.epochs, hidden=hidden, seed=args.seed)  # fmt: skip
+    final = report.validation_mae[-1]
+    print(
+        f'trained {args.out} on {report.train_steps} steps, {report.epochs} epochs, seed '
+        f'{args.seed}; validation ({report.validation_steps} steps) mean abs error:'
+    )
+    for k, axis in enumerate(report.axes):
+        print(f'  {axis}: {final[k]:.4f} (a constant mean command: {report.baseline_mae[k]:.4f})')
+    print(f'report: {Path(args.out).with_suffix(".report.json")} and .png')
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     """Serve an ONNX policy over the Open Inference Protocol until SIGINT or SIGTERM."""
     from physical_ai_ros.inference.server import start_server
@@ -695,6 +713,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument('--force', action='store_true', help='replace an existing --out')
     export.set_defaults(handler=_cmd_dataset_export)
+    train = commands.add_parser('train', help='learn a policy from a dataset')
+    train_commands = train.add_subparsers(dest='train_command', metavar='METHOD', required=True)
+    bc = train_commands.add_parser('bc', help='behaviour cloning (scikit-learn MLP -> ONNX)')
+    bc.add_argument('--dataset', required=True, help='dataset folder (physical-ai dataset export)')
+    bc.add_argument('--contract', required=True, help='the contract (YAML or an ONNX carrying it)')
+    bc.add_argument('--out', required=True, help='the ONNX model to write (and its report)')
+    bc.add_argument('--epochs', type=_positive_int, default=60)
+    bc.add_argument('--hidden', default='64,32', help='hidden layer sizes, comma separated')
+    bc.add_argument('--seed', type=int, default=0, help='the same seed, the same model bytes')
+    bc.set_defaults(handler=_cmd_train_bc)
     suite = commands.add_parser('suite', help='regression suites: bags x params x models, one '
                                 'verdict (local workers or Ray)')  # fmt: skip
     suite_commands = suite.add_subparsers(dest='suite_command', metavar='ACTION', required=True)

@@ -42,17 +42,8 @@ from physical_ai_ros.learn.dataset import (
 )
 from physical_ai_ros.policies.reference import SHIPPED
 from physical_ai_ros.replay.runner import ReplayOptions, ReplayRunner
-from physical_ai_ros.sim.episode import run_episode
 
 PARAMS = Path(__file__).resolve().parents[2] / 'config' / 'mobile_base.yaml'
-
-
-@pytest.fixture(scope='module')
-def episode_bag(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    bag = tmp_path_factory.mktemp('sim') / 'aisle'
-    run_episode('aisle', 3, bag, seconds=4.0, options=ReplayOptions(params=PARAMS),
-                stop_at_goal=False)  # fmt: skip
-    return bag
 
 
 class RecordingSession:
