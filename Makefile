@@ -74,6 +74,7 @@ bench: $(VENV)/.bench-installed
 	$(PY) bench/remote.py
 	$(PY) bench/iot.py
 	$(PY) bench/suite.py
+	$(PY) bench/learn.py
 	$(PY) bench/live.py  # skips without a sourced ROS 2
 
 clean:
