@@ -533,38 +533,71 @@ def _cmd_sim_record(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sim_collect(args: argparse.Namespace) -> int:
+    """Expert demonstrations and DAgger rounds into a dataset."""
+    from physical_ai_ros.learn.collect import collect
+
+    summaries = collect(
+        args.scenario, args.episodes, args.seed, args.dagger_rounds, Path(args.out),
+        params=Path(args.params), contract=Path(args.contract), seconds=args.seconds,
+        epochs=args.epochs, say=lambda line: print(line, flush=True),
+    )  # fmt: skip
+    print(f'wrote {args.out}: {len(summaries)} episodes labelled by the expert '
+          f'({args.dagger_rounds} DAgger round(s))')  # fmt: skip
+    return 0
+
+
 def _cmd_sim_eval(args: argparse.Namespace) -> int:
-    """Run closed-loop episodes and report how the robot did."""
+    """Run closed-loop episodes and report how the robot did (beside the reference, if asked)."""
     from physical_ai_ros.replay.outputs import prepare_bag_output
-    from physical_ai_ros.sim.episode import run_episode
+    from physical_ai_ros.sim.episode import DEFAULT_RATES, run_episode
 
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    results = []
-    for k in range(args.episodes):
-        seed = args.seed + k
-        bag = out / f'{args.scenario}_seed{seed}'
-        prepare_bag_output(bag, (), force=args.force)
-        episode = run_episode(
-            args.scenario, seed, bag, seconds=args.seconds, options=_sim_options(args)
-        )
-        results.append(episode)
-        clearance = f'{episode.min_clearance_m:.2f}'
-        to_goal = f'{episode.time_to_goal_s:.1f} s' if episode.time_to_goal_s is not None else '-'
+    rates = DEFAULT_RATES
+    if args.fast_camera:
+        from physical_ai_ros.learn.collect import fast_rates
+
+        rates = fast_rates()
+    drivers = [('model', _sim_options(args))]
+    if args.compare_reference:
+        reference = _sim_options(args)
+        drivers.append(('reference', reference.__class__(params=reference.params)))
+    table = {}
+    for name, options in drivers:
+        results = []
+        for k in range(args.episodes):
+            seed = args.seed + k
+            suffix = '' if name == 'model' else '_reference'
+            bag = out / f'{args.scenario}_seed{seed}{suffix}'
+            prepare_bag_output(bag, (), force=args.force)
+            episode = run_episode(
+                args.scenario, seed, bag, seconds=args.seconds, options=options, rates=rates
+            )
+            results.append(episode)
+            clearance = f'{episode.min_clearance_m:.2f}'
+            to_goal = (
+                f'{episode.time_to_goal_s:.1f} s' if episode.time_to_goal_s is not None else '-'
+            )
+            print(
+                f'{name} episode {k} seed {seed}: {"success" if episode.success else "FAIL"}, '
+                f'collisions {episode.collisions}, min clearance {clearance} m, '
+                f'time to goal {to_goal}, mean speed {episode.mean_speed:.2f} m/s, '
+                f'safety stops {episode.safety_stops} -> {bag}'
+            )
+            if episode.replay is not None and episode.replay.link:
+                print(f'  link: {episode.replay.link}')
+        table[name] = results
+    for name, results in table.items():
+        successes = sum(r.success for r in results)
+        times = [r.time_to_goal_s for r in results if r.time_to_goal_s is not None]
+        mean_time = f'{sum(times) / len(times):.1f} s' if times else '-'
         print(
-            f'episode {k} seed {seed}: {"success" if episode.success else "FAIL"}, '
-            f'collisions {episode.collisions}, min clearance {clearance} m, '
-            f'time to goal {to_goal}, mean speed {episode.mean_speed:.2f} m/s, '
-            f'safety stops {episode.safety_stops} -> {bag}'
+            f'{args.scenario} ({name}): {successes}/{len(results)} reached the goal without '
+            f'collision; collisions in {sum(r.collisions > 0 for r in results)} episode(s); '
+            f'min clearance {min(r.min_clearance_m for r in results):.2f} m; mean time to '
+            f'goal {mean_time}'
         )
-        if episode.replay is not None and episode.replay.link:
-            print(f'  link: {episode.replay.link}')
-    successes = sum(r.success for r in results)
-    print(
-        f'{args.scenario}: {successes}/{len(results)} reached the goal without collision; '
-        f'collisions in {sum(r.collisions > 0 for r in results)} episode(s); '
-        f'min clearance {min(r.min_clearance_m for r in results):.2f} m'
-    )
     return 0
 
 
@@ -691,7 +724,41 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         '--force', action='store_true', help='replace episode bags a previous run left'
     )
+    evaluate.add_argument(
+        '--compare-reference',
+        action='store_true',
+        help='also run the reference policy on the same seeds',
+    )
+    evaluate.add_argument(
+        '--fast-camera',
+        action='store_true',
+        help='the camera at 0.5 Hz (for policies that do not read it)',
+    )
     evaluate.set_defaults(handler=_cmd_sim_eval)
+    collect = sim_commands.add_parser(
+        'collect', help='expert demonstrations, with DAgger rounds, as a dataset'
+    )
+    collect.add_argument('--scenario', default='aisle', choices=SCENARIOS)
+    collect.add_argument('--episodes', type=_positive_int, default=10, help='per round')
+    collect.add_argument('--seed', type=int, default=0, help='seed of the first episode')
+    collect.add_argument(
+        '--dagger-rounds',
+        type=int,
+        default=2,
+        help='rounds where the learner drives and the expert labels',
+    )
+    collect.add_argument('--seconds', type=_positive, default=30.0, help='episode length [s]')
+    collect.add_argument('--params', required=True, help='params file of the nodes')
+    collect.add_argument(
+        '--contract',
+        required=True,
+        help="the learner's contract (e.g. config/learn/bc_contract.yaml)",
+    )
+    collect.add_argument(
+        '--epochs', type=_positive_int, default=60, help='training epochs between rounds'
+    )
+    collect.add_argument('--out', required=True, help='dataset folder (with bags/, models/)')
+    collect.set_defaults(handler=_cmd_sim_collect)
 
     dataset = commands.add_parser('dataset', help='imitation datasets from bags (Parquet)')
     dataset_commands = dataset.add_subparsers(dest='dataset_command', metavar='ACTION',

@@ -176,9 +176,12 @@ def recorded_commands(
 
 def export_dataset(
     bags: list[Path], params: Path, contract_file: Path, out: Path, *,
-    max_label_delay_s: float = 0.2, force: bool = False,
+    max_label_delay_s: float = 0.2, force: bool = False, action_topic: str = '',
 ) -> dict[str, Any]:  # fmt: skip
     """Replay ``bags`` and write the dataset (see the module docstring); returns its index.
+
+    ``action_topic`` labels the steps from another topic than the params' command topic
+    (``/expert/cmd_vel``: what an expert said, whoever drove).
 
     Raises:
         DatasetError: ``out`` exists (without ``force``), a bag records no commands on the
@@ -203,7 +206,7 @@ def export_dataset(
     for index, bag in enumerate(bags):
         runner = ReplayRunner(options)
         output_type = str(runner.values['safety_node']['output_type'])
-        topic = options.topic(COMMAND_TOPICS[output_type])
+        topic = action_topic or options.topic(COMMAND_TOPICS[output_type])
         commands = recorded_commands(bag, topic, contract.axes)
         if not commands:
             raise DatasetError(f'{bag}: no commands recorded on {topic} to imitate')

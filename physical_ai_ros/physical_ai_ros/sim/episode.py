@@ -73,6 +73,13 @@ class EpisodeResult:
         return self.distance_m / self.seconds if self.seconds > 0 else 0.0
 
 
+#: Where an episode records its labeller's (the expert's) command for each odometry message.
+EXPERT_TOPIC = '/expert/cmd_vel'
+
+#: A driver or labeller: (x, y, yaw, scenario time) -> (linear.x, angular.z).
+Driver = Callable[[float, float, float, float], tuple[float, float]]
+
+
 def run_episode(
     scenario: str,
     seed: int,
@@ -86,11 +93,16 @@ def run_episode(
     storage: Storage = 'mcap',
     stop_at_goal: bool = True,
     iot_sink: Callable[[Any], None] | None = None,
+    driver: Driver | None = None,
+    labeler: Driver | None = None,
 ) -> EpisodeResult:
     """Run one closed-loop episode and record it to ``bag`` (see the module docstring).
 
     ``iot_sink``, when given, also receives every IotReading the sensors produce (``sim
-    record --mqtt`` publishes them to a broker).
+    record --mqtt`` publishes them to a broker). ``driver`` drives the robot instead of the
+    pipeline's gated command (an expert collecting demonstrations); ``labeler``'s command
+    for the robot's pose is recorded beside every odometry message on
+    :data:`EXPERT_TOPIC` (the expert labelling what the learner does, as DAgger needs).
     """
     bag = Path(bag)
     options = options or ReplayOptions()
@@ -123,6 +135,8 @@ def run_episode(
             )
             v = float(command[axes.index('linear.x')]) if 'linear.x' in axes else 0.0
             w = float(command[axes.index('angular.z')]) if 'angular.z' in axes else 0.0
+            if driver is not None:
+                v, w = driver(*world.pose(), world.time)
             world.step(v, w, (stamp - START_NS) / NS_PER_S - world.time)
             runner.advance(stamp)
             if source == 'odom':
@@ -130,6 +144,9 @@ def run_episode(
                 speed, yaw_rate = world.velocity()
                 emit('/odom', odometry_message(types, stamp, (x, y, yaw), speed, yaw_rate), stamp)
                 emit('/tf', _odom_tf(types, stamp, (x, y, yaw)), stamp)
+                if labeler is not None:
+                    label = labeler(x, y, yaw, world.time)
+                    writer.write(EXPERT_TOPIC, _twist(types, stamp, label), stamp)
                 episode.distance_m += math.dist(previous, (x, y))
                 previous = (x, y)
                 episode.min_clearance_m = min(episode.min_clearance_m, world.clearance())
@@ -168,6 +185,18 @@ def run_episode(
     result.link = runner.link_summary()
     episode.replay = result
     return episode
+
+
+def _twist(types: Any, stamp: int, command: tuple[float, float]) -> Any:
+    """A TwistStamped in base_link: (linear.x, angular.z)."""
+    t = types.get
+    return t('geometry_msgs/msg/TwistStamped')(
+        header=make_header(stamp, 'base_link', types),
+        twist=t('geometry_msgs/msg/Twist')(
+            linear=t('geometry_msgs/msg/Vector3')(x=float(command[0]), y=0.0, z=0.0),
+            angular=t('geometry_msgs/msg/Vector3')(x=0.0, y=0.0, z=float(command[1])),
+        ),
+    )
 
 
 def _schedule(rates: SensorRates, end_ns: int) -> list[tuple[int, str]]:
