@@ -11,8 +11,10 @@ OLD_VENV := .venv-oldest
 PKG := physical_ai_ros
 SRC := $(PKG)/$(PKG)
 DEMO_DIR ?= demo_output
+LEARN_DIR ?= learn_output
+CONTRACT := $(PKG)/config/learn/bc_contract.yaml
 
-.PHONY: demo test bench lint format clean sysdeps setup test-oldest
+.PHONY: demo demo-learn test bench lint format clean sysdeps setup test-oldest
 
 $(VENV)/.installed: $(PKG)/setup.py requirements/constraints.txt
 	bash tools/install_sysdeps.sh
@@ -42,6 +44,24 @@ demo: $(VENV)/.installed
 		--out $(DEMO_DIR)/baseline --golden $(DEMO_DIR)/golden --update-golden --quiet --no-report
 	$(VENV)/bin/physical-ai replay $(DEMO_DIR)/scenario --params $(PKG)/config/mobile_base.yaml \
 		--out $(DEMO_DIR)/replay --golden $(DEMO_DIR)/golden
+
+# Optional: learn a policy in simulation. The privileged expert drives 10 aisle episodes, three
+# DAgger rounds let the learner drive while the expert labels, behaviour cloning makes an ONNX
+# policy, and it is evaluated beside the reference policy on held-out seeds of the aisle and
+# of the forklift scenario (not trained on).
+demo-learn: $(VENV)/.installed
+	rm -rf $(LEARN_DIR) && mkdir -p $(LEARN_DIR)
+	$(VENV)/bin/physical-ai sim collect --scenario aisle --episodes 10 --seed 1000 \
+		--dagger-rounds 3 --params $(PKG)/config/mobile_base.yaml --contract $(CONTRACT) \
+		--out $(LEARN_DIR)/dataset
+	$(VENV)/bin/physical-ai train bc --dataset $(LEARN_DIR)/dataset --contract $(CONTRACT) \
+		--out $(LEARN_DIR)/bc.onnx
+	$(VENV)/bin/physical-ai sim eval --model $(LEARN_DIR)/bc.onnx --compare-reference --fast-camera \
+		--scenario aisle --episodes 10 --seed 5000 --params $(PKG)/config/mobile_base.yaml \
+		--out-dir $(LEARN_DIR)/eval_aisle
+	$(VENV)/bin/physical-ai sim eval --model $(LEARN_DIR)/bc.onnx --compare-reference --fast-camera \
+		--scenario forklift --episodes 10 --seed 5000 --params $(PKG)/config/mobile_base.yaml \
+		--out-dir $(LEARN_DIR)/eval_forklift
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check $(PKG) bench

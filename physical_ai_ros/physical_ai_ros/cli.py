@@ -226,7 +226,7 @@ def _cmd_dataset_export(args: argparse.Namespace) -> int:
 
     index = export_dataset(
         [Path(b) for b in args.bags], Path(args.params), Path(args.contract), Path(args.out),
-        max_label_delay_s=args.max_label_delay, force=args.force,
+        max_label_delay_s=args.max_label_delay, force=args.force, action_topic=args.action_topic,
     )  # fmt: skip
     for episode in index['episodes']:
         print(f"{episode['bag']}: {episode['steps']} steps ({episode['skipped_unlabelled']} "
@@ -778,6 +778,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.2,
         help='a step is labelled with the first command within this [s]',
     )
+    export.add_argument('--action-topic', default='',
+                        help="label from this topic (e.g. /expert/cmd_vel); default: the "
+                        "params' command topic")  # fmt: skip
     export.add_argument('--force', action='store_true', help='replace an existing --out')
     export.set_defaults(handler=_cmd_dataset_export)
     train = commands.add_parser('train', help='learn a policy from a dataset')

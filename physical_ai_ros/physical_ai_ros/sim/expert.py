@@ -31,7 +31,8 @@ from physical_ai_ros.sim.scene import Mover, ROBOT_RADIUS, Scenario
 MAX_SPEED = 0.8  # m/s, the shipped params' velocity limit
 MAX_TURN = 1.0  # rad/s
 MARGIN = 0.25  # m kept between the robot's footprint and anything
-LOOK_AHEAD = 1.2  # m: the heading aims at the lane this far ahead
+LOOK_AHEAD = 1.5  # m: the heading aims at the lane this far ahead
+TURN_GAIN = 1.5  # rad/s per rad of heading error
 SPEEDS = (0.8, 0.65, 0.5, 0.35)  # tried fastest first when a mover may cross
 LANES = (0.0, -0.6, 0.6, -1.1, 1.1)  # y across the aisle a crossing may take (racks at 1.7)
 SIDE_LANES = (-1.1, 1.1)  # where to wait for a crossing
@@ -49,11 +50,10 @@ class Expert:
     def command(self, x: float, y: float, yaw: float, t: float) -> tuple[float, float]:
         """(linear.x, angular.z) for the robot at (x, y, yaw) at scenario time ``t``."""
         lane, v = self._plan(x, y, t)
-        heading = math.atan2(lane - y, LOOK_AHEAD)
-        w = max(-MAX_TURN, min(MAX_TURN, 2.0 * _wrap(heading - yaw)))
-        if abs(_wrap(heading - yaw)) > 0.6:  # turn first, then drive
-            v = min(v, 0.2)
-        return v, w
+        error = _wrap(math.atan2(lane - y, LOOK_AHEAD) - yaw)
+        w = max(-MAX_TURN, min(MAX_TURN, TURN_GAIN * error))
+        # slower while pointing away from the lane: smooth, so that it can be imitated
+        return v * max(0.25, math.cos(error)), w
 
     def _plan(self, x: float, y: float, t: float) -> tuple[float, float]:
         """(lane y, speed): the plan at (x, y) and time ``t``.
