@@ -57,10 +57,10 @@ demo-learn: $(VENV)/.installed
 	$(VENV)/bin/physical-ai train bc --dataset $(LEARN_DIR)/dataset --contract $(CONTRACT) \
 		--out $(LEARN_DIR)/bc.onnx
 	$(VENV)/bin/physical-ai sim eval --model $(LEARN_DIR)/bc.onnx --compare-reference --fast-camera \
-		--scenario aisle --episodes 10 --seed 5000 --params $(PKG)/config/mobile_base.yaml \
+		--discard-bags --scenario aisle --episodes 10 --seed 5000 --params $(PKG)/config/mobile_base.yaml \
 		--out-dir $(LEARN_DIR)/eval_aisle
 	$(VENV)/bin/physical-ai sim eval --model $(LEARN_DIR)/bc.onnx --compare-reference --fast-camera \
-		--scenario forklift --episodes 10 --seed 5000 --params $(PKG)/config/mobile_base.yaml \
+		--discard-bags --scenario forklift --episodes 10 --seed 5000 --params $(PKG)/config/mobile_base.yaml \
 		--out-dir $(LEARN_DIR)/eval_forklift
 
 lint: $(VENV)/.installed

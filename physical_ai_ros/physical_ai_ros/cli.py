@@ -540,7 +540,7 @@ def _cmd_sim_collect(args: argparse.Namespace) -> int:
     summaries = collect(
         args.scenario, args.episodes, args.seed, args.dagger_rounds, Path(args.out),
         params=Path(args.params), contract=Path(args.contract), seconds=args.seconds,
-        epochs=args.epochs, say=lambda line: print(line, flush=True),
+        epochs=args.epochs, keep_bags=args.keep_bags, say=lambda line: print(line, flush=True),
     )  # fmt: skip
     print(f'wrote {args.out}: {len(summaries)} episodes labelled by the expert '
           f'({args.dagger_rounds} DAgger round(s))')  # fmt: skip
@@ -587,6 +587,10 @@ def _cmd_sim_eval(args: argparse.Namespace) -> int:
             )
             if episode.replay is not None and episode.replay.link:
                 print(f'  link: {episode.replay.link}')
+            if args.discard_bags:
+                import shutil
+
+                shutil.rmtree(bag)
         table[name] = results
     for name, results in table.items():
         successes = sum(r.success for r in results)
@@ -734,6 +738,11 @@ def build_parser() -> argparse.ArgumentParser:
         action='store_true',
         help='the camera at 0.5 Hz (for policies that do not read it)',
     )
+    evaluate.add_argument(
+        '--discard-bags',
+        action='store_true',
+        help='delete each episode bag once summarised (~300 MB per 40 s episode)',
+    )
     evaluate.set_defaults(handler=_cmd_sim_eval)
     collect = sim_commands.add_parser(
         'collect', help='expert demonstrations, with DAgger rounds, as a dataset'
@@ -758,6 +767,11 @@ def build_parser() -> argparse.ArgumentParser:
         '--epochs', type=_positive_int, default=60, help='training epochs between rounds'
     )
     collect.add_argument('--out', required=True, help='dataset folder (with bags/, models/)')
+    collect.add_argument(
+        '--keep-bags',
+        action='store_true',
+        help='keep the episode bags (~250 MB per 30 s) after export',
+    )
     collect.set_defaults(handler=_cmd_sim_collect)
 
     dataset = commands.add_parser('dataset', help='imitation datasets from bags (Parquet)')

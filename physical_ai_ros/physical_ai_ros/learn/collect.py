@@ -24,7 +24,8 @@
   should have done, so the data covers the states the learner actually reaches.
 
 ``DS`` is then a dataset (``dataset.json``, ``episodes/``) labelled by the expert, with the
-episode bags in ``DS/bags`` and each round's model in ``DS/models``. The camera runs at
+episode bags in ``DS/bags`` (``--keep-bags``; else deleted once exported) and each round's
+model in ``DS/models``. The camera runs at
 0.5 Hz in these episodes: the policies learned here read the grid and the robot's velocity,
 which do not depend on it, and a 30 s episode takes ~3 s instead of ~30 s.
 """
@@ -67,10 +68,15 @@ class EpisodeSummary:
 
 def collect(
     scenario: str, episodes: int, seed: int, dagger_rounds: int, out: Path, *, params: Path,
-    contract: Path, seconds: float = 30.0, epochs: int = 60,
+    contract: Path, seconds: float = 30.0, epochs: int = 60, keep_bags: bool = False,
     say: Callable[[str], None] = print,
 ) -> list[EpisodeSummary]:  # fmt: skip
-    """Collect and label (see the module docstring); returns every episode's summary."""
+    """Collect and label (see the module docstring); returns every episode's summary.
+
+    Each round's bags are exported as they come (appended to the dataset), then deleted
+    unless ``keep_bags``: a 30 s episode bag is ~250 MB (lidar at 10 Hz), its episode in the
+    dataset a few MB.
+    """
     from physical_ai_ros.replay.runner import ReplayOptions
     import physical_ai_ros.sim  # noqa: F401 (before mujoco: it picks the headless renderer)
     from physical_ai_ros.sim.episode import EXPERT_TOPIC, run_episode
@@ -82,7 +88,10 @@ def collect(
     (out / 'models').mkdir(parents=True, exist_ok=True)
     summaries: list[EpisodeSummary] = []
     model: Path | None = None
+    if (out / 'dataset.json').exists():
+        (out / 'dataset.json').unlink()  # a fresh collection, not an append to an old one
     for round_ in range(dagger_rounds + 1):
+        fresh: list[Path] = []
         for k in range(episodes):
             episode_seed = seed + round_ * episodes + k
             expert = Expert(make_scenario(scenario, episode_seed))
@@ -96,12 +105,16 @@ def collect(
             driver = 'expert' if model is None else model.name
             summaries.append(EpisodeSummary(round_, episode_seed, driver, result.success,
                                             result.collisions, bag))  # fmt: skip
+            fresh.append(bag)
             say(
                 f'round {round_} seed {episode_seed} driven by {driver}: '
                 f'{"success" if result.success else "FAIL"}, collisions {result.collisions}'
             )
-        bags = [s.bag for s in summaries]
-        export_dataset(bags, params, contract, out, force=True, action_topic=EXPERT_TOPIC)
+        export_dataset(fresh, params, contract, out, append=True, force=True,
+                       action_topic=EXPERT_TOPIC)  # fmt: skip
+        if not keep_bags:
+            for bag in fresh:
+                shutil.rmtree(bag)
         if round_ < dagger_rounds:  # the next round's learner
             model = out / 'models' / f'round{round_}.onnx'
             report = train_bc(out, contract, model, epochs=epochs, seed=seed)

@@ -177,11 +177,14 @@ def recorded_commands(
 def export_dataset(
     bags: list[Path], params: Path, contract_file: Path, out: Path, *,
     max_label_delay_s: float = 0.2, force: bool = False, action_topic: str = '',
+    append: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
     """Replay ``bags`` and write the dataset (see the module docstring); returns its index.
 
     ``action_topic`` labels the steps from another topic than the params' command topic
-    (``/expert/cmd_vel``: what an expert said, whoever drove).
+    (``/expert/cmd_vel``: what an expert said, whoever drove). ``append`` keeps the episodes
+    an earlier export to ``out`` wrote (same contract and params) and adds these bags after
+    them, so their bags need not be kept.
 
     Raises:
         DatasetError: ``out`` exists (without ``force``), a bag records no commands on the
@@ -198,12 +201,22 @@ def export_dataset(
 
     source = ContractSource.load(contract_file)
     contract = source.contract
-    if out.exists() and not force:
+    previous: list[dict[str, Any]] = []
+    if append and (out / 'dataset.json').is_file():
+        earlier = json.loads((out / 'dataset.json').read_text(encoding='utf-8'))
+        if (earlier.get('contract_sha256'), earlier.get('params_sha256')) != (
+            source.sha256,
+            file_digest(params),
+        ):
+            raise DatasetError(f'{out}: its episodes were exported with another contract or '
+                               'params file; export into a new folder')  # fmt: skip
+        previous = list(earlier['episodes'])
+    elif out.exists() and not force:
         raise DatasetError(f'{out}: exists; choose another --out or --force')
     (out / 'episodes').mkdir(parents=True, exist_ok=True)
     options = ReplayOptions(params=params)
-    episodes = []
-    for index, bag in enumerate(bags):
+    episodes = previous
+    for index, bag in enumerate(bags, start=len(previous)):
         runner = ReplayRunner(options)
         output_type = str(runner.values['safety_node']['output_type'])
         topic = action_topic or options.topic(COMMAND_TOPICS[output_type])

@@ -116,3 +116,26 @@ def test_bad_datasets_are_refused_with_the_file_and_the_reason(
     write_synthetic_bag(silent, ScenarioConfig(seconds=1.0, seed=0))
     with pytest.raises(DatasetError, match='no commands recorded on /cmd_vel'):
         export_dataset([silent], PARAMS, SHIPPED, tmp_path / 'ds2')
+
+
+def test_an_append_keeps_earlier_episodes_and_refuses_another_contract(
+    episode_bag: Path, tmp_path: Path
+) -> None:
+    ds = tmp_path / 'ds'
+    export_dataset([episode_bag], PARAMS, SHIPPED, ds)
+    index = export_dataset([episode_bag], PARAMS, SHIPPED, ds, append=True)
+    assert [e['file'] for e in index['episodes']] == [
+        'episodes/episode_000000.parquet', 'episodes/episode_000001.parquet',
+    ]  # fmt: skip
+    data = load_dataset(ds)
+    assert sorted(set(data.episode.tolist())) == [0, 1]
+    half = len(data.actions) // 2
+    assert np.array_equal(data.observations['grid'][:half], data.observations['grid'][half:])
+    other = tmp_path / 'other.yaml'
+    other.write_text(
+        'name: other\ninputs:\n  - {tensor: grid, source: grid, layers: [occupancy],'
+        ' size: [40, 40], resolution: 0.1}\noutput: {tensor: action, command: cmd_vel,'
+        ' fields: [linear.x, angular.z]}\n'
+    )
+    with pytest.raises(DatasetError, match='exported with another contract or params'):
+        export_dataset([episode_bag], PARAMS, other, ds, append=True)
