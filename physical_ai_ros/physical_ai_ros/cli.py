@@ -793,8 +793,8 @@ def build_parser() -> argparse.ArgumentParser:
         help='a step is labelled with the first command within this [s]',
     )
     export.add_argument('--action-topic', default='',
-                        help="label from this topic (e.g. /expert/cmd_vel); default: the "
-                        "params' command topic")  # fmt: skip
+                        help='label from this topic (e.g. /expert/cmd_vel); default: the '
+                        'command topic the params name')  # fmt: skip
     export.add_argument('--force', action='store_true', help='replace an existing --out')
     export.set_defaults(handler=_cmd_dataset_export)
     train = commands.add_parser('train', help='learn a policy from a dataset')

@@ -25,18 +25,22 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip('pyarrow', reason='pyarrow (the train extra) is not installed')
-pytest.importorskip('sklearn', reason='scikit-learn (the train extra) is not installed')
-import physical_ai_ros.sim  # noqa: F401 (before mujoco: it picks the headless renderer)
+pyarrow_module = pytest.importorskip(
+    'pyarrow', reason='pyarrow (the train extra) is not installed'
+)
+sklearn_module = pytest.importorskip(
+    'sklearn', reason='scikit-learn (the train extra) is not installed'
+)
+import physical_ai_ros.sim  # noqa: E402, F401, I100 (first: mujoco's headless renderer)
 
-pytest.importorskip('mujoco', reason='the simulator needs mujoco')
+mujoco_module = pytest.importorskip('mujoco', reason='the simulator needs mujoco')
 
-from physical_ai_ros.learn.collect import collect, fast_rates
-from physical_ai_ros.learn.dataset import ContractSource, load_dataset
-from physical_ai_ros.replay.runner import ReplayOptions
-from physical_ai_ros.sim.episode import run_episode
-from physical_ai_ros.sim.expert import Expert
-from physical_ai_ros.sim.scene import make_scenario
+from physical_ai_ros.learn.collect import collect, fast_rates  # noqa: E402, I100
+from physical_ai_ros.learn.dataset import ContractSource, load_dataset  # noqa: E402
+from physical_ai_ros.replay.runner import ReplayOptions  # noqa: E402
+from physical_ai_ros.sim.episode import run_episode  # noqa: E402
+from physical_ai_ros.sim.expert import Expert  # noqa: E402
+from physical_ai_ros.sim.scene import make_scenario  # noqa: E402
 
 CONFIG = Path(__file__).resolve().parents[2] / 'config'
 PARAMS, CONTRACT = CONFIG / 'mobile_base.yaml', CONFIG / 'learn' / 'bc_contract.yaml'

@@ -29,19 +29,21 @@ from typing import Any
 import numpy as np
 import pytest
 
-pytest.importorskip('pyarrow', reason='pyarrow (the train extra) is not installed')
-import physical_ai_ros.sim  # noqa: F401 (before mujoco: it picks the headless renderer)
+pyarrow_module = pytest.importorskip(
+    'pyarrow', reason='pyarrow (the train extra) is not installed'
+)
+import physical_ai_ros.sim  # noqa: E402, F401, I100 (first: mujoco's headless renderer)
 
-pytest.importorskip('mujoco', reason='the simulator needs mujoco')
+mujoco_module = pytest.importorskip('mujoco', reason='the simulator needs mujoco')
 
-from physical_ai_ros.learn.dataset import (
+from physical_ai_ros.learn.dataset import (  # noqa: E402, I100
     ContractSource,
     DatasetError,
     export_dataset,
     load_dataset,
 )
-from physical_ai_ros.policies.reference import SHIPPED
-from physical_ai_ros.replay.runner import ReplayOptions, ReplayRunner
+from physical_ai_ros.policies.reference import SHIPPED  # noqa: E402
+from physical_ai_ros.replay.runner import ReplayOptions, ReplayRunner  # noqa: E402
 
 PARAMS = Path(__file__).resolve().parents[2] / 'config' / 'mobile_base.yaml'
 

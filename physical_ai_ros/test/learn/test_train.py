@@ -25,19 +25,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip('pyarrow', reason='pyarrow (the train extra) is not installed')
-pytest.importorskip('sklearn', reason='scikit-learn (the train extra) is not installed')
-pytest.importorskip('onnx', reason='onnx (the train extra) is not installed')
-import physical_ai_ros.sim  # noqa: F401 (before mujoco: it picks the headless renderer)
+pyarrow_module = pytest.importorskip(
+    'pyarrow', reason='pyarrow (the train extra) is not installed'
+)
+sklearn_module = pytest.importorskip(
+    'sklearn', reason='scikit-learn (the train extra) is not installed'
+)
+onnx_module = pytest.importorskip('onnx', reason='onnx (the train extra) is not installed')
+import physical_ai_ros.sim  # noqa: E402, F401, I100 (first: mujoco's headless renderer)
 
-pytest.importorskip('mujoco', reason='the simulator needs mujoco')
+mujoco_module = pytest.importorskip('mujoco', reason='the simulator needs mujoco')
 
-from physical_ai_ros.core.params.schema import resolve
-from physical_ai_ros.learn.dataset import DatasetError, export_dataset
-from physical_ai_ros.learn.train import train_bc
-from physical_ai_ros.policies.loading import load_policy
-from physical_ai_ros.policies.reference import SHIPPED
-from physical_ai_ros.replay.runner import replay, ReplayOptions
+from physical_ai_ros.core.params.schema import resolve  # noqa: E402, I100
+from physical_ai_ros.learn.dataset import DatasetError, export_dataset  # noqa: E402
+from physical_ai_ros.learn.train import train_bc  # noqa: E402
+from physical_ai_ros.policies.loading import load_policy  # noqa: E402
+from physical_ai_ros.policies.reference import SHIPPED  # noqa: E402
+from physical_ai_ros.replay.runner import replay, ReplayOptions  # noqa: E402
 
 PARAMS = Path(__file__).resolve().parents[2] / 'config' / 'mobile_base.yaml'
 
