@@ -97,6 +97,24 @@ def compose_limited(text: str, error: ErrorFactory, limit: int = MAX_YAML_NODES)
     return root
 
 
+def load_yaml_file(path: Path, error: ErrorFactory) -> tuple[Any, Any]:
+    """A YAML file read with bounded work: its data and its composed root node (line numbers).
+
+    Raises:
+        whatever ``error`` makes of ``'PATH: reason'`` (unreadable, too large, too many nodes)
+        or of ``'PATH:LINE: problem'`` (not YAML).
+    """
+    text = read_text_limited(path, lambda reason: error(f'{path}: {reason}'))
+    try:
+        node = compose_limited(text, lambda reason: error(f'{path}: {reason}'))
+        data = yaml.safe_load(text) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, 'problem_mark', None)
+        line = mark.line + 1 if mark is not None else 1
+        raise error(f'{path}:{line}: {getattr(exc, "problem", None) or "not YAML"}') from None
+    return data, node
+
+
 def load_yaml_limited(text: str, error: ErrorFactory, limit: int = MAX_YAML_NODES) -> Any:
     """``yaml.safe_load`` of a document no larger than ``limit`` nodes (see above)."""
     compose_limited(text, error, limit)

@@ -45,7 +45,7 @@ from typing import Any
 import yaml
 
 from physical_ai_ros.core.errors import PhysicalAiError
-from physical_ai_ros.core.files import compose_limited, read_text_limited
+from physical_ai_ros.core.files import load_yaml_file
 
 SUITE_KEYS = {'golden', 'cache', 'tolerances', 'models', 'groups'}
 GROUP_KEYS = {'name', 'bags', 'params', 'namespace', 'remap'}
@@ -92,13 +92,7 @@ def load_suite(path: Path | str) -> Suite:
         SuiteError: the first problem, with its file and line.
     """
     path = Path(path)
-    text = read_text_limited(path, lambda reason: SuiteError(f'{path}: {reason}'))
-    try:
-        node = compose_limited(text, lambda reason: SuiteError(f'{path}: {reason}'))
-        data = yaml.safe_load(text) if node is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, 'problem_mark', None)
-        raise SuiteError(f'{path}:{mark.line + 1 if mark else 1}: not YAML') from None
+    data, node = load_yaml_file(path, SuiteError)
     lines = _Lines(path, node)
     if not isinstance(data, dict):
         raise SuiteError(f'{path}:1: expected a mapping with {", ".join(sorted(SUITE_KEYS))}')

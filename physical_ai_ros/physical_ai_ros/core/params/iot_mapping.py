@@ -53,7 +53,7 @@ from typing import Any
 import yaml
 
 from physical_ai_ros.core.errors import PhysicalAiError
-from physical_ai_ros.core.files import compose_limited, read_text_limited
+from physical_ai_ros.core.files import load_yaml_file
 from physical_ai_ros.core.messages.payloads import converter, PayloadError, PayloadSpec
 from physical_ai_ros.core.messages.sparkplug import NAMESPACE
 from physical_ai_ros.core.perception.bridge import MqttRoute, OpcUaRoute
@@ -86,15 +86,7 @@ def load_mapping(path: Path | str) -> IotMapping:
         MappingError: the first problem, with its file and line.
     """
     path = Path(path)
-    text = read_text_limited(path, lambda reason: MappingError(f'{path}: {reason}'))
-    try:
-        node = compose_limited(text, lambda reason: MappingError(f'{path}: {reason}'))
-        data = yaml.safe_load(text) if node is not None else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, 'problem_mark', None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(exc, 'problem', None) or 'not YAML'
-        raise MappingError(f'{path}:{line}: {problem}') from None
+    data, node = load_yaml_file(path, MappingError)
     if not isinstance(data, dict) or not data or set(data) - {'mqtt', 'opcua'}:
         raise MappingError(f'{path}:1: expected a mapping with the keys mqtt and/or opcua')
     sections: dict[str, list[Any]] = {}
