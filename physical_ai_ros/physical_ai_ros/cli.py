@@ -561,8 +561,10 @@ def _cmd_sim_eval(args: argparse.Namespace) -> int:
         rates = fast_rates()
     drivers = [('model', _sim_options(args))]
     if args.compare_reference:
-        reference = _sim_options(args)
-        drivers.append(('reference', reference.__class__(params=reference.params)))
+        from physical_ai_ros.replay.runner import ReplayOptions
+
+        # the same params, the built-in reference model, no link
+        drivers.append(('reference', ReplayOptions(params=_sim_options(args).params)))
     table = {}
     for name, options in drivers:
         results = []

@@ -80,6 +80,11 @@ class CaseResult:
         return json.dumps(asdict(self), indent=1, sort_keys=True)
 
     @classmethod
+    def read(cls, path: Path) -> CaseResult:
+        """Read a ``result.json`` back."""
+        return cls.from_dict(json.loads(path.read_text(encoding='utf-8')))
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CaseResult:
         """Read back what :meth:`to_json` wrote."""
         topics = [TopicResult(**t) for t in data.get('topics', [])]

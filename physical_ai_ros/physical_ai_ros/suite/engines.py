@@ -179,7 +179,7 @@ def _local(
                 del running[process]
                 code = process.exitcode
                 if code == 0:
-                    result = CaseResult.from_dict(_read_json(job.folder / 'result.json'))
+                    result = CaseResult.read(job.folder / 'result.json')
                     result.attempts = _attempts(job)
                     report(result)
                 elif code is not None and code < 0 and job.case.case_id not in retried:
@@ -196,13 +196,6 @@ def _local(
         for process in running:
             process.join()
         raise
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    import json
-
-    data: dict[str, Any] = json.loads(path.read_text(encoding='utf-8'))
-    return data
 
 
 def _error_from_log(job: Job) -> CaseResult:

@@ -114,7 +114,7 @@ def run_suite(
         folder = suite.cache / key[:2] / key
         cached = folder / 'result.json'
         if not no_cache and cached.is_file():
-            result = CaseResult.from_dict(_load(cached))
+            result = CaseResult.read(cached)
             if result.golden_digest != golden_digest:
                 result = rejudge(result, golden, suite.tolerances, golden_digest)
             result.cached, result.case_id, result.group = True, case.case_id, case.group
@@ -220,13 +220,6 @@ def format_diff(diffs: list[CaseDiff], name_a: str, name_b: str) -> str:
     else:
         lines.append('no case in common')
     return '\n'.join(lines)
-
-
-def _load(path: Path) -> dict[str, object]:
-    import json
-
-    data: dict[str, object] = json.loads(path.read_text(encoding='utf-8'))
-    return data
 
 
 __all__ = [
