@@ -9,11 +9,13 @@ separate and composed, and reports for each mode:
   (observation stamp -> its output), p50/p99/max;
 - the baseline: cloud stamp -> arrival of the same cloud at a bare (raw) subscriber here, the
   transport floor of the 4.2 MB message;
-- grid age on arrival (the occupancy grid's stamp is its cloud's);
+- grid age on arrival (the occupancy grid's stamp is its cloud's), and the cloud stamp -> the
+  policy's first status for that grid (the step; its stamp is the grid's);
 - CPU per node (% of one core) over the measured window;
 - the gate's publish rate and largest gap (from its own stamps);
-- a lowered ``max_velocity`` set with ``ros2 param``'s service: the first command after the
-  answer, and the time until the speed is at the new limit (it comes down at max_decel);
+- a lowered ``max_velocity`` set with ``ros2 param``'s service: the first lower command after
+  the request, whether any command after the answer kept the old speed, and the time until
+  the speed is at the new limit (it comes down at max_decel);
 - shutdown: exit codes after SIGINT twice, and whether the gate's last command was a stop.
 
 First, the choice between rclpy's typed subscription and a raw one (``raw=True``) decoded
@@ -238,6 +240,11 @@ def report(
         if after < len(arrivals):
             end_to_end.append((arrivals[after] - stamp) / 1e6)
     floor = [(arrival - stamp) / 1e6 for stamp, arrival in rig.raw_arrivals]
+    steps: dict[int, int] = {}  # the first step on each grid
+    for stamp, arrival, state in rig.statuses:
+        if state == 1:
+            steps.setdefault(stamp, arrival)
+    step_ages = [(arrival - stamp) / 1e6 for stamp, arrival in steps.items()]
     ages = [(arrival - stamp) / 1e6 for stamp, arrival in rig.grids]
     gate = np.asarray([c[0] for c in commands], dtype=np.int64)
     gaps = np.diff(gate) / 1e6
@@ -248,6 +255,7 @@ def report(
     p50, p99 = rig.gate_latency.get('latency_ms/p50'), rig.gate_latency.get('latency_ms/p99')
     print(f'  gate: observation -> output [ms]       p50 {p50}  p99 {p99}')
     print(f'  grid age on arrival [ms]               {percentiles(ages)}')
+    print(f'  cloud stamp -> policy status here [ms] {percentiles(step_ages)}')
     print(f'  gate rate {rate:.2f} Hz, largest gap {gaps.max():.1f} ms, gaps > 30 ms: '
           f'{int((gaps > 30).sum())} of {len(gaps)}')  # fmt: skip
     print('  CPU [% of one core]: ' + ', '.join(f'{n} {v:.0f}%' for n, v in sorted(cpu.items())))
@@ -282,15 +290,19 @@ def limit_change(mode: str, rig: Rig, executor: SingleThreadedExecutor) -> None:
     if not ok or not after:
         print(f'  [{mode}] max_velocity not set: {future.result().results[0].reason}')
         return
-    first_stamp, first = after[0]
+    down = next((s for s, x in after if x < before - 1e-6), None)
+    # the node applies the value before it answers: no command after the answer at the old speed
+    held = [x for s, x in after if s > answered and x >= before - 1e-6]
     reached = next((s for s, x in after if x <= new_limit + 1e-6), None)
-    reach_ms = 'never' if reached is None else f'{(reached - requested) / 1e6:.0f} ms'
+
+    def since(stamp: int | None) -> str:
+        return 'never' if stamp is None else f'{(stamp - requested) / 1e6:.1f} ms'
+
     print(
         f'  max_velocity 0.8 -> {new_limit} m/s at {before:.3f} m/s: answered after '
-        f'{(answered - requested) / 1e6:.1f} ms; first command '
-        f'{(first_stamp - requested) / 1e6:.1f} ms after the request at {first:.3f} m/s '
-        f'({"down" if first < before else "NOT down"}), at the limit after {reach_ms} '
-        f'(max_decel 1.5 m/s2 needs {(before - new_limit) / 1.5 * 1e3:.0f} ms)'
+        f'{since(answered)}; first lower command {since(down)} after the request, '
+        f'{len(held)} commands after the answer at the old speed; at the limit after '
+        f'{since(reached)} (max_decel 1.5 m/s2 needs {(before - new_limit) / 1.5 * 1e3:.0f} ms)'
     )
 
 

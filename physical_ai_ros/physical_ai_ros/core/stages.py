@@ -338,10 +338,13 @@ class SafetyStage:
     :meth:`tick` carries timeouts, ramps and stops between commands. Every output, a command's
     or a tick's, takes one slot of a clock running at ``rate_hz``; the next tick
     (:attr:`next_tick_ns`) comes at the next free slot, but never sooner than 0.8 and never
-    later than 1.2 periods after the last output. So a command is never held back, the rate
-    stays ``rate_hz`` over any few periods, and no gap is longer than 1.2 periods (room for
-    timer jitter under 1.5). The latency of each new observation's command, from its stamp
-    (PolicyStatus' header) to the gate's output, is kept for /diagnostics.
+    later than 1.1 periods after the last output. So a command is never held back, the rate
+    stays ``rate_hz`` over a few dozen periods (a command that lands just after a tick is an
+    extra output, paid back at most a tenth of a period per tick), and no gap is planned
+    longer than 1.1 periods: at 50 Hz, 8 ms of room for a late timer before a gap of 1.5
+    periods. (Paying back at up to 1.2 periods planned most gaps at 24 ms, and a 6 ms late
+    timer made a gap over 30 ms.) The latency of each new observation's command,
+    from its stamp (PolicyStatus' header) to the gate's output, is kept for /diagnostics.
     """
 
     def __init__(self, values: Mapping[str, Any], types: MessageTypes) -> None:
@@ -427,7 +430,7 @@ class SafetyStage:
         # no debt beyond now (after a stall the ticks do not burst to catch up), no credit
         # beyond two periods (after the clock jumped back, the rate comes back at once)
         self._slot_ns = min(max(slot + period, now_ns), now_ns + 2 * period)
-        earliest, latest = now_ns + period * 4 // 5, now_ns + period * 6 // 5
+        earliest, latest = now_ns + period * 4 // 5, now_ns + period * 11 // 10
         self.next_tick_ns = min(max(self._slot_ns, earliest), latest)
 
     def diagnostics(self, now_ns: int) -> Any:

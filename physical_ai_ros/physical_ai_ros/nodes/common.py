@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import os
 import signal
 import threading
 import time
@@ -68,6 +69,18 @@ class StageNode(LifecycleNode):
         self._owned: list[Any] = []
         self._last_warning: dict[str, float] = {}
         self.exceptions: dict[str, int] = {}
+        #: the SCHED_FIFO priority this node wants for its executor's thread (0: the normal
+        #: scheduler); :func:`spin` applies it in that thread and calls :meth:`scheduled`
+        self.thread_priority = 0
+        self.scheduling = 'normal'
+
+    def scheduled(self, scheduling: str, refused: bool) -> None:
+        """The executor's thread now runs under ``scheduling`` (for logs and /diagnostics)."""
+        self.scheduling = scheduling
+        if refused:
+            self.get_logger().warning(f'thread_priority: {scheduling}')
+        else:
+            self.get_logger().info(f'executor thread: {scheduling}')
 
     def guarded(self, callback: Callable[..., None], name: str) -> Callable[..., None]:
         """Wrap a callback so an unexpected exception is logged and counted, never fatal.
@@ -143,18 +156,40 @@ class StageNode(LifecycleNode):
         def publish() -> None:
             now = self.now_ns()
             stage = status(now)
+            key_value = TYPES.get('diagnostic_msgs/msg/KeyValue')
+            stage.values.append(key_value(key='scheduling', value=self.scheduling))
             for name, count in self.exceptions.items():  # what the guard caught, if anything
-                stage.values.append(
-                    TYPES.get('diagnostic_msgs/msg/KeyValue')(
-                        key=f'exceptions/{name}', value=str(count)
-                    )
-                )
+                stage.values.append(key_value(key=f'exceptions/{name}', value=str(count)))
             publisher.publish(diagnostic_array(TYPES, now, [stage]))
 
         self.own(self.create_timer(1.0, publish, callback_group=self.group))
 
     def on_exit(self) -> None:
         """Last words before the node is destroyed (the gate sends a stop); nothing by default."""
+
+
+def schedule_this_thread(priority: int) -> tuple[str, bool]:
+    """Run the calling thread under SCHED_FIFO at ``priority`` (1-99), or normally (0).
+
+    As ros2_control's controller_manager does with its ``thread_priority``: a real-time
+    thread is woken first whatever else loads the CPUs, so a timer fires on time. It needs
+    the right to (root, CAP_SYS_NICE, or an rtprio limit: see the README); without it the
+    thread stays on the normal scheduler and the answer says so.
+
+    Returns:
+        What the thread runs under, and whether the request was refused.
+    """
+    if priority == 0:
+        os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+        return 'normal', False
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
+    except OSError as exc:
+        return (
+            f'normal (SCHED_FIFO {priority} refused: {exc.strerror}; allow it with an '
+            'rtprio limit or CAP_SYS_NICE, or set thread_priority 0)'
+        ), True
+    return f'SCHED_FIFO {priority}', False
 
 
 def spin(
@@ -166,11 +201,12 @@ def spin(
     """Run nodes until SIGINT or SIGTERM, then let each say its last words and exit cleanly.
 
     Each lane is a single-threaded executor in a thread of its own (the first in this one):
-    nodes in different lanes never wait for each other's callbacks. rclpy's own signal
-    handler is not installed: it would shut the context down before the gate can send its
-    stop. A signal only sets a flag, which every lane reads at least every 0.1 s: nothing is
-    thrown into a running callback (a terminal and launch both send SIGINT on Ctrl-C, and
-    neither may interrupt the clean-up).
+    nodes in different lanes never wait for each other's callbacks. A lane's thread runs at
+    the highest ``thread_priority`` of its nodes (see :func:`schedule_this_thread`). rclpy's
+    own signal handler is not installed: it would shut the context down before the gate can
+    send its stop. A signal only sets a flag, which every lane reads at least every 0.1 s:
+    nothing is thrown into a running callback (a terminal and launch both send SIGINT on
+    Ctrl-C, and neither may interrupt the clean-up).
     """
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     stopping = threading.Event()
@@ -185,24 +221,28 @@ def spin(
         executors.append((executor, nodes))
     everything = [node for _, nodes in executors for node in nodes]
 
-    def run(executor: SingleThreadedExecutor) -> None:
+    def run(executor: SingleThreadedExecutor, nodes: list[StageNode]) -> None:
+        priority = 0  # as the thread started
         try:
             while rclpy.ok() and not stopping.is_set():
+                wanted = max(node.thread_priority for node in nodes)  # set at configure
+                if wanted != priority:  # in this thread: the scheduler's call is per thread
+                    priority = wanted
+                    scheduling, refused = schedule_this_thread(priority)
+                    for node in nodes:
+                        node.scheduled(scheduling, refused)
                 # back here at least every 0.1 s, even while no timer runs (unconfigured)
                 executor.spin_once(timeout_sec=0.1)
         except ExternalShutdownException:
             stopping.set()
 
-    threads = [
-        threading.Thread(target=run, args=(executor,), daemon=True)
-        for executor, _ in executors[1:]
-    ]
+    threads = [threading.Thread(target=run, args=lane, daemon=True) for lane in executors[1:]]
     try:
         if ready is not None:
             ready(everything)
         for thread in threads:
             thread.start()
-        run(executors[0][0])
+        run(*executors[0])
     except KeyboardInterrupt:
         pass
     finally:

@@ -64,6 +64,7 @@ class SafetyNode(StageNode):
             self.get_logger().error(f'cannot configure: {exc}')
             return TransitionCallbackReturn.FAILURE
         stage = self.stage = SafetyStage(config, TYPES)
+        self.thread_priority = config['thread_priority']  # the lane applies it (spin)
         kind = OUTPUT_TYPES[config['output_type']]
         self.command_pub = self.own(self.create_publisher(kind, stage.topic, LATEST_RELIABLE))
         on_status = lambda m: stage.on_status(m, self.now_ns())  # noqa: E731

@@ -209,7 +209,7 @@ def test_a_command_takes_the_next_ticks_place_so_the_rate_holds(types: Any, phas
     stage.tick(0)
     stage.on_status(status(STATE_RUNNING, stamp_ns=0), 12 * MS)
     assert stage.on_command(command(0.5, 0.0), 12 * MS)  # sent at once, between two ticks
-    assert stage.next_tick_ns == (12 + 24) * MS  # the slot at 20 is taken: at most 1.2 periods
+    assert stage.next_tick_ns == (12 + 22) * MS  # the slot at 20 is taken: at most 1.1 periods
     # two seconds of 10 Hz commands, starting at any phase against the ticks
     outputs, gaps, last = 0, [], 12 * MS
     now, next_command = 13 * MS, (100 + phase_ms) * MS
@@ -223,7 +223,7 @@ def test_a_command_takes_the_next_ticks_place_so_the_rate_holds(types: Any, phas
         if sent:
             outputs, gaps, last = outputs + sent, [*gaps, now - last], now
         now += MS
-    assert max(gaps) <= 24 * MS  # no gap over 1.2 periods
+    assert max(gaps) <= 22 * MS  # no gap over 1.1 periods
     assert min(gaps) >= 1 * MS
     assert 99 <= outputs <= 101, outputs  # 50 Hz, to one output in 100
 
@@ -253,5 +253,7 @@ def test_the_gate_keeps_its_rate_after_the_clock_jumps_back(types: Any) -> None:
         ticks.append(now)
         assert stage.next_tick_ns is not None
         now = stage.next_tick_ns
-    gaps = np.diff(ticks[5:])
-    assert np.all(gaps == 20 * MS)  # back on the rate within a few ticks
+    gaps = np.diff(ticks)
+    # the jump left at most two periods of credit, paid back a tenth of a period per tick
+    assert np.all((gaps >= 20 * MS) & (gaps <= 22 * MS))
+    assert np.all(gaps[15:] == 20 * MS)  # back on the rate within a third of a second

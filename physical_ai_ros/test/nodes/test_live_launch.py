@@ -16,13 +16,16 @@
 
 Big clouds (64x2048, 4.2 MB) at 10 Hz load perception while the gate must keep publishing; a
 lowered ``max_velocity`` must show in the next command; a lidar that returns only NaN must
-stop the robot. Runs where ROS 2 is installed and the workspace sourced (``launch_test`` on
-this file, or ``colcon test``); skipped elsewhere. The bounds are generous: they catch a
-starved gate or an ignored parameter, not a slow machine (``bench/live.py`` measures).
+stop the robot; the gate's /diagnostics say how the kernel schedules its thread (SCHED_FIFO
+at ``thread_priority`` where that is allowed). Runs where ROS 2 is installed and the
+workspace sourced (``launch_test`` on this file, or ``colcon test``); skipped elsewhere. The
+bounds are generous: they catch a starved gate or an ignored parameter, not a slow machine
+(``bench/live.py`` measures).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 import sys
 import unittest
@@ -79,6 +82,19 @@ def big_cloud(types: ImportedMessageTypes, nan: bool = False) -> object:
         for axis in 'xyz':
             points[axis] = np.nan
     return array_to_cloud(points, make_header(0, 'lidar_link', types), types)
+
+
+def safety_node_pids() -> list[int]:
+    """The process ids of the running safety_node executables."""
+    pids = []
+    for entry in Path('/proc').iterdir():
+        try:
+            argv = (entry / 'cmdline').read_bytes().split(b'\0')
+        except OSError:  # not a process, or it ended
+            continue
+        if any(arg.endswith(b'/safety_node') for arg in argv[:2]):  # the script, or python's
+            pids.append(int(entry.name))
+    return pids
 
 
 class TestLiveGraph(unittest.TestCase):
@@ -166,7 +182,34 @@ class TestLiveGraph(unittest.TestCase):
         self.assertTrue(self.spin_until(lambda: self.commands[-1][1] <= 0.3 + 1e-6, reach_s + 1))
         self.assertGreater(later[0], 0.3)
 
-    def test_3_a_lidar_that_returns_only_nan_stops_the_robot(self) -> None:
+    def test_3_the_gate_says_how_its_thread_is_scheduled_and_it_is_true(self) -> None:
+        from diagnostic_msgs.msg import DiagnosticArray
+
+        said: list[str] = []
+
+        def on_diagnostics(msg: DiagnosticArray) -> None:
+            for status in msg.status:
+                if status.name.endswith('safety'):
+                    said.extend(kv.value for kv in status.values if kv.key == 'scheduling')
+
+        subscription = self.node.create_subscription(
+            DiagnosticArray, '/diagnostics', on_diagnostics, 10
+        )
+        self.assertTrue(self.spin_until(lambda: bool(said), 5.0), 'no scheduling in diagnostics')
+        self.node.destroy_subscription(subscription)
+        policies = {  # the kernel's word: the scheduling policy of every safety_node thread
+            os.sched_getscheduler(int(task.name))
+            for pid in safety_node_pids()
+            for task in Path(f'/proc/{pid}/task').iterdir()
+        }
+        self.assertTrue(policies, 'no safety_node process found')
+        if said[-1] == 'SCHED_FIFO 50':  # thread_priority's default
+            self.assertIn(os.SCHED_FIFO, policies)
+        else:  # not allowed here: the node says so and runs normally
+            self.assertTrue(said[-1].startswith('normal (SCHED_FIFO 50 refused'), said[-1])
+            self.assertNotIn(os.SCHED_FIFO, policies)
+
+    def test_4_a_lidar_that_returns_only_nan_stops_the_robot(self) -> None:
         self.assertTrue(self.spin_until(lambda: self.commands[-1][1] > 0.2, 30.0))
         type(self).blind = True
         stopped = self.spin_until(lambda: self.commands[-1][1] == 0.0, 5.0)

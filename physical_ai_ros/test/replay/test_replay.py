@@ -73,11 +73,11 @@ def params(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def assert_gate_rate(
     cmd_vel: list[tuple[int, bytes]], commands: list[tuple[int, bytes]], seconds: float, hz: float
 ) -> None:
-    """The gate published at ``hz`` (commands take ticks' slots), no gap over 1.2 periods."""
+    """The gate published at ``hz`` (commands take ticks' slots), no gap over 1.1 periods."""
     times = [t for t, _ in cmd_vel]
     periodic = int(seconds * hz) + 1  # both ends
     assert 0.95 * periodic <= len(times) <= periodic + len(commands)
-    assert max(b - a for a, b in itertools.pairwise(times)) <= 1.2e9 / hz
+    assert max(b - a for a, b in itertools.pairwise(times)) <= 1.1e9 / hz
 
 
 def messages(bag: Path) -> dict[str, list[tuple[int, bytes]]]:

@@ -70,8 +70,12 @@ SAFETY = ParamSet(
           choices=COMMAND_TYPES, read_only=True),
         P('frame_id', 'string', 'base_link', 'frame_id of stamped commands.'),
         P('rate_hz', 'double', 50.0, 'Rate at which commands are published: a new policy '
-          'command goes out at once and takes a slot; ticks come 0.8 to 1.2 periods after an '
+          'command goes out at once and takes a slot; ticks come 0.8 to 1.1 periods after an '
           'output.', 'Hz', 1.0, 1000.0, read_only=True),
+        P('thread_priority', 'int', 50, "SCHED_FIFO priority of the gate's executor thread, so "
+          "its ticks are on time on a loaded computer (as ros2_control's thread_priority); "
+          '0 = the normal scheduler. Without the right to it the node warns and runs '
+          'normally. Not used by replay.', '', 0, 99, read_only=True),
         P('min_velocity', 'double_array', [-0.2, -1.0], 'Per axis lowest command (<= 0).',
           'unit/s'),
         P('max_velocity', 'double_array', [0.8, 1.0], 'Per axis highest command (>= 0).',
