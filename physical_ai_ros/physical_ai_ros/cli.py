@@ -538,7 +538,7 @@ def _cmd_sim_collect(args: argparse.Namespace) -> int:
     from physical_ai_ros.learn.collect import collect
 
     summaries = collect(
-        args.scenario, args.episodes, args.seed, args.dagger_rounds, Path(args.out),
+        args.scenario or ['aisle'], args.episodes, args.seed, args.dagger_rounds, Path(args.out),
         params=Path(args.params), contract=Path(args.contract), seconds=args.seconds,
         epochs=args.epochs, keep_bags=args.keep_bags, say=lambda line: print(line, flush=True),
     )  # fmt: skip
@@ -749,8 +749,15 @@ def build_parser() -> argparse.ArgumentParser:
     collect = sim_commands.add_parser(
         'collect', help='expert demonstrations, with DAgger rounds, as a dataset'
     )
-    collect.add_argument('--scenario', default='aisle', choices=SCENARIOS)
-    collect.add_argument('--episodes', type=_positive_int, default=10, help='per round')
+    collect.add_argument(
+        '--scenario',
+        action='append',
+        choices=SCENARIOS,
+        help='scenario (default aisle); repeat for several: each round has --episodes of each',
+    )
+    collect.add_argument(
+        '--episodes', type=_positive_int, default=10, help='per round and scenario'
+    )
     collect.add_argument('--seed', type=int, default=0, help='seed of the first episode')
     collect.add_argument(
         '--dagger-rounds',

@@ -14,14 +14,16 @@
 
 """Expert demonstrations in simulation, with DAgger: the learner drives, the expert labels.
 
-``physical-ai sim collect --scenario S --episodes N --seed K --dagger-rounds R --out DS``:
+``physical-ai sim collect --scenario S [--scenario S2 ...] --episodes N --seed K
+--dagger-rounds R --out DS``:
 
 - round 0: the privileged expert (:mod:`physical_ai_ros.sim.expert`) drives N episodes of
-  scenario S (seeds K, K+1, ...; each seed randomises placements, lighting, sensor noise and
-  the movers' speeds), and labels every moment with its command (``/expert/cmd_vel``);
+  each scenario (seeds K, K+1, ...; each seed randomises placements, lighting, sensor noise
+  and the movers' speeds), and labels every moment with its command (``/expert/cmd_vel``);
 - each DAgger round after it: a model is trained on everything so far (``train bc``), then
-  drives N new episodes through the full pipeline and gate while the expert labels what it
-  should have done, so the data covers the states the learner actually reaches.
+  drives N new episodes of each scenario through the full pipeline and gate while the expert
+  labels what it should have done, so the data covers the states the learner actually
+  reaches.
 
 ``DS`` is then a dataset (``dataset.json``, ``episodes/``) labelled by the expert, with the
 episode bags in ``DS/bags`` (``--keep-bags``; else deleted once exported) and each round's
@@ -32,7 +34,7 @@ which do not depend on it, and a 30 s episode takes ~3 s instead of ~30 s.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 import shutil
@@ -59,6 +61,7 @@ class EpisodeSummary:
     """One collected episode: who drove, and how it went."""
 
     round: int
+    scenario: str
     seed: int
     driver: str
     success: bool
@@ -67,8 +70,8 @@ class EpisodeSummary:
 
 
 def collect(
-    scenario: str, episodes: int, seed: int, dagger_rounds: int, out: Path, *, params: Path,
-    contract: Path, seconds: float = 30.0, epochs: int = 60, keep_bags: bool = False,
+    scenarios: str | Sequence[str], episodes: int, seed: int, dagger_rounds: int, out: Path, *,
+    params: Path, contract: Path, seconds: float = 30.0, epochs: int = 60, keep_bags: bool = False,
     say: Callable[[str], None] = print,
 ) -> list[EpisodeSummary]:  # fmt: skip
     """Collect and label (see the module docstring); returns every episode's summary.
@@ -83,6 +86,7 @@ def collect(
     from physical_ai_ros.sim.expert import Expert
     from physical_ai_ros.sim.scene import make_scenario
 
+    names = (scenarios,) if isinstance(scenarios, str) else tuple(scenarios)
     rates = fast_rates()
     (out / 'bags').mkdir(parents=True, exist_ok=True)
     (out / 'models').mkdir(parents=True, exist_ok=True)
@@ -92,7 +96,7 @@ def collect(
         (out / 'dataset.json').unlink()  # a fresh collection, not an append to an old one
     for round_ in range(dagger_rounds + 1):
         fresh: list[Path] = []
-        for k in range(episodes):
+        for k, scenario in ((k, name) for k in range(episodes) for name in names):
             episode_seed = seed + round_ * episodes + k
             expert = Expert(make_scenario(scenario, episode_seed))
             bag = out / 'bags' / f'round{round_}_{scenario}_seed{episode_seed}'
@@ -103,11 +107,11 @@ def collect(
                 driver=expert.command if model is None else None, labeler=expert.command,
             )  # fmt: skip
             driver = 'expert' if model is None else model.name
-            summaries.append(EpisodeSummary(round_, episode_seed, driver, result.success,
-                                            result.collisions, bag))  # fmt: skip
+            summaries.append(EpisodeSummary(round_, scenario, episode_seed, driver,
+                                            result.success, result.collisions, bag))  # fmt: skip
             fresh.append(bag)
             say(
-                f'round {round_} seed {episode_seed} driven by {driver}: '
+                f'round {round_} {scenario} seed {episode_seed} driven by {driver}: '
                 f'{"success" if result.success else "FAIL"}, collisions {result.collisions}'
             )
         export_dataset(fresh, params, contract, out, append=True, force=True,

@@ -16,7 +16,7 @@
 
 The expert reaches the goal without touching anything in the aisle (the person crossing) and
 in the forklift scenario; a DAgger round records the learner's episodes labelled by the
-expert, and the dataset holds both rounds.
+expert, and the dataset holds both rounds of both scenarios.
 """
 
 from __future__ import annotations
@@ -60,10 +60,11 @@ def test_the_expert_reaches_the_goal_without_touching_anything(
 
 def test_a_dagger_round_adds_the_learners_states_labelled_by_the_expert(tmp_path: Path) -> None:
     lines: list[str] = []
-    summaries = collect('aisle', 2, 40, 1, tmp_path / 'ds', params=PARAMS, contract=CONTRACT,
-                        seconds=6.0, epochs=10, say=lines.append)  # fmt: skip
-    assert [(s.round, s.driver) for s in summaries] == [
-        (0, 'expert'), (0, 'expert'), (1, 'round0.onnx'), (1, 'round0.onnx'),
+    summaries = collect(['aisle', 'forklift'], 1, 40, 1, tmp_path / 'ds', params=PARAMS,
+                        contract=CONTRACT, seconds=6.0, epochs=10, say=lines.append)  # fmt: skip
+    assert [(s.round, s.scenario, s.driver) for s in summaries] == [
+        (0, 'aisle', 'expert'), (0, 'forklift', 'expert'),
+        (1, 'aisle', 'round0.onnx'), (1, 'forklift', 'round0.onnx'),
     ]  # fmt: skip
     assert (tmp_path / 'ds' / 'models' / 'round0.onnx').is_file()
     data = load_dataset(tmp_path / 'ds', ContractSource.load(CONTRACT))

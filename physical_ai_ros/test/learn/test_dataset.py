@@ -87,6 +87,43 @@ def test_exported_observations_are_the_bytes_the_model_is_fed(
     assert dataset.actions[:, 0].max() > 0.3  # the reference policy drove down the aisle
 
 
+HISTORY_CONTRACT = """
+name: occupancy_history
+inputs:
+  - {tensor: grid, source: grid, layers: [occupancy], size: [40, 40], resize: [20, 20],
+     resolution: 0.1, fill_unknown: 0.3, history_s: [0.3, 0.6]}
+  - {tensor: state, source: odom_twist, names: [linear.x, angular.z]}
+output: {tensor: action, command: cmd_vel, fields: [linear.x, angular.z]}
+"""
+
+
+def test_a_grid_history_is_exported_as_the_model_is_fed_it(
+    episode_bag: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip('sklearn', reason='scikit-learn (the train extra) is not installed')
+    from physical_ai_ros.learn.train import train_bc
+
+    contract = tmp_path / 'history.yaml'
+    contract.write_text(HISTORY_CONTRACT)
+    export_dataset([episode_bag], PARAMS, contract, tmp_path / 'ds')
+    dataset = load_dataset(tmp_path / 'ds', ContractSource.load(contract))
+    grids = dataset.observations['grid']
+    assert grids.shape[1:] == (1, 3, 20, 20)  # now, 0.3 s and 0.6 s before
+    assert not np.array_equal(grids[-1, 0, 0], grids[-1, 0, 2])  # the robot moved meanwhile
+    model = tmp_path / 'history.onnx'
+    train_bc(tmp_path / 'ds', contract, model, epochs=2, seed=0)
+    # the learned model in a replay of the same bag is fed, step by step, what was exported
+    runner = ReplayRunner(ReplayOptions(params=PARAMS, model=model))
+    session = RecordingSession(runner.policy.runtime.model.session)
+    runner.policy.runtime.model.session = session
+    steps: list[int] = []
+    runner.policy.tap = lambda now_ns, inputs: steps.append(now_ns)
+    runner.run(episode_bag, tmp_path / 'replay')
+    fed = dict(zip(steps, session.feeds, strict=True))
+    for row, step_ns in enumerate(dataset.step_ns):
+        assert grids[row].tobytes() == fed[int(step_ns)]['grid'].tobytes()
+
+
 def test_bad_datasets_are_refused_with_the_file_and_the_reason(
     episode_bag: Path, tmp_path: Path
 ) -> None:

@@ -32,7 +32,8 @@ file's ``metadata_props`` under :data:`METADATA_KEY`. Example::
       offset: [0.0, 0.0]
 
 Sources: ``grid`` (layers cropped/resized, per-layer ``offset`` and ``scale``: x' = (x - offset)
-* scale), ``iot`` (named IoT features), ``odom_twist`` (twist fields), ``joint_position`` and
+* scale; ``history_s: [0.5]`` stacks the layers of the grid 0.5 s earlier after them),
+``iot`` (named IoT features), ``odom_twist`` (twist fields), ``joint_position`` and
 ``joint_velocity`` (named joints), ``previous_action`` and ``image`` (resized, channel order,
 per-channel ``mean``/``std``, layout ``nchw`` or ``nhwc``).
 
@@ -48,6 +49,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+import itertools
 from typing import Any, Literal
 
 import yaml
@@ -64,7 +66,13 @@ COMMANDS = ('cmd_vel', 'joint_position', 'joint_velocity')
 
 @dataclass(frozen=True)
 class GridInput:
-    """Grid layers cropped around the robot into a ``(1, layers, rows, cols)`` tensor."""
+    """Grid layers cropped around the robot into a ``(1, layers, rows, cols)`` tensor.
+
+    With ``history_s`` the tensor also holds the same layers of earlier grids, that many
+    seconds before the current one (by grid stamp), after the current layers:
+    ``(1, layers * (1 + len(history_s)), rows, cols)``. One frame cannot show which way a
+    person or a forklift is going; two can.
+    """
 
     tensor: str
     layers: tuple[str, ...]
@@ -75,17 +83,19 @@ class GridInput:
     scale: tuple[float, ...]
     resolution: float | None = None  # grid resolution the model was made for [m/cell]
     source: str = 'grid'
+    history_s: tuple[float, ...] = ()  # ages of the earlier grids stacked after the current
 
     @property
     def names(self) -> tuple[str, ...]:
-        """What feeds the tensor: the layer names."""
-        return self.layers
+        """What feeds the tensor: the layer names (``occupancy@-0.5s`` for earlier grids)."""
+        earlier = [f'{layer}@-{age:g}s' for age in self.history_s for layer in self.layers]
+        return (*self.layers, *earlier)
 
     @property
     def shape(self) -> tuple[int, ...]:
         """Tensor shape the model must declare."""
         rows, cols = self.resize or self.size
-        return (1, len(self.layers), rows, cols)
+        return (1, len(self.layers) * (1 + len(self.history_s)), rows, cols)
 
 
 @dataclass(frozen=True)
@@ -265,6 +275,25 @@ def _numbers(
     return tuple(float(v) for v in value)
 
 
+MAX_HISTORY_S = 10.0  # s: the oldest grid a contract may stack
+
+
+def _history(entry: Mapping[str, Any], where: str) -> tuple[float, ...]:
+    """A grid input's ``history_s``: ages > 0, increasing, at most :data:`MAX_HISTORY_S`."""
+    value = entry.get('history_s', [])
+    if (
+        not isinstance(value, list)
+        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+        or not all(0 < v <= MAX_HISTORY_S for v in value)
+        or any(b <= a for a, b in itertools.pairwise(value))
+    ):
+        raise ContractError(
+            f'{where}.history_s',
+            f'expected increasing ages in seconds, each in (0, {MAX_HISTORY_S:g}], got {value!r}',
+        )
+    return tuple(float(v) for v in value)
+
+
 def _size(
     entry: Mapping[str, Any], key: str, where: str, required: bool = True
 ) -> tuple[int, int] | None:
@@ -303,6 +332,7 @@ def _parse_input(entry: Any, where: str) -> InputSpec:
                 'offset',
                 'scale',
                 'resolution',
+                'history_s',
             },
         )
         resolution = entry.get('resolution')
@@ -318,6 +348,7 @@ def _parse_input(entry: Any, where: str) -> InputSpec:
         size = _size(entry, 'size', where)
         assert size is not None
         fill = _numbers(entry, 'fill_unknown', where, 1, 0.0)[0]
+        history = _history(entry, where)
         return GridInput(
             tensor=tensor,
             layers=layers,
@@ -327,6 +358,7 @@ def _parse_input(entry: Any, where: str) -> InputSpec:
             offset=_numbers(entry, 'offset', where, len(layers), 0.0),
             scale=_numbers(entry, 'scale', where, len(layers), 1.0),
             resolution=None if resolution is None else float(resolution),
+            history_s=history,
         )
     if source == 'image':
         _known(entry, where, {'tensor', 'source', 'size', 'encoding', 'layout', 'mean', 'std'})

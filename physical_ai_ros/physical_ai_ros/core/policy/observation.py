@@ -14,11 +14,16 @@
 
 """Observation assembly: robot data into the model's input tensors, as the contract says.
 
-Buffers are allocated once per contract and filled in place each control step.
+Buffers are allocated once per contract and filled in place each control step. A grid input
+with ``history_s`` keeps the frames it built, by grid stamp, for as long as its oldest age
+asks (at most :data:`MAX_HISTORY_FRAMES`): an earlier frame is the newest one at least that
+old, or the oldest kept while the run is younger than that. The builder reads no clock: the
+same grids in give the same tensors out, live, in replay and in dataset export.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +35,8 @@ from physical_ai_ros.core.errors import PolicyInputError
 from physical_ai_ros.core.messages.image import convert_encoding
 from physical_ai_ros.core.perception.grid import SpatialGrid
 from physical_ai_ros.core.policy.contract import GridInput, ImageInput, PolicyContract, VectorInput
+
+MAX_HISTORY_FRAMES = 256  # per grid input: 10 s of history_s at 25 Hz
 
 
 @dataclass
@@ -64,10 +71,16 @@ class ObservationBuilder:
         self.contract = contract
         self._buffers = {spec.tensor: np.zeros(spec.shape, np.float32) for spec in contract.inputs}
         self._norm: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = {}
+        #: per grid input with history: (grid stamp, its frame) oldest first
+        self._frames: dict[str, deque[tuple[int, np.ndarray[Any, Any]]]] = {
+            spec.tensor: deque(maxlen=MAX_HISTORY_FRAMES)
+            for spec in contract.inputs
+            if isinstance(spec, GridInput) and spec.history_s
+        }
         for spec in contract.inputs:
             shape: tuple[int, ...]
             if isinstance(spec, GridInput):
-                shape = (len(spec.layers), 1, 1)
+                shape = (len(spec.layers) * (1 + len(spec.history_s)), 1, 1)
             elif isinstance(spec, VectorInput):
                 shape = (len(spec.names),)
             else:
@@ -76,6 +89,11 @@ class ObservationBuilder:
             scale = (
                 tuple(1.0 / s for s in spec.std) if isinstance(spec, ImageInput) else spec.scale
             )
+            if isinstance(spec, GridInput):  # the same per layer in every frame
+                offset, scale = (
+                    offset * (1 + len(spec.history_s)),
+                    scale * (1 + len(spec.history_s)),
+                )
             if any(o != 0.0 for o in offset) or any(k != 1.0 for k in scale):
                 self._norm[spec.tensor] = (
                     np.asarray(offset, np.float32).reshape(shape),
@@ -91,7 +109,11 @@ class ObservationBuilder:
         for spec in self.contract.inputs:
             out = self._buffers[spec.tensor]
             if isinstance(spec, GridInput):
-                self._fill_grid(spec, inputs.grid, out[0])
+                current = out[0, : len(spec.layers)]
+                self._fill_grid(spec, inputs.grid, current)
+                if spec.history_s:
+                    assert inputs.grid is not None  # _fill_grid raised otherwise
+                    self._fill_history(spec, inputs.grid.stamp_ns, current, out[0])
             elif isinstance(spec, VectorInput):
                 self._fill_vector(spec, inputs, out[0])
             else:
@@ -142,6 +164,28 @@ class ObservationBuilder:
                 interpolation=cv2.INTER_AREA,
             )
             out[...] = resized.reshape(spec.resize[0], spec.resize[1], -1).transpose(2, 0, 1)
+
+    def _fill_history(
+        self,
+        spec: GridInput,
+        stamp_ns: int,
+        current: np.ndarray[Any, Any],
+        out: np.ndarray[Any, Any],
+    ) -> None:
+        """Keep ``current`` (the frame of the grid stamped ``stamp_ns``); stack earlier ones."""
+        frames = self._frames[spec.tensor]
+        if frames and stamp_ns < frames[-1][0]:  # time went back: another run
+            frames.clear()
+        if not frames or stamp_ns > frames[-1][0]:  # a new grid, not a second step on one
+            frames.append((stamp_ns, current.copy()))
+        oldest_needed = stamp_ns - round(spec.history_s[-1] * 1e9)
+        while len(frames) > 1 and frames[1][0] <= oldest_needed:
+            frames.popleft()  # frames[1] is old enough for every age: frames[0] never used
+        n = len(spec.layers)
+        for k, age in enumerate(spec.history_s, start=1):
+            wanted = stamp_ns - round(age * 1e9)
+            frame = next((f for s, f in reversed(frames) if s <= wanted), frames[0][1])
+            out[k * n : (k + 1) * n] = frame
 
     def _fill_vector(
         self, spec: VectorInput, inputs: PolicyInputs, out: np.ndarray[Any, Any]

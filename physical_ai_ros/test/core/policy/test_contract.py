@@ -159,6 +159,22 @@ def test_bad_image_inputs_are_refused(key: str, value: Any, match: str) -> None:
         PolicyContract.from_dict(data)
 
 
+@pytest.mark.parametrize(
+    'history',
+    [[0.0], [-0.5], [1.0, 0.5], [0.5, 0.5], [11.0], 0.5, ['0.5'], [True]],
+)
+def test_a_bad_grid_history_is_refused_with_what_is_allowed(history: Any) -> None:
+    data = {
+        'inputs': [
+            {'tensor': 'g', 'source': 'grid', 'layers': ['occupancy'], 'size': [4, 4],
+             'history_s': history}
+        ],
+        'output': {'tensor': 'a', 'command': 'cmd_vel', 'fields': ['linear.x']},
+    }  # fmt: skip
+    with pytest.raises(ContractError, match=r'inputs\[0\]\.history_s.*increasing ages in seconds'):
+        PolicyContract.from_dict(data)
+
+
 def test_invalid_yaml_is_refused() -> None:
     with pytest.raises(ContractError, match='not valid YAML'):
         PolicyContract.from_yaml('inputs: [unclosed')

@@ -273,6 +273,74 @@ def test_grid_resize_and_resolution_check() -> None:
         builder.build(PolicyInputs(grid=coarse))
 
 
+def history_contract(history_s: list[float]) -> PolicyContract:
+    return PolicyContract.from_dict(
+        {
+            'inputs': [
+                {
+                    'tensor': 'g',
+                    'source': 'grid',
+                    'layers': ['occupancy', 'height_max'],
+                    'size': [2, 2],
+                    'offset': [0.0, 1.0],
+                    'scale': [2.0, 1.0],
+                    'history_s': history_s,
+                }
+            ],
+            'output': {'tensor': 'a', 'command': 'cmd_vel', 'fields': ['linear.x']},
+        }
+    )
+
+
+def grid_at(stamp_ns: int, value: float) -> SpatialGrid:
+    grid = SpatialGrid(GridGeometry(width=2, height=2, resolution=0.1))
+    grid.layer('occupancy')[:] = value
+    grid.layer('height_max')[:] = 1.0 + value
+    grid.stamp_ns = stamp_ns
+    return grid
+
+
+def test_grid_history_stacks_the_grids_that_old_by_stamp() -> None:
+    contract = history_contract([0.5, 1.0])
+    assert contract.inputs[0].shape == (1, 6, 2, 2)
+    assert contract.inputs[0].names[2:] == (
+        'occupancy@-0.5s', 'height_max@-0.5s', 'occupancy@-1s', 'height_max@-1s'
+    )  # fmt: skip
+    builder = ObservationBuilder(contract)
+    seen = {}
+    for k in range(25):  # a grid every 0.1 s; its occupancy is its number
+        feeds = builder.build(PolicyInputs(grid=grid_at(k * 100_000_000, float(k))))
+        frames = feeds['g'][0, :, 0, 0]
+        # every frame normalised alike: occupancy * 2, height_max - 1 (= its number)
+        np.testing.assert_array_equal(frames[0::2], frames[1::2] * 2)
+        seen[k] = frames[0::2] / 2
+    assert list(seen[24]) == [24, 19, 14]  # 0.5 s and 1.0 s before
+    assert list(seen[7]) == [7, 2, 0]  # younger than 1 s: the oldest there is
+    assert list(seen[0]) == [0, 0, 0]
+    assert len(builder._frames['g']) <= 12  # no more kept than the oldest age needs
+
+
+def test_grid_history_counts_grids_not_steps_and_restarts_when_time_goes_back() -> None:
+    builder = ObservationBuilder(history_contract([0.2]))
+
+    def step(stamp_ms: int, value: float) -> list[float]:
+        feeds = builder.build(PolicyInputs(grid=grid_at(stamp_ms * 1_000_000, value)))
+        return list(feeds['g'][0, 0::2, 0, 0] / 2)
+
+    assert step(0, 1.0) == [1.0, 1.0]
+    assert step(100, 2.0) == [2.0, 1.0]
+    assert step(100, 2.0) == [2.0, 1.0]  # a watchdog step on the same grid: nothing new kept
+    assert step(200, 3.0) == [3.0, 1.0]
+    assert step(50, 9.0) == [9.0, 9.0]  # a new run (sim time restarted): no frame of the old
+    same = ObservationBuilder(history_contract([0.2]))  # same grids in, same bytes out
+    for stamp_ms, value in ((0, 1.0), (100, 2.0), (100, 2.0), (200, 3.0), (50, 9.0)):
+        out = same.build(PolicyInputs(grid=grid_at(stamp_ms * 1_000_000, value)))
+    assert (
+        out['g'].tobytes()
+        == builder.build(PolicyInputs(grid=grid_at(50_000_000, 9.0)))['g'].tobytes()
+    )
+
+
 def test_vectors_image_and_missing_inputs() -> None:
     contract = PolicyContract.from_dict(
         {
