@@ -245,7 +245,8 @@ def _cmd_train_bc(args: argparse.Namespace) -> int:
 
     hidden = tuple(int(n) for n in args.hidden.split(',') if n)
     report = train_bc(Path(args.dataset), Path(args.contract), Path(args.out),
-                      epochs=args.epochs, hidden=hidden, seed=args.seed)  # fmt: skip
+                      epochs=args.epochs, hidden=hidden, seed=args.seed,
+                      balance=args.balance)  # fmt: skip
     final = report.validation_mae[-1]
     print(
         f'trained {args.out} on {report.train_steps} steps, {report.epochs} epochs, seed '
@@ -583,7 +584,8 @@ def _cmd_sim_eval(args: argparse.Namespace) -> int:
             )
             print(
                 f'{name} episode {k} seed {seed}: {"success" if episode.success else "FAIL"}, '
-                f'collisions {episode.collisions}, min clearance {clearance} m, '
+                f'collisions {episode.collisions} ({episode.describe_hits()}), '
+                f'min clearance {clearance} m, '
                 f'time to goal {to_goal}, mean speed {episode.mean_speed:.2f} m/s, '
                 f'safety stops {episode.safety_stops} -> {bag}'
             )
@@ -600,7 +602,8 @@ def _cmd_sim_eval(args: argparse.Namespace) -> int:
         mean_time = f'{sum(times) / len(times):.1f} s' if times else '-'
         print(
             f'{args.scenario} ({name}): {successes}/{len(results)} reached the goal without '
-            f'collision; collisions in {sum(r.collisions > 0 for r in results)} episode(s); '
+            f'collision; collisions in {sum(r.collisions > 0 for r in results)} episode(s), '
+            f'with a mover in {sum(r.mover_hits > 0 for r in results)}; '
             f'min clearance {min(r.min_clearance_m for r in results):.2f} m; mean time to '
             f'goal {mean_time}'
         )
@@ -815,6 +818,12 @@ def build_parser() -> argparse.ArgumentParser:
     bc.add_argument('--epochs', type=_positive_int, default=60)
     bc.add_argument('--hidden', default='64,32', help='hidden layer sizes, comma separated')
     bc.add_argument('--seed', type=int, default=0, help='the same seed, the same model bytes')
+    bc.add_argument(
+        '--balance',
+        type=_positive_int,
+        default=1,
+        help='repeat steps with rare command magnitudes up to this many times (1 = off)',
+    )
     bc.set_defaults(handler=_cmd_train_bc)
     suite = commands.add_parser('suite', help='regression suites: bags x params x models, one '
                                 'verdict (local workers or Ray)')  # fmt: skip

@@ -20,6 +20,14 @@ flattened input tensors to the recorded commands, one epoch at a time so that th
 the validation error of every epoch are kept for the report. Validation is the last episodes
 (a fifth, at least one) when there are several, else the last fifth of the steps.
 
+The commands that matter most can be the rarest: an expert slows down and waits for a
+person crossing in a few steps of an episode driven mostly at full speed, and a network
+fitted to the plain mean squared error averages them away (in the aisle every learned
+collision was with the person). ``balance`` > 1 repeats training steps by how rare the
+magnitude of their first command field is (four equal bins over its range, at most that
+many times). Off by default: on one dataset it turned 4 of 10 held-out aisle episodes into
+8 of 10, on another 5 into 6, and DAgger rounds trained with it reached 4 of 20.
+
 Library, chosen by measurement on this machine: scikit-learn 1.9 is a 9 MB wheel (with SciPy
 ~40 MB) and trains this size of network on CPU; PyTorch from PyPI is a 555 MB wheel that
 pulls 28 CUDA packages more. The trained weights become an ONNX graph built with
@@ -54,6 +62,7 @@ class TrainingReport:
     baseline_mae: list[float] = field(default_factory=list)  # a constant command (the mean)
     validation_mae_by_episode: dict[str, list[float]] = field(default_factory=dict)
     axes: list[str] = field(default_factory=list)
+    balanced_steps: int = 0  # training rows per epoch, rare commands repeated
 
 
 def features(observations: dict[str, np.ndarray[Any, Any]], tensors: list[str]) -> Any:
@@ -62,9 +71,22 @@ def features(observations: dict[str, np.ndarray[Any, Any]], tensors: list[str]) 
     return np.concatenate([observations[t].reshape(n, -1) for t in tensors], axis=1)
 
 
+def balanced(rows: np.ndarray[Any, Any], first: np.ndarray[Any, Any], most: int) -> Any:
+    """``rows`` with each repeated by the rarity of ``|first|`` (see the module), in order."""
+    magnitude = np.abs(first)
+    low, high = float(magnitude.min()), float(magnitude.max())
+    if most <= 1 or high <= low:
+        return rows
+    bins = np.minimum(((magnitude - low) / (high - low) * 4).astype(np.int64), 3)
+    counts = np.bincount(bins, minlength=4)
+    repeats = np.minimum(np.round(counts.max() / np.maximum(counts, 1)), most).astype(np.int64)
+    return np.repeat(rows, repeats[bins])
+
+
 def train_bc(
     dataset_path: Path, contract_path: Path, out: Path, *, epochs: int = 60,
     hidden: tuple[int, ...] = (64, 32), seed: int = 0, learning_rate: float = 1e-3,
+    balance: int = 1,
 ) -> TrainingReport:  # fmt: skip
     """Train, export ``out`` (ONNX with the contract) and ``out``'s report; see the module.
 
@@ -87,15 +109,17 @@ def train_bc(
     train, valid = _split(data.episode, len(y))
     if len(train) < 2 or len(valid) < 1:
         raise DatasetError(f'{dataset_path}: {len(y)} steps are too few to train and validate')
+    fit = balanced(train, y[train, 0], balance)  # the rows each epoch goes through
     model = MLPRegressor(hidden_layer_sizes=hidden, activation='relu', solver='adam',
                          learning_rate_init=learning_rate, batch_size=min(64, len(train)),
                          random_state=seed, shuffle=True)  # fmt: skip
     report = TrainingReport(epochs, len(train), len(valid), axes=list(contract.axes))
+    report.balanced_steps = len(fit)
     baseline = np.abs(y[valid] - y[train].mean(axis=0)).mean(axis=0)
     report.baseline_mae = [float(v) for v in baseline]
     with threadpool_limits(limits=1):  # one BLAS thread: the same sums, the same weights
         for _ in range(epochs):
-            model.partial_fit(x[train], y[train])
+            model.partial_fit(x[fit], y[fit])
             report.loss.append(float(model.loss_))
             error = np.abs(model.predict(x[valid]) - y[valid]).mean(axis=0)
             report.validation_mae.append([float(v) for v in error])

@@ -56,6 +56,9 @@ class EpisodeResult:
     seconds: float
     reached_goal: bool = False
     collisions: int = 0
+    #: new contacts per obstacle name (a contact held over several steps counts once)
+    hits: dict[str, int] = field(default_factory=dict)
+    movers: tuple[str, ...] = ()  # names of the scenario's moving obstacles
     min_clearance_m: float = math.inf
     time_to_goal_s: float | None = None
     distance_m: float = 0.0
@@ -66,6 +69,15 @@ class EpisodeResult:
     def success(self) -> bool:
         """Reached the goal without touching anything."""
         return self.reached_goal and self.collisions == 0
+
+    @property
+    def mover_hits(self) -> int:
+        """Contacts with a moving obstacle (the person, the forklift)."""
+        return sum(n for name, n in self.hits.items() if name in self.movers)
+
+    def describe_hits(self) -> str:
+        """``person 1, rack_left 2``, or ``none``."""
+        return ', '.join(f'{name} {n}' for name, n in sorted(self.hits.items())) or 'none'
 
     @property
     def mean_speed(self) -> float:
@@ -109,7 +121,13 @@ def run_episode(
     world = SimWorld(make_scenario(scenario, seed), lidar, camera)
     runner = ReplayRunner(options)
     types = runner.types
-    episode = EpisodeResult(scenario=scenario, seed=seed, bag=bag, seconds=0.0)
+    episode = EpisodeResult(
+        scenario=scenario,
+        seed=seed,
+        bag=bag,
+        seconds=0.0,
+        movers=tuple(m.name for m in world.scenario.movers),
+    )
     end_ns = START_NS + int(seconds * NS_PER_S)
     result = ReplayResult(out_bag=bag, axes=tuple(runner.values['safety_node']['axes']))
     schedule = _schedule(rates, end_ns)
@@ -126,7 +144,7 @@ def run_episode(
         emit('/tf_static', _static_tf(world, types, START_NS), START_NS)
         f, cx, cy = world.camera_intrinsics()
         previous = world.pose()[:2]
-        touching = False
+        touching: set[str] = set()
         for stamp, source in schedule:
             command = (
                 runner.safety.last.command
@@ -150,8 +168,10 @@ def run_episode(
                 episode.distance_m += math.dist(previous, (x, y))
                 previous = (x, y)
                 episode.min_clearance_m = min(episode.min_clearance_m, world.clearance())
-                hit = world.collided()
-                episode.collisions += hit and not touching
+                hit = world.touched()
+                episode.collisions += bool(hit) and not touching
+                for name in hit - touching:
+                    episode.hits[name] = episode.hits.get(name, 0) + 1
                 touching = hit
                 if not episode.reached_goal and x >= world.scenario.goal_x:
                     episode.reached_goal = True

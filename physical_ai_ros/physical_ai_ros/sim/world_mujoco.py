@@ -52,6 +52,7 @@ class SimWorld:
         self._obstacle_geoms = [self.model.geom(o.name).id for o in scenario.obstacles] + [
             self.model.geom(m.name).id for m in scenario.movers
         ]
+        self._names = {self.model.geom(n).id: n for n in self.obstacle_names()}
         self._beams = beam_directions(lidar.channels, lidar.columns, lidar.vfov_deg)
         n = self._beams.shape[0]
         self._geomid = np.zeros(n, np.int32)
@@ -164,14 +165,24 @@ class SimWorld:
             )
         return max(best, 0.0)
 
-    def collided(self) -> bool:
-        """Whether the robot touches an obstacle now."""
+    def obstacle_names(self) -> list[str]:
+        """Names of everything the robot can hit: the static boxes, then the movers."""
+        scenario = self.scenario
+        return [o.name for o in scenario.obstacles] + [m.name for m in scenario.movers]
+
+    def touched(self) -> set[str]:
+        """Names of the obstacles the robot touches now (``person``, ``rack_left`` ...)."""
+        names = set()
         for contact in self.data.contact[: self.data.ncon]:
             if self._robot_geom in (contact.geom1, contact.geom2):
                 other = contact.geom2 if contact.geom1 == self._robot_geom else contact.geom1
-                if other in self._obstacle_geoms:
-                    return True
-        return False
+                if other in self._names:
+                    names.add(self._names[other])
+        return names
+
+    def collided(self) -> bool:
+        """Whether the robot touches an obstacle now."""
+        return bool(self.touched())
 
 
 def quaternion(rotation: np.ndarray[Any, Any]) -> tuple[float, float, float, float]:

@@ -38,7 +38,7 @@ mujoco_module = pytest.importorskip('mujoco', reason='the simulator needs mujoco
 
 from physical_ai_ros.core.params.schema import resolve  # noqa: E402, I100
 from physical_ai_ros.learn.dataset import DatasetError, export_dataset  # noqa: E402
-from physical_ai_ros.learn.train import train_bc  # noqa: E402
+from physical_ai_ros.learn.train import balanced, train_bc  # noqa: E402
 from physical_ai_ros.policies.loading import load_policy  # noqa: E402
 from physical_ai_ros.policies.reference import SHIPPED  # noqa: E402
 from physical_ai_ros.replay.runner import replay, ReplayOptions  # noqa: E402
@@ -75,6 +75,18 @@ def test_a_tiny_dataset_trains_beats_a_constant_and_replays(
     second = replay(episode_bags[0], tmp_path / 'r2', options)
     assert messages(first.out_bag) == messages(second.out_bag)
     assert first.commands and all(np.all(np.isfinite(v)) for _, v, _ in first.commands)
+
+
+def test_rare_commands_are_repeated_up_to_the_limit_in_order() -> None:
+    speed = np.array([0.8] * 12 + [0.0, 0.1, 0.45, 0.8, -0.25])
+    rows = np.arange(len(speed))
+    out = balanced(rows, speed, 5)
+    # |speed| in bins of 0.2 m/s: 13 at 0.8, 2 below 0.2, 1 at 0.25, 1 at 0.45 (repeated 5x)
+    assert np.count_nonzero(out == 0) == 1 and np.count_nonzero(out == 12) == 5
+    assert np.count_nonzero(out == 16) == 5 and np.count_nonzero(out == 14) == 5
+    assert np.all(np.diff(out) >= 0)  # each row's repeats together, in the rows' order
+    np.testing.assert_array_equal(balanced(rows, speed, 1), rows)  # 1: off
+    np.testing.assert_array_equal(balanced(rows, np.ones(len(rows)), 5), rows)  # one value
 
 
 def test_action_chunks_and_foreign_datasets_are_refused(episode_bag: Path, tmp_path: Path) -> None:

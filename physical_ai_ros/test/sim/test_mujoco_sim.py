@@ -158,3 +158,20 @@ def test_an_episode_over_a_modelled_link_is_deterministic(tmp_path: Path) -> Non
     (summary, first), (again, second) = run('a'), run('b')
     assert 'over the modelled link' in summary and ' lost ' in summary
     assert (summary, first) == (again, second)
+
+
+def test_a_collision_is_named_by_what_was_hit(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from physical_ai_ros.sim.sensors import SensorRates
+
+    def into_the_left_rack(x: float, y: float, yaw: float, t: float) -> tuple[float, float]:
+        return 0.5, (0.8 if yaw < 1.2 else 0.0)  # turn towards +y, then drive on
+
+    episode = run_episode(
+        'aisle', 2, tmp_path / 'bag', seconds=6.0, options=ReplayOptions(params=PARAMS),
+        rates=replace(SensorRates(), camera=0.5), driver=into_the_left_rack, stop_at_goal=False,
+    )  # fmt: skip
+    assert episode.collisions >= 1 and set(episode.hits) == {'rack_left'}, episode.hits
+    assert episode.describe_hits().startswith('rack_left ')
+    assert episode.movers == ('person',) and episode.mover_hits == 0
