@@ -87,7 +87,7 @@ class GridInput:
 
     @property
     def names(self) -> tuple[str, ...]:
-        """What feeds the tensor: the layer names (``occupancy@-0.5s`` for earlier grids)."""
+        """What feeds the tensor: its layers, then those of each earlier grid (``x@-0.5s``)."""
         earlier = [f'{layer}@-{age:g}s' for age in self.history_s for layer in self.layers]
         return (*self.layers, *earlier)
 
