@@ -12,7 +12,7 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""What the launch tests share: spinning until a condition holds, and a robot standing still.
+"""What the launch tests share: spinning until a condition holds, a robot standing on a floor.
 
 The launch tests import it by name (``launch_test`` loads a test file by path, so each puts
 this folder on ``sys.path`` first). It needs rclpy: only the launch tests import it.
@@ -48,3 +48,18 @@ def standing_odometry() -> Any:
     standing.header.frame_id, standing.child_frame_id = 'odom', 'base_link'
     standing.pose.pose.orientation.w = 1.0
     return standing
+
+
+def floor_cloud(below: float, stamp_ns: int = 0) -> Any:
+    """sensor_msgs/PointCloud2 of a 10 m x 10 m floor ``below`` m under the lidar, 0.1 m apart."""
+    import numpy as np
+
+    from physical_ai_ros.core.messages.msgtypes import ImportedMessageTypes
+    from physical_ai_ros.core.messages.pointcloud import array_to_cloud
+    from physical_ai_ros.core.messages.stamps import make_header
+
+    types = ImportedMessageTypes()
+    xs, ys = np.meshgrid(np.arange(-5, 5, 0.1), np.arange(-5, 5, 0.1))
+    points = np.zeros(xs.size, dtype=[('x', '<f4'), ('y', '<f4'), ('z', '<f4')])
+    points['x'], points['y'], points['z'] = xs.ravel(), ys.ravel(), -below
+    return array_to_cloud(points, make_header(stamp_ns, 'lidar_link', types), types)

@@ -40,12 +40,10 @@ import launch_testing  # noqa: E402
 import launch_testing.actions  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # launch_helpers
-from launch_helpers import spin_until, standing_odometry  # noqa: E402, I100
-import numpy as np  # noqa: E402
+from launch_helpers import floor_cloud, spin_until, standing_odometry  # noqa: E402, I100
 
 from physical_ai_ros.core.messages.msgtypes import ImportedMessageTypes  # noqa: E402
-from physical_ai_ros.core.messages.pointcloud import array_to_cloud  # noqa: E402
-from physical_ai_ros.core.messages.stamps import make_header, ns_to_stamp  # noqa: E402
+from physical_ai_ros.core.messages.stamps import ns_to_stamp  # noqa: E402
 
 NAMESPACE = 'robot1'
 FILE_EXTRINSICS = [0.2, 0.0, 0.6, 0.0, 0.0, 0.0]  # perception_node lidar.extrinsics there
@@ -70,18 +68,6 @@ def generate_test_description(composed: str) -> tuple[launch.LaunchDescription, 
     return launch.LaunchDescription([bringup, launch_testing.actions.ReadyToTest()]), {}
 
 
-def floor_cloud(types: ImportedMessageTypes) -> object:
-    """A 16x512 ring of a floor 0.6 m below the lidar (the file's lidar height)."""
-    elevation = np.radians(np.linspace(-5.0, -25.0, 16))[:, None]
-    azimuth = np.linspace(-np.pi, np.pi, 512, endpoint=False)[None, :]
-    distance = 0.6 / np.sin(-elevation) * np.ones_like(azimuth)
-    points = np.zeros((16, 512), dtype=[('x', '<f4'), ('y', '<f4'), ('z', '<f4')])
-    points['x'] = distance * np.cos(elevation) * np.cos(azimuth)
-    points['y'] = distance * np.cos(elevation) * np.sin(azimuth)
-    points['z'] = -0.6
-    return array_to_cloud(points, make_header(0, 'lidar_link', types), types)
-
-
 class TestNamespacedBringup(unittest.TestCase):
     """The namespaced nodes run on the params file and drive the namespaced robot."""
 
@@ -94,7 +80,7 @@ class TestNamespacedBringup(unittest.TestCase):
         rclpy.init()
         cls.node = rclpy.create_node('namespace_tester')
         types = ImportedMessageTypes()
-        cloud, standing = floor_cloud(types), standing_odometry()
+        cloud, standing = floor_cloud(0.6), standing_odometry()  # the file: lidar 0.6 m up
         cls.commands: dict[str, list[float]] = {'namespaced': [], 'global': []}
         for key, topic in (('namespaced', f'/{NAMESPACE}/cmd_vel'), ('global', '/cmd_vel')):
             cls.node.create_subscription(

@@ -36,12 +36,7 @@ from launch_ros.substitutions import FindPackageShare  # noqa: E402
 import launch_testing.actions  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # launch_helpers
-from launch_helpers import spin_until, standing_odometry  # noqa: E402, I100
-import numpy as np  # noqa: E402
-
-from physical_ai_ros.core.messages.msgtypes import ImportedMessageTypes  # noqa: E402
-from physical_ai_ros.core.messages.pointcloud import array_to_cloud  # noqa: E402
-from physical_ai_ros.core.messages.stamps import make_header  # noqa: E402
+from launch_helpers import floor_cloud, spin_until, standing_odometry  # noqa: E402, I100
 
 PARAMS = {
     'lidar.extrinsics': [0.0, 0.0, 0.5, 0.0, 0.0, 0.0],
@@ -61,17 +56,6 @@ def generate_test_description() -> tuple[launch.LaunchDescription, dict]:
         launch_arguments={'enable_camera': 'false', 'enable_iot': 'false'}.items(),
     )
     return launch.LaunchDescription([bringup, launch_testing.actions.ReadyToTest()]), {}
-
-
-def floor_cloud(types: ImportedMessageTypes, stamp_ns: int) -> object:
-    xs, ys = np.meshgrid(np.arange(-5, 5, 0.1), np.arange(-5, 5, 0.1))
-    points = np.zeros(xs.size, dtype=[('x', '<f4'), ('y', '<f4'), ('z', '<f4')])
-    points['x'], points['y'], points['z'] = (
-        xs.ravel(),
-        ys.ravel(),
-        -0.5,
-    )  # the floor, lidar 0.5 m up
-    return array_to_cloud(points, make_header(stamp_ns, 'lidar_link', types), types)
 
 
 class TestPipeline(unittest.TestCase):
@@ -100,7 +84,6 @@ class TestPipeline(unittest.TestCase):
 
         from physical_ai_ros_interfaces.msg import PolicyStatus
 
-        types = ImportedMessageTypes()
         commands: list[TwistStamped] = []
         statuses: list[PolicyStatus] = []
         self.node.create_subscription(TwistStamped, 'cmd_vel', commands.append, 10)
@@ -114,7 +97,7 @@ class TestPipeline(unittest.TestCase):
             # odometry too: use_odometry is on, and without it the grid is not updated
             standing.header.stamp = self.node.get_clock().now().to_msg()
             odom.publish(standing)
-            clouds.publish(floor_cloud(types, self.node.get_clock().now().nanoseconds))
+            clouds.publish(floor_cloud(0.5, self.node.get_clock().now().nanoseconds))
 
         timer = self.node.create_timer(0.1, publish_clouds)
         moving = self.spin_until(lambda: any(c.twist.linear.x > 0.2 for c in commands), 30.0)

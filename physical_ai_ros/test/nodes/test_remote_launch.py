@@ -41,13 +41,10 @@ from launch_ros.substitutions import FindPackageShare  # noqa: E402
 import launch_testing.actions  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # launch_helpers
-from launch_helpers import spin_until, standing_odometry  # noqa: E402, I100
+from launch_helpers import floor_cloud, spin_until, standing_odometry  # noqa: E402, I100
 import numpy as np  # noqa: E402
 import yaml  # noqa: E402
 
-from physical_ai_ros.core.messages.msgtypes import ImportedMessageTypes  # noqa: E402
-from physical_ai_ros.core.messages.pointcloud import array_to_cloud  # noqa: E402
-from physical_ai_ros.core.messages.stamps import make_header  # noqa: E402
 from physical_ai_ros.inference.server import start_server  # noqa: E402
 from physical_ai_ros.policies.reference import SHIPPED  # noqa: E402
 
@@ -99,13 +96,6 @@ def generate_test_description() -> tuple[launch.LaunchDescription, dict]:
     return launch.LaunchDescription([bringup, launch_testing.actions.ReadyToTest()]), {}
 
 
-def floor_cloud(types: ImportedMessageTypes) -> object:
-    xs, ys = np.meshgrid(np.arange(-5, 5, 0.1), np.arange(-5, 5, 0.1))
-    points = np.zeros(xs.size, dtype=[('x', '<f4'), ('y', '<f4'), ('z', '<f4')])
-    points['x'], points['y'], points['z'] = xs.ravel(), ys.ravel(), -0.6
-    return array_to_cloud(points, make_header(0, 'lidar_link', types), types)
-
-
 class TestHybridBackend(unittest.TestCase):
     """The server: up, gone, back; the gate: always publishing."""
 
@@ -119,8 +109,7 @@ class TestHybridBackend(unittest.TestCase):
         rclpy.init()
         cls.node = rclpy.create_node('hybrid_tester')
         cls.server = start_server(SHIPPED, port=PORT)[0]
-        types = ImportedMessageTypes()
-        cloud = floor_cloud(types)
+        cloud = floor_cloud(0.6)
         cls.commands: list[tuple[int, float]] = []  # (gate stamp, linear.x)
         cls.backend: list[str] = []
         cls.node.create_subscription(
