@@ -5,7 +5,9 @@
 - Training: seconds per epoch of ``train bc``'s network (64, 32) on that dataset, beside a
   one-layer (16) network, epochs alternated.
 - Inference: the full policy step (observation assembly + ONNX run + output mapping) with the
-  learned model and with the reference policy, call by call alternated, on the same inputs.
+  learned model and with the reference policy, call by call alternated, on the same inputs;
+  and learned models of ``config/learn/bc_contract.yaml`` without and with 1 s of grid
+  history (``history_s``; a new grid stamp every call, so that each step keeps a frame).
 
 Run: ``make bench`` or ``.venv/bin/python bench/learn.py`` (needs the sim and train extras).
 """
@@ -36,7 +38,8 @@ from physical_ai_ros.replay.runner import replay, ReplayOptions
 import physical_ai_ros.sim  # noqa: F401 (before mujoco: it picks the headless renderer)
 from physical_ai_ros.sim.episode import run_episode
 
-PARAMS = Path(__file__).resolve().parents[1] / 'physical_ai_ros' / 'config' / 'mobile_base.yaml'
+CONFIG = Path(__file__).resolve().parents[1] / 'physical_ai_ros' / 'config'
+PARAMS = CONFIG / 'mobile_base.yaml'
 ROUNDS = 3
 
 
@@ -92,15 +95,34 @@ def main() -> None:
 
         model_path = root / 'bc.onnx'
         train_bc(root / 'ds0', SHIPPED, model_path, epochs=20)
+        history_contract = root / 'history.yaml'
+        history_contract.write_text(
+            (CONFIG / 'learn' / 'bc_contract.yaml').read_text()
+            .replace('fill_unknown: 0.3', 'fill_unknown: 0.3\n    history_s: [0.5, 1.0]')
+        )  # fmt: skip
+        export_dataset([bag], PARAMS, history_contract, root / 'ds_history')
+        train_bc(root / 'ds_history', history_contract, root / 'history.onnx', epochs=20)
+        one_frame_contract = CONFIG / 'learn' / 'bc_contract.yaml'  # the same, no history
+        export_dataset([bag], PARAMS, one_frame_contract, root / 'ds_one_frame')
+        train_bc(root / 'ds_one_frame', one_frame_contract, root / 'one_frame.onnx', epochs=20)
         values = resolve('policy_node', {})
         learned = PolicyRuntime(load_policy(values, model_path))
         reference = PolicyRuntime(load_policy(values, SHIPPED))
+        with_history = PolicyRuntime(load_policy(values, root / 'history.onnx'))
+        one_frame = PolicyRuntime(load_policy(values, root / 'one_frame.onnx'))
         grid = SpatialGrid(GridGeometry(200, 200, 0.1))  # the shipped params' grid
         grid.layer('occupancy')[:] = np.random.default_rng(0).uniform(0, 1, (200, 200))
-        inputs = PolicyInputs(grid=grid)
+        inputs = PolicyInputs(grid=grid, twist={'linear.x': 0.5, 'angular.z': 0.0})
+
+        def history_step() -> object:
+            grid.stamp_ns += 100_000_000  # a new grid every step, as at 10 Hz
+            return with_history.step(inputs)
+
         stats = measure_interleaved(
             [('reference policy: full step', lambda: reference.step(inputs)),
-             ('learned (bc) policy: full step', lambda: learned.step(inputs))],
+             ('learned (bc) policy: full step', lambda: learned.step(inputs)),
+             ('learned, bc_contract.yaml (80x80 -> 40x40)', lambda: one_frame.step(inputs)),
+             ('learned, the same + 1 s of grid history', history_step)],
             runs=3000,
         )  # fmt: skip
         print('\ninference inside the full policy step (observation + ONNX + mapping):')
