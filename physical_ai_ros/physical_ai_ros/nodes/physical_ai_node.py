@@ -17,9 +17,11 @@
 The three stay separate nodes (their own names, parameters and lifecycles), so a params file
 and remappings work unchanged. Perception and policy share an executor (the policy steps
 right after perception publishes a grid); the gate has an executor in a thread of its own,
-so its timer and the e-stop never wait for perception to finish a cloud; and Python hands
-the interpreter lock between threads every millisecond instead of every five, so the gate's
-thread gets it promptly while perception works.
+so its timer and the e-stop never wait for perception to finish a cloud; that thread runs
+under SCHED_FIFO at safety_node's ``thread_priority`` where allowed, so the OS wakes it on
+time however busy both cores are; and Python hands the interpreter lock between threads
+every millisecond instead of every five, so the gate's thread gets it promptly while
+perception works.
 """
 
 from __future__ import annotations
