@@ -51,11 +51,11 @@ demo: $(VENV)/.installed
 # of the forklift scenario (not trained on).
 demo-learn: $(VENV)/.installed
 	rm -rf $(LEARN_DIR) && mkdir -p $(LEARN_DIR)
-	$(VENV)/bin/physical-ai sim collect --scenario aisle --episodes 10 --seed 1000 \
-		--dagger-rounds 3 --params $(PKG)/config/mobile_base.yaml --contract $(CONTRACT) \
-		--out $(LEARN_DIR)/dataset
+	$(VENV)/bin/physical-ai sim collect --scenario aisle --episodes 10 --crossing-starts 30 \
+		--seed 1000 --dagger-rounds 2 --steering-noise 0.3 --mirror \
+		--params $(PKG)/config/mobile_base.yaml --contract $(CONTRACT) --out $(LEARN_DIR)/dataset
 	$(VENV)/bin/physical-ai train bc --dataset $(LEARN_DIR)/dataset --contract $(CONTRACT) \
-		--out $(LEARN_DIR)/bc.onnx
+		--mirror --out $(LEARN_DIR)/bc.onnx
 	$(VENV)/bin/physical-ai sim eval --model $(LEARN_DIR)/bc.onnx --compare-reference --fast-camera \
 		--discard-bags --scenario aisle --episodes 10 --seed 5000 --params $(PKG)/config/mobile_base.yaml \
 		--out-dir $(LEARN_DIR)/eval_aisle

@@ -2,11 +2,14 @@
 
 - Export: a recorded MuJoCo episode exported (replay + the runtime's observations + Parquet),
   alternated with a plain replay of the same bag (the baseline), in bag seconds per second.
-- Training: seconds per epoch of ``train bc``'s network (64, 32) on that dataset, beside a
-  one-layer (16) network, epochs alternated.
+- Training: seconds per epoch of ``train bc``'s network (64, 32) on that episode exported
+  with ``config/learn/bc_contract.yaml`` (3 grids of 20 x 20), repeated to 10,000 steps, as
+  ``train bc`` fits it (float32, subnormal weights flushed each epoch) beside float32
+  without the flush and float64 (scikit-learn's default), runs alternated: the first
+  epochs and the last ones apart, as subnormal numbers appear after ~10 epochs.
 - Inference: the full policy step (observation assembly + ONNX run + output mapping) with the
   learned model and with the reference policy, call by call alternated, on the same inputs;
-  and learned models of ``config/learn/bc_contract.yaml`` without and with 1 s of grid
+  and learned models of ``config/learn/bc_contract.yaml`` without and with its 1 s of grid
   history (``history_s``; a new grid stamp every call, so that each step keeps a frame).
 
 Run: ``make bench`` or ``.venv/bin/python bench/learn.py`` (needs the sim and train extras).
@@ -31,7 +34,7 @@ from physical_ai_ros.core.perception.grid import GridGeometry, SpatialGrid
 from physical_ai_ros.core.policy.observation import PolicyInputs
 from physical_ai_ros.core.policy.runtime import PolicyRuntime
 from physical_ai_ros.learn.dataset import ContractSource, export_dataset, load_dataset
-from physical_ai_ros.learn.train import features, train_bc
+from physical_ai_ros.learn.train import features, flush_subnormal, train_bc
 from physical_ai_ros.policies.loading import load_policy
 from physical_ai_ros.policies.reference import SHIPPED
 from physical_ai_ros.replay.runner import replay, ReplayOptions
@@ -41,12 +44,16 @@ from physical_ai_ros.sim.episode import run_episode
 CONFIG = Path(__file__).resolve().parents[1] / 'physical_ai_ros' / 'config'
 PARAMS = CONFIG / 'mobile_base.yaml'
 ROUNDS = 3
+TRAIN_STEPS, TRAIN_EPOCHS, TRAIN_ROUNDS = 10_000, 25, 2
 
 
 def epoch_seconds(
-    x: np.ndarray, y: np.ndarray, hidden: tuple[int, ...], epochs: int
+    x: np.ndarray, y: np.ndarray, hidden: tuple[int, ...], epochs: int, *, flush: bool
 ) -> list[float]:
-    """Wall seconds of each of ``epochs`` epochs of an MLP of ``hidden`` (one BLAS thread)."""
+    """Wall seconds of each of ``epochs`` epochs of an MLP of ``hidden`` (one BLAS thread).
+
+    ``flush``: as ``train bc`` fits (subnormal weights and moments set to zero every epoch).
+    """
     from sklearn.neural_network import MLPRegressor
     from threadpoolctl import threadpool_limits
 
@@ -56,6 +63,8 @@ def epoch_seconds(
         for _ in range(epochs):
             began = time.perf_counter()
             model.partial_fit(x, y)
+            if flush:
+                flush_subnormal(model)
             took.append(time.perf_counter() - began)
     return took
 
@@ -84,25 +93,46 @@ def main() -> None:
             walls['replay (baseline)'])  # fmt: skip
         print(f'  => export costs {ratio:.2f}x a replay')
 
-        x = features(data.observations, ['grid']).astype(np.float64)
-        per_epoch: dict[str, list[float]] = {'(64, 32)': [], '(16,) baseline': []}
-        for _ in range(ROUNDS):
-            per_epoch['(64, 32)'] += epoch_seconds(x, data.actions, (64, 32), 5)
-            per_epoch['(16,) baseline'] += epoch_seconds(x, data.actions, (16,), 5)
-        print(f'\ntraining, {len(x)} steps x {x.shape[1]} features, one BLAS thread:')
-        for name, values in per_epoch.items():
-            print(f'  MLP {name:<16} {1000 * statistics.median(values):8.1f} ms per epoch')
+        learn_contract = CONFIG / 'learn' / 'bc_contract.yaml'  # now, 0.5 s and 1 s ago
+        export_dataset([bag], PARAMS, learn_contract, root / 'ds_history')
+        history_data = load_dataset(root / 'ds_history', ContractSource.load(learn_contract))
+        # the episode's real grids, repeated to the size of a demo-learn round (~10k steps)
+        repeat = -(-TRAIN_STEPS // len(history_data.actions))
+        x = np.tile(features(history_data.observations, ['grid']), (repeat, 1))
+        y = np.tile(history_data.actions, (repeat, 1))
+        runs = {
+            'float32, flushed (train bc)': (np.float32, True),
+            'float32, not flushed': (np.float32, False),
+            'float64 (scikit-learn default)': (np.float64, False),
+        }
+        per_epoch: dict[str, list[list[float]]] = {name: [] for name in runs}
+        for _ in range(TRAIN_ROUNDS):  # A/B/C alternated
+            for name, (dtype, flush) in runs.items():
+                per_epoch[name].append(epoch_seconds(x.astype(dtype), y.astype(dtype), (64, 32),
+                                                     TRAIN_EPOCHS, flush=flush))  # fmt: skip
+        print(f'\ntraining an MLP (64, 32), {len(x)} steps x {x.shape[1]} features '
+              f'(bc_contract.yaml), one BLAS thread, {TRAIN_EPOCHS} epochs x {TRAIN_ROUNDS} '
+              'runs alternated; median ms per epoch:')  # fmt: skip
+        print(f'  {"":<32} {"epochs 1-5":>10} {"last 5":>10} {"all":>10}')
+        medians = {}
+        for name, curves in per_epoch.items():
+            first = statistics.median(e for c in curves for e in c[:5])
+            last = statistics.median(e for c in curves for e in c[-5:])
+            medians[name] = statistics.median(e for c in curves for e in c)
+            print(f'  {name:<32} {1000 * first:10.1f} {1000 * last:10.1f} '
+                  f'{1000 * medians[name]:10.1f}')  # fmt: skip
+        shipped = medians['float32, flushed (train bc)']
+        for name in list(runs)[1:]:
+            print(f'  => {name}: {medians[name] / shipped:.2f}x the time of train bc')
 
         model_path = root / 'bc.onnx'
         train_bc(root / 'ds0', SHIPPED, model_path, epochs=20)
-        history_contract = root / 'history.yaml'
-        history_contract.write_text(
-            (CONFIG / 'learn' / 'bc_contract.yaml').read_text()
-            .replace('fill_unknown: 0.3', 'fill_unknown: 0.3\n    history_s: [0.5, 1.0]')
+        train_bc(root / 'ds_history', learn_contract, root / 'history.onnx', epochs=20)
+        one_frame_contract = root / 'one_frame.yaml'  # the same without the earlier grids
+        one_frame_contract.write_text(
+            learn_contract.read_text().replace('    history_s: [0.5, 1.0]\n', '')
+            .replace('bc_occupancy_history', 'bc_occupancy')
         )  # fmt: skip
-        export_dataset([bag], PARAMS, history_contract, root / 'ds_history')
-        train_bc(root / 'ds_history', history_contract, root / 'history.onnx', epochs=20)
-        one_frame_contract = CONFIG / 'learn' / 'bc_contract.yaml'  # the same, no history
         export_dataset([bag], PARAMS, one_frame_contract, root / 'ds_one_frame')
         train_bc(root / 'ds_one_frame', one_frame_contract, root / 'one_frame.onnx', epochs=20)
         values = resolve('policy_node', {})
@@ -121,8 +151,8 @@ def main() -> None:
         stats = measure_interleaved(
             [('reference policy: full step', lambda: reference.step(inputs)),
              ('learned (bc) policy: full step', lambda: learned.step(inputs)),
-             ('learned, bc_contract.yaml (80x80 -> 40x40)', lambda: one_frame.step(inputs)),
-             ('learned, the same + 1 s of grid history', history_step)],
+             ('learned, bc_contract.yaml without history', lambda: one_frame.step(inputs)),
+             ('learned, bc_contract.yaml (1 s of history)', history_step)],
             runs=3000,
         )  # fmt: skip
         print('\ninference inside the full policy step (observation + ONNX + mapping):')

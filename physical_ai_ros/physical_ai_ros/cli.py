@@ -243,10 +243,9 @@ def _cmd_train_bc(args: argparse.Namespace) -> int:
     """Behaviour cloning: a dataset into an ONNX policy carrying its contract."""
     from physical_ai_ros.learn.train import train_bc
 
-    hidden = tuple(int(n) for n in args.hidden.split(',') if n)
     report = train_bc(Path(args.dataset), Path(args.contract), Path(args.out),
-                      epochs=args.epochs, hidden=hidden, seed=args.seed,
-                      balance=args.balance)  # fmt: skip
+                      epochs=args.epochs, hidden=_hidden(args.hidden), seed=args.seed,
+                      balance=args.balance, mirror=args.mirror)  # fmt: skip
     final = report.validation_mae[-1]
     print(
         f'trained {args.out} on {report.train_steps} steps, {report.epochs} epochs, seed '
@@ -256,6 +255,41 @@ def _cmd_train_bc(args: argparse.Namespace) -> int:
         print(f'  {axis}: {final[k]:.4f} (a constant mean command: {report.baseline_mae[k]:.4f})')
     print(f'report: {Path(args.out).with_suffix(".report.json")} and .png')
     return 0
+
+
+def _remaps(items: Sequence[str]) -> dict[str, str]:
+    """``--remap node_topic:=bag_topic`` arguments as a dict."""
+    remaps = {}
+    for item in items:
+        source, sep, target = item.partition(':=')
+        if not sep or not source or not target:
+            raise PhysicalAiError(f'--remap {item!r}: expected node_topic:=bag_topic')
+        remaps[source.lstrip('/')] = target
+    return remaps
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    """Replay a bag with a learned and a reference policy; compare what the gate let out."""
+    from physical_ai_ros.learn.compare import compare_on_bag
+    from physical_ai_ros.replay.outputs import prepare_bag_output
+    from physical_ai_ros.replay.runner import ReplayOptions
+
+    out = Path(args.out)
+    for name in ('learned', 'reference'):
+        prepare_bag_output(out / name / 'output', (Path(args.bag),), force=args.force)
+    options = ReplayOptions(
+        params=Path(args.params) if args.params else None, namespace=args.namespace,
+        remaps=_remaps(args.remap), restamp=args.restamp,
+    )  # fmt: skip
+    against = Path(args.against) if args.against else None
+    comparison = compare_on_bag(Path(args.bag), out, options, Path(args.model), against)
+    print(comparison.describe())
+    return 0 if comparison.safe else 1
+
+
+def _hidden(text: str) -> tuple[int, ...]:
+    """``64,32`` -> (64, 32)."""
+    return tuple(int(n) for n in text.split(',') if n)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -392,17 +426,12 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         raise OutputError(golden, 'exists and is not a golden bag; not replaced')
     inputs = (bag,) if golden is None else (bag, golden)
     prepare_bag_output(out / 'output', inputs, force=args.force)
-    remaps = {}
-    for item in args.remap:
-        source, sep, target = item.partition(':=')
-        if not sep or not source or not target:
-            raise PhysicalAiError(f'--remap {item!r}: expected node_topic:=bag_topic')
-        remaps[source.lstrip('/')] = target
     options = ReplayOptions(
         params=Path(args.params) if args.params else None,
         model=Path(args.model) if args.model else None,
         namespace=args.namespace,
-        remaps=remaps,
+        remaps=_remaps(args.remap),
+        restamp=args.restamp,
         grid_rate_hz=args.grid_rate,
         distro=args.distro,
         link=Path(args.link) if args.link else None,
@@ -541,7 +570,10 @@ def _cmd_sim_collect(args: argparse.Namespace) -> int:
     summaries = collect(
         args.scenario or ['aisle'], args.episodes, args.seed, args.dagger_rounds, Path(args.out),
         params=Path(args.params), contract=Path(args.contract), seconds=args.seconds,
-        epochs=args.epochs, keep_bags=args.keep_bags, say=lambda line: print(line, flush=True),
+        epochs=args.epochs, keep_bags=args.keep_bags, crossing_starts=args.crossing_starts,
+        steering_noise=args.steering_noise, balance=args.balance, mirror=args.mirror,
+        hidden=_hidden(args.hidden),
+        say=lambda line: print(line, flush=True),
     )  # fmt: skip
     print(f'wrote {args.out}: {len(summaries)} episodes labelled by the expert '
           f'({args.dagger_rounds} DAgger round(s))')  # fmt: skip
@@ -690,7 +722,28 @@ def build_parser() -> argparse.ArgumentParser:
     _add_link_arguments(rp)
     rp.add_argument('--no-report', action='store_true', help='skip the HTML report')
     rp.add_argument('--quiet', action='store_true', help='no progress bar')
+    rp.add_argument('--restamp', action='store_true', help=RESTAMP_HELP)
     rp.set_defaults(handler=_cmd_replay)
+    compare = commands.add_parser(
+        'compare', help='replay a bag with a learned and a reference policy; compare commands',
+        description='Replay BAG through the pipeline twice, with --model and with --against '
+        '(default: the built-in reference policy), and report for each: commands, whether all '
+        "were finite and within the gate's velocity limits, how often the gate intervened; "
+        'and how far apart their commands were. Exit 1 if a command was not finite or not '
+        'within the limits.',
+    )  # fmt: skip
+    compare.add_argument('bag', help='rosbag2 directory, .mcap or .db3 file')
+    compare.add_argument('--model', required=True, help='the learned ONNX policy')
+    compare.add_argument('--against', help='the policy to compare with (default: reference)')
+    compare.add_argument('--params', help='ROS params file of the nodes')
+    compare.add_argument('--out', default='compare_output',
+                         help='output folder (OUT/learned, OUT/reference)')  # fmt: skip
+    compare.add_argument('--force', action='store_true', help='replace earlier outputs')
+    compare.add_argument('--namespace', default='', help='namespace the bag was recorded in')
+    compare.add_argument('--remap', action='append', default=[], metavar='NODE_TOPIC:=BAG_TOPIC',
+                         help='map a node-relative topic to a bag topic (repeatable)')  # fmt: skip
+    compare.add_argument('--restamp', action='store_true', help=RESTAMP_HELP)
+    compare.set_defaults(handler=_cmd_compare)
 
     sim = commands.add_parser(
         'sim', help='MuJoCo factory scenarios: record bags, evaluate policies'
@@ -778,6 +831,25 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument(
         '--epochs', type=_positive_int, default=60, help='training epochs between rounds'
     )
+    collect.add_argument(
+        '--crossing-starts', type=_non_negative_int, default=0,
+        help='per scenario and round, this many more short episodes starting short of the '
+        'first crossing, movers at random points of their period',
+    )  # fmt: skip
+    collect.add_argument(
+        '--balance', type=_positive_int, default=1,
+        help='train bc --balance of the models trained between rounds (1: off)',
+    )  # fmt: skip
+    collect.add_argument('--mirror', action='store_true',
+                         help='train bc --mirror the models trained between rounds')  # fmt: skip
+    collect.add_argument(
+        '--hidden', default='64,32', help='train bc --hidden of the models between rounds'
+    )
+    collect.add_argument(
+        '--steering-noise', type=_not_negative, default=0.0,
+        help='rad/s: the expert drives with this much noise on its turn rate (its clean '
+        'command the label), so the data shows how to get back to the lane (0: off)',
+    )  # fmt: skip
     collect.add_argument('--out', required=True, help='dataset folder (with bags/, models/)')
     collect.add_argument(
         '--keep-bags',
@@ -824,6 +896,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         help='repeat steps with rare command magnitudes up to this many times (1 = off)',
     )
+    bc.add_argument('--mirror', action='store_true',
+                    help='also fit every training step mirrored left-right (grid rows '
+                    'reversed, turn rates negated)')  # fmt: skip
     bc.set_defaults(handler=_cmd_train_bc)
     suite = commands.add_parser('suite', help='regression suites: bags x params x models, one '
                                 'verdict (local workers or Ray)')  # fmt: skip
@@ -971,7 +1046,13 @@ def _number(convert: Callable[[str], Any], low: float, *, inclusive: bool) -> An
 _positive = _number(float, 0.0, inclusive=False)
 _positive_int = _number(int, 0.0, inclusive=False)
 _not_negative = _number(float, 0.0, inclusive=True)
+_non_negative_int = _number(int, 0.0, inclusive=True)
 
+
+RESTAMP_HELP = (
+    "use each message's log time as its header stamp (a bag recorded from a playback of "
+    'older data: header stamps far from log times, every sensor stale on arrival)'
+)
 
 #: Where libraries keep caches unless told otherwise: $HOME (see main).
 SCRATCH_VARIABLES = ('MPLCONFIGDIR', 'XDG_CACHE_HOME')
@@ -985,7 +1066,13 @@ class Terminated(KeyboardInterrupt):
         self.signum = signum
 
 
+#: Signals received, newest last: a library that swallows the Terminated it raised (scikit-
+#: learn's fit) may raise a plain KeyboardInterrupt instead, and this says which signal it was.
+_RECEIVED: list[int] = []
+
+
 def _terminate(signum: int, frame: object) -> None:
+    _RECEIVED.append(signum)
     raise Terminated(signum)
 
 
@@ -999,6 +1086,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
+    _RECEIVED.clear()
     installed = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if installed else None
     # libraries' caches (matplotlib's font list, onnxruntime's device id) go to a scratch
@@ -1012,7 +1100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f'physical-ai {args.command}: error: {exc}', file=sys.stderr)
             return 2
         except KeyboardInterrupt as exc:
-            signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+            signum = (
+                exc.signum if isinstance(exc, Terminated)
+                else _RECEIVED[-1] if _RECEIVED else signal.SIGINT
+            )  # fmt: skip
             name = signal.Signals(signum).name
             print(
                 f'physical-ai {args.command}: stopped by {name}; the bags written so far '

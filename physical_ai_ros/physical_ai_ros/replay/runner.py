@@ -39,7 +39,7 @@ from rosbags.typesys import get_types_from_msg
 
 from physical_ai_ros.core.errors import PhysicalAiError
 from physical_ai_ros.core.messages.diagnostics import diagnostic_array
-from physical_ai_ros.core.messages.stamps import NS_PER_S, stamp_to_ns
+from physical_ai_ros.core.messages.stamps import NS_PER_S, ns_to_stamp, stamp_to_ns
 from physical_ai_ros.core.params.config_check import load_node_params
 from physical_ai_ros.core.params.schema import resolve
 from physical_ai_ros.core.params.topics import input_topics, OUTPUT_TOPICS
@@ -75,6 +75,9 @@ class ReplayOptions:
         link: a link model (``link.yaml``): the policy runs as a remote model behind it, the
             local model answering what the link loses or delivers late (deterministic).
         remote_model: the model served remotely under ``link`` (default: the local one).
+        restamp: every header stamp read from the bag replaced by the message's log time:
+            for bags recorded from a playback of older data (their header stamps far from
+            their log times, so that every sensor would be stale on arrival).
     """
 
     params: Path | None = None
@@ -85,6 +88,7 @@ class ReplayOptions:
     distro: Distro = 'jazzy'
     link: Path | None = None
     remote_model: Path | None = None
+    restamp: bool = False
 
     def topic(self, relative: str) -> str:
         """The bag topic of a node-relative topic name."""
@@ -109,6 +113,7 @@ class ReplayResult:
     stops: Counter[str] = field(default_factory=Counter)
     events: list[Event] = field(default_factory=list)
     commands: list[tuple[int, list[float], str]] = field(default_factory=list)
+    limited: int = 0  # gate outputs a velocity, acceleration or jerk limit changed
     axes: tuple[str, ...] = ()
     latency_ms: dict[str, list[float]] = field(default_factory=dict)
     snapshots: list[tuple[int, np.ndarray[Any, Any], np.ndarray[Any, Any]]] = field(
@@ -280,6 +285,8 @@ class ReplayRunner:
                 detail = f'{type(exc).__name__}: {exc}'[:200]
                 self._fault(result, log_ns, connection.topic, FaultKind.CORRUPT, detail)
                 continue
+            if msg is not None and self.options.restamp:
+                _restamp(msg, log_ns, self.types)
             self.feed(connection.topic, msg, log_ns)
             if progress is not None:
                 fraction = min((log_ns - start) / span, 1.0)
@@ -450,6 +457,7 @@ class ReplayRunner:
         assert last is not None
         self._write(writer, outputs, now)
         result.commands.append((now, [float(v) for v in last.command], last.reason.name))
+        result.limited += last.limited
         if last.reason is not StopReason.NONE:
             result.stops[last.reason.name] += 1
         if last.reason is not self._reason:
@@ -615,6 +623,16 @@ def _fault_kind(drop: Drop) -> FaultKind:
     if drop.kind is DropKind.FUTURE_STAMP:
         return FaultKind.FUTURE_STAMP
     return FaultKind.MALFORMED
+
+
+def _restamp(msg: Any, log_ns: int, types: Any) -> None:
+    """Set ``msg``'s header stamps (a TFMessage's: each transform's) to ``log_ns``."""
+    headers = (
+        [msg.header] if hasattr(msg, 'header')
+        else [t.header for t in getattr(msg, 'transforms', ())]
+    )  # fmt: skip
+    for header in headers:
+        header.stamp = ns_to_stamp(log_ns, types)
 
 
 def replay(

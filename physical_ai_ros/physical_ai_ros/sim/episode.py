@@ -35,7 +35,7 @@ from physical_ai_ros.core.messages.stamps import make_header, NS_PER_S
 from physical_ai_ros.replay.bagwriter import BagWriter, Storage
 from physical_ai_ros.replay.events import EventKind
 from physical_ai_ros.replay.runner import ReplayOptions, ReplayResult, ReplayRunner
-from physical_ai_ros.sim.scene import make_scenario
+from physical_ai_ros.sim.scene import make_scenario, Scenario
 from physical_ai_ros.sim.sensors import CameraSpec, LidarSpec, SensorRates
 from physical_ai_ros.sim.synthetic import camera_info, iot_reading, odometry_message
 from physical_ai_ros.sim.world_mujoco import quaternion, SimWorld
@@ -107,6 +107,7 @@ def run_episode(
     iot_sink: Callable[[Any], None] | None = None,
     driver: Driver | None = None,
     labeler: Driver | None = None,
+    layout: Scenario | None = None,
 ) -> EpisodeResult:
     """Run one closed-loop episode and record it to ``bag`` (see the module docstring).
 
@@ -115,10 +116,12 @@ def run_episode(
     pipeline's gated command (an expert collecting demonstrations); ``labeler``'s command
     for the robot's pose is recorded beside every odometry message on
     :data:`EXPERT_TOPIC` (the expert labelling what the learner does, as DAgger needs).
+    ``layout`` replaces the scene ``make_scenario(scenario, seed)`` would build (another
+    start, movers elsewhere: see :func:`~physical_ai_ros.learn.collect.crossing_start`).
     """
     bag = Path(bag)
     options = options or ReplayOptions()
-    world = SimWorld(make_scenario(scenario, seed), lidar, camera)
+    world = SimWorld(layout or make_scenario(scenario, seed), lidar, camera)
     runner = ReplayRunner(options)
     types = runner.types
     episode = EpisodeResult(

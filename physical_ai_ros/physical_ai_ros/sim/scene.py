@@ -42,7 +42,11 @@ class Obstacle:
 
 @dataclass(frozen=True)
 class Mover:
-    """A mocap obstacle going back and forth between two points at a speed."""
+    """A mocap obstacle going back and forth between two points at a speed.
+
+    ``phase`` [s] shifts where it is at time 0: the place it reaches ``phase`` seconds after
+    leaving ``start``.
+    """
 
     name: str
     start: tuple[float, float]
@@ -50,13 +54,14 @@ class Mover:
     speed: float
     half: tuple[float, float, float]
     rgba: tuple[float, float, float, float]
+    phase: float = 0.0
 
     def position(self, t: float) -> tuple[float, float]:
         """Where it is at time ``t`` [s] (ping-pong along the segment)."""
         length = math.dist(self.start, self.end)
         if length == 0 or self.speed == 0:
             return self.start
-        s = (t * self.speed) % (2 * length)
+        s = ((t + self.phase) * self.speed) % (2 * length)
         f = (s if s <= length else 2 * length - s) / length
         return (
             self.start[0] + f * (self.end[0] - self.start[0]),

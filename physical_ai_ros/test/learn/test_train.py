@@ -21,6 +21,7 @@ seed gives the same bytes, and a replay with it is deterministic.
 from __future__ import annotations
 
 from pathlib import Path
+import signal
 
 import numpy as np
 import pytest
@@ -37,8 +38,15 @@ import physical_ai_ros.sim  # noqa: E402, F401, I100 (first: mujoco's headless r
 mujoco_module = pytest.importorskip('mujoco', reason='the simulator needs mujoco')
 
 from physical_ai_ros.core.params.schema import resolve  # noqa: E402, I100
+from physical_ai_ros.core.policy.contract import PolicyContract  # noqa: E402
 from physical_ai_ros.learn.dataset import DatasetError, export_dataset  # noqa: E402
-from physical_ai_ros.learn.train import balanced, train_bc  # noqa: E402
+from physical_ai_ros.learn.train import (  # noqa: E402
+    _fit_epoch,
+    balanced,
+    flush_subnormal,
+    mirrored,
+    train_bc,
+)  # fmt: skip
 from physical_ai_ros.policies.loading import load_policy  # noqa: E402
 from physical_ai_ros.policies.reference import SHIPPED  # noqa: E402
 from physical_ai_ros.replay.runner import replay, ReplayOptions  # noqa: E402
@@ -104,3 +112,103 @@ def test_action_chunks_and_foreign_datasets_are_refused(episode_bag: Path, tmp_p
                      .replace('chunked', 'other'))  # fmt: skip
     with pytest.raises(DatasetError, match="built for contract 'reference_reactive'"):
         train_bc(tmp_path / 'ds', other, tmp_path / 'o.onnx')
+
+
+MIRROR_CONTRACT = {
+    'name': 'mirror',
+    'inputs': [
+        {'tensor': 'grid', 'source': 'grid', 'layers': ['occupancy'], 'size': [4, 4]},
+        {'tensor': 'state', 'source': 'odom_twist', 'names': ['linear.x', 'angular.z']},
+    ],
+    'output': {'tensor': 'action', 'command': 'cmd_vel', 'fields': ['linear.x', 'angular.z']},
+}
+
+
+def test_a_mirror_image_swaps_left_and_right_and_negates_turning() -> None:
+    contract = PolicyContract.from_dict(MIRROR_CONTRACT)
+    grid = np.zeros((2, 1, 1, 4, 4), np.float32)
+    grid[0, 0, 0, 0, 3] = 1.0  # step 0: something in the first row (one side), ahead
+    grid[1, 0, 0, 2, 1] = 0.5
+    state = np.array([[[0.5, 0.2]], [[0.1, -0.4]]], np.float32)
+    actions = np.array([[0.8, 0.3], [0.0, -1.0]])
+    images, flipped = mirrored(contract, {'grid': grid, 'state': state}, actions)
+    assert images['grid'][0, 0, 0, 3, 3] == 1.0 and images['grid'][0].sum() == 1.0
+    assert images['grid'][1, 0, 0, 1, 1] == 0.5 and images['grid'][1].sum() == 0.5
+    np.testing.assert_array_equal(images['state'], -state * np.float32([-1, 1]))
+    assert images['state'].dtype == np.float32
+    np.testing.assert_array_equal(flipped, [[0.8, -0.3], [0.0, 1.0]])
+    assert grid[0, 0, 0, 0, 3] == 1.0 and state[0, 0, 1] == np.float32(0.2)  # inputs untouched
+    # twice is the identity
+    again, back = mirrored(contract, images, flipped)
+    np.testing.assert_array_equal(again['grid'], grid)
+    np.testing.assert_array_equal(back, actions)
+
+
+def test_inputs_without_a_mirror_image_are_refused_by_name() -> None:
+    offset = dict(MIRROR_CONTRACT, inputs=[
+        MIRROR_CONTRACT['inputs'][0],
+        {'tensor': 'state', 'source': 'odom_twist', 'names': ['angular.z'], 'offset': [0.1]},
+    ])  # fmt: skip
+    observations = {'grid': np.zeros((1, 1, 1, 4, 4)), 'state': np.zeros((1, 1, 1))}
+    with pytest.raises(DatasetError, match='state: an offset'):
+        mirrored(PolicyContract.from_dict(offset), observations, np.zeros((1, 2)))
+    iot = dict(MIRROR_CONTRACT, inputs=[
+        MIRROR_CONTRACT['inputs'][0],
+        {'tensor': 'iot', 'source': 'iot', 'names': ['temperature']},
+    ])  # fmt: skip
+    observations = {'grid': np.zeros((1, 1, 1, 4, 4)), 'iot': np.zeros((1, 1, 1))}
+    with pytest.raises(DatasetError, match="iot: no mirror image of a 'iot' input"):
+        mirrored(PolicyContract.from_dict(iot), observations, np.zeros((1, 2)))
+
+
+def test_training_with_mirror_images_is_seeded_and_fits_both_sides(
+    episode_bags: list[Path], tmp_path: Path
+) -> None:
+    export_dataset(episode_bags, PARAMS, SHIPPED, tmp_path / 'ds')
+    plain = train_bc(tmp_path / 'ds', SHIPPED, tmp_path / 'plain.onnx', epochs=5, seed=1)
+    report = train_bc(tmp_path / 'ds', SHIPPED, tmp_path / 'm.onnx', epochs=5, seed=1,
+                      mirror=True)  # fmt: skip
+    assert report.balanced_steps == 2 * plain.balanced_steps  # every step and its image
+    assert report.validation_steps == plain.validation_steps  # validated on real steps only
+    train_bc(tmp_path / 'ds', SHIPPED, tmp_path / 'm2.onnx', epochs=5, seed=1, mirror=True)
+    assert (tmp_path / 'm2.onnx').read_bytes() == (tmp_path / 'm.onnx').read_bytes()
+
+
+def test_an_interrupt_stops_training_not_just_the_epoch() -> None:
+    from sklearn.neural_network import MLPRegressor
+
+    # scikit-learn swallows a KeyboardInterrupt inside partial_fit (it warns and returns)
+    x = np.random.default_rng(0).random((200_000, 50), dtype=np.float32)
+    model = MLPRegressor(hidden_layer_sizes=(64,), batch_size=64, random_state=0)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.3)  # an epoch of 200,000 rows takes seconds
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _fit_epoch(model, x, x[:, :2])
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_subnormal_weights_and_moments_are_flushed_to_zero_and_nothing_else() -> None:
+    from sklearn.neural_network import MLPRegressor
+
+    x = np.random.default_rng(0).random((256, 8), dtype=np.float32)
+    model = MLPRegressor(hidden_layer_sizes=(4,), batch_size=64, random_state=0)
+    model.partial_fit(x, x[:, :2])
+    subnormal = np.float32(1e-40)  # below float32's normal range (1.18e-38)
+    assert subnormal != 0 and subnormal < np.finfo(np.float32).tiny
+    model.coefs_[0][0, 0] = subnormal
+    model.intercepts_[0][1] = -subnormal
+    model._optimizer.ms[0][2, 1] = subnormal  # Adam's first moment of that weight
+    kept = [w.copy() for w in model.coefs_]
+    kept[0][0, 0] = 0.0
+    flush_subnormal(model)
+    assert model.coefs_[0][0, 0] == 0.0 and model.intercepts_[0][1] == 0.0
+    assert model._optimizer.ms[0][2, 1] == 0.0
+    for weights, expected in zip(model.coefs_, kept, strict=True):
+        np.testing.assert_array_equal(weights, expected)  # normal values untouched
