@@ -156,11 +156,13 @@ def train_bc(
     if len(train) < 2 or len(valid) < 1:
         raise DatasetError(f'{dataset_path}: {len(y)} steps are too few to train and validate')
     fit = balanced(train, y[train, 0], balance)  # the rows each epoch goes through
-    if mirror:  # the mirror images of the training rows follow the rows themselves
-        images, flipped_y = mirrored(contract, data.observations, y)
+    if mirror:  # the training rows' mirror images, after all rows (validation: none)
+        rows = {tensor: values[train] for tensor, values in data.observations.items()}
+        images, flipped_y = mirrored(contract, rows, y[train])
+        first = len(y)
         x = np.concatenate([x, features(images, tensors).astype(np.float32)])
         y = np.concatenate([y, flipped_y])
-        fit = np.concatenate([fit, fit + len(flipped_y)])
+        fit = np.concatenate([fit, first + np.searchsorted(train, fit)])  # train is sorted
     model = MLPRegressor(hidden_layer_sizes=hidden, activation='relu', solver='adam',
                          learning_rate_init=learning_rate, batch_size=min(64, len(train)),
                          random_state=seed, shuffle=True)  # fmt: skip
