@@ -45,17 +45,18 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/physical-ai replay $(DEMO_DIR)/scenario --params $(PKG)/config/mobile_base.yaml \
 		--out $(DEMO_DIR)/replay --golden $(DEMO_DIR)/golden
 
-# Optional: learn a policy in simulation. The privileged expert drives 10 aisle episodes, three
-# DAgger rounds let the learner drive while the expert labels, behaviour cloning makes an ONNX
-# policy, and it is evaluated beside the reference policy on held-out seeds of the aisle and
-# of the forklift scenario (not trained on).
+# Optional: learn a policy in simulation. The privileged expert drives 10 aisle episodes and 30
+# short ones from just before the crossing, two DAgger rounds more let the learner drive while
+# the expert labels (episodes on every core), behaviour cloning fits 4 networks whose mean is
+# one ONNX policy, and it is evaluated beside the reference policy on held-out seeds of the
+# aisle and of the forklift scenario (not trained on).
 demo-learn: $(VENV)/.installed
 	rm -rf $(LEARN_DIR) && mkdir -p $(LEARN_DIR)
 	$(VENV)/bin/physical-ai sim collect --scenario aisle --episodes 10 --crossing-starts 30 \
 		--seed 1000 --dagger-rounds 2 --steering-noise 0.3 --mirror \
 		--params $(PKG)/config/mobile_base.yaml --contract $(CONTRACT) --out $(LEARN_DIR)/dataset
 	$(VENV)/bin/physical-ai train bc --dataset $(LEARN_DIR)/dataset --contract $(CONTRACT) \
-		--mirror --out $(LEARN_DIR)/bc.onnx
+		--mirror --ensemble 4 --epochs 45 --out $(LEARN_DIR)/bc.onnx
 	$(VENV)/bin/physical-ai sim eval --model $(LEARN_DIR)/bc.onnx --compare-reference --fast-camera \
 		--discard-bags --scenario aisle --episodes 10 --seed 5000 --params $(PKG)/config/mobile_base.yaml \
 		--out-dir $(LEARN_DIR)/eval_aisle

@@ -10,7 +10,12 @@
 - Inference: the full policy step (observation assembly + ONNX run + output mapping) with the
   learned model and with the reference policy, call by call alternated, on the same inputs;
   and learned models of ``config/learn/bc_contract.yaml`` without and with its 1 s of grid
-  history (``history_s``; a new grid stamp every call, so that each step keeps a frame).
+  history (``history_s``; a new grid stamp every call, so that each step keeps a frame),
+  and the mean of 4 such networks in one graph (``train bc --ensemble 4``).
+- Ensemble training: 4 networks (as ``make demo-learn``) fitted in this process and in 2
+  worker processes (``--jobs``), alternated, on the 10,000 steps: wall seconds and the
+  speed-up; and the same for exporting 4 bags (``dataset export --jobs``, as ``sim
+  collect`` does each round).
 
 Run: ``make bench`` or ``.venv/bin/python bench/learn.py`` (needs the sim and train extras).
 """
@@ -34,7 +39,7 @@ from physical_ai_ros.core.perception.grid import GridGeometry, SpatialGrid
 from physical_ai_ros.core.policy.observation import PolicyInputs
 from physical_ai_ros.core.policy.runtime import PolicyRuntime
 from physical_ai_ros.learn.dataset import ContractSource, export_dataset, load_dataset
-from physical_ai_ros.learn.train import features, flush_subnormal, train_bc
+from physical_ai_ros.learn.train import features, fit_members, flush_subnormal, train_bc
 from physical_ai_ros.policies.loading import load_policy
 from physical_ai_ros.policies.reference import SHIPPED
 from physical_ai_ros.replay.runner import replay, ReplayOptions
@@ -45,6 +50,15 @@ CONFIG = Path(__file__).resolve().parents[1] / 'physical_ai_ros' / 'config'
 PARAMS = CONFIG / 'mobile_base.yaml'
 ROUNDS = 3
 TRAIN_STEPS, TRAIN_EPOCHS, TRAIN_ROUNDS = 10_000, 25, 2
+ENSEMBLE, ENSEMBLE_EPOCHS = 4, 20  # as make demo-learn fits (45 epochs there)
+EXPORT_BAGS = 4
+
+
+def _mlp(seed: int) -> object:
+    """A network as ``train bc`` makes it (64, 32)."""
+    from sklearn.neural_network import MLPRegressor
+
+    return MLPRegressor(hidden_layer_sizes=(64, 32), batch_size=64, random_state=seed)
 
 
 def epoch_seconds(
@@ -92,6 +106,16 @@ def main() -> None:
         ratio = statistics.median(walls['dataset export']) / statistics.median(
             walls['replay (baseline)'])  # fmt: skip
         print(f'  => export costs {ratio:.2f}x a replay')
+        jobs_walls: dict[int, list[float]] = {1: [], 2: []}
+        for k in range(ROUNDS - 1):  # A/B alternated
+            for jobs in jobs_walls:
+                began = time.perf_counter()
+                export_dataset([bag] * EXPORT_BAGS, PARAMS, SHIPPED, root / f'dsj{jobs}_{k}',
+                               jobs=jobs)  # fmt: skip
+                jobs_walls[jobs].append(time.perf_counter() - began)
+        alone, pooled = (statistics.median(jobs_walls[j]) for j in (1, 2))
+        print(f'  {EXPORT_BAGS} bags exported in this process {alone:.1f} s, in 2 worker '
+              f'processes {pooled:.1f} s => {alone / pooled:.2f}x faster')  # fmt: skip
 
         learn_contract = CONFIG / 'learn' / 'bc_contract.yaml'  # now, 0.5 s and 1 s ago
         export_dataset([bag], PARAMS, learn_contract, root / 'ds_history')
@@ -125,9 +149,24 @@ def main() -> None:
         for name in list(runs)[1:]:
             print(f'  => {name}: {medians[name] / shipped:.2f}x the time of train bc')
 
+        ensemble_walls: dict[int, list[float]] = {1: [], 2: []}
+        rows = (x.astype(np.float32), y.astype(np.float32), x[:500].astype(np.float32))
+        for _ in range(TRAIN_ROUNDS):  # A/B alternated
+            for jobs in ensemble_walls:
+                members = [_mlp(k) for k in range(ENSEMBLE)]
+                began = time.perf_counter()
+                fit_members(members, rows, ENSEMBLE_EPOCHS, jobs)
+                ensemble_walls[jobs].append(time.perf_counter() - began)
+        alone, pooled = (statistics.median(ensemble_walls[j]) for j in (1, 2))
+        print(f'\n{ENSEMBLE} networks x {ENSEMBLE_EPOCHS} epochs on those steps, '
+              f'{TRAIN_ROUNDS} runs alternated: in this process {alone:.1f} s, in 2 worker '
+              f'processes {pooled:.1f} s => {alone / pooled:.2f}x faster')  # fmt: skip
+
         model_path = root / 'bc.onnx'
         train_bc(root / 'ds0', SHIPPED, model_path, epochs=20)
         train_bc(root / 'ds_history', learn_contract, root / 'history.onnx', epochs=20)
+        train_bc(root / 'ds_history', learn_contract, root / 'ensemble.onnx', epochs=20,
+                 ensemble=ENSEMBLE)  # fmt: skip
         one_frame_contract = root / 'one_frame.yaml'  # the same without the earlier grids
         one_frame_contract.write_text(
             learn_contract.read_text().replace('    history_s: [0.5, 1.0]\n', '')
@@ -139,20 +178,22 @@ def main() -> None:
         learned = PolicyRuntime(load_policy(values, model_path))
         reference = PolicyRuntime(load_policy(values, SHIPPED))
         with_history = PolicyRuntime(load_policy(values, root / 'history.onnx'))
+        ensemble = PolicyRuntime(load_policy(values, root / 'ensemble.onnx'))
         one_frame = PolicyRuntime(load_policy(values, root / 'one_frame.onnx'))
         grid = SpatialGrid(GridGeometry(200, 200, 0.1))  # the shipped params' grid
         grid.layer('occupancy')[:] = np.random.default_rng(0).uniform(0, 1, (200, 200))
         inputs = PolicyInputs(grid=grid, twist={'linear.x': 0.5, 'angular.z': 0.0})
 
-        def history_step() -> object:
+        def history_step(runtime: PolicyRuntime) -> object:
             grid.stamp_ns += 100_000_000  # a new grid every step, as at 10 Hz
-            return with_history.step(inputs)
+            return runtime.step(inputs)
 
         stats = measure_interleaved(
             [('reference policy: full step', lambda: reference.step(inputs)),
              ('learned (bc) policy: full step', lambda: learned.step(inputs)),
              ('learned, bc_contract.yaml without history', lambda: one_frame.step(inputs)),
-             ('learned, bc_contract.yaml (1 s of history)', history_step)],
+             ('learned, bc_contract.yaml (1 s of history)', lambda: history_step(with_history)),
+             (f'the same, mean of {ENSEMBLE} networks', lambda: history_step(ensemble))],
             runs=3000,
         )  # fmt: skip
         print('\ninference inside the full policy step (observation + ONNX + mapping):')

@@ -227,6 +227,7 @@ def _cmd_dataset_export(args: argparse.Namespace) -> int:
     index = export_dataset(
         [Path(b) for b in args.bags], Path(args.params), Path(args.contract), Path(args.out),
         max_label_delay_s=args.max_label_delay, force=args.force, action_topic=args.action_topic,
+        jobs=_jobs(args.jobs, len(args.bags)),
     )  # fmt: skip
     for episode in index['episodes']:
         print(f"{episode['bag']}: {episode['steps']} steps ({episode['skipped_unlabelled']} "
@@ -245,16 +246,39 @@ def _cmd_train_bc(args: argparse.Namespace) -> int:
 
     report = train_bc(Path(args.dataset), Path(args.contract), Path(args.out),
                       epochs=args.epochs, hidden=_hidden(args.hidden), seed=args.seed,
-                      balance=args.balance, mirror=args.mirror)  # fmt: skip
+                      balance=args.balance, mirror=args.mirror,
+                      ensemble=args.ensemble,
+                      jobs=_jobs(args.jobs, args.ensemble))  # fmt: skip
     final = report.validation_mae[-1]
     print(
-        f'trained {args.out} on {report.train_steps} steps, {report.epochs} epochs, seed '
-        f'{args.seed}; validation ({report.validation_steps} steps) mean abs error:'
+        f'trained {args.out} on {report.train_steps} steps, {report.epochs} epochs, '
+        f'{_seeds(args.seed, args.ensemble)}; validation ({report.validation_steps} steps) '
+        'mean abs error:'
     )
     for k, axis in enumerate(report.axes):
         print(f'  {axis}: {final[k]:.4f} (a constant mean command: {report.baseline_mae[k]:.4f})')
     print(f'report: {Path(args.out).with_suffix(".report.json")} and .png')
     return 0
+
+
+def _jobs(given: int | None, tasks: int) -> int:
+    """``--jobs`` as given, else one worker per CPU core and no more than ``tasks``."""
+    from physical_ai_ros.learn.parallel import default_jobs
+
+    return given if given is not None else default_jobs(tasks)
+
+
+def _add_jobs(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument('--jobs', type=_positive_int,
+                        help=f'{what} side by side, a worker process each (default: one per '
+                        'CPU core); the output is the same bytes for any number')  # fmt: skip
+
+
+def _seeds(seed: int, count: int) -> str:
+    """'seed 3', or 'mean of 5 networks, seeds 3-7'."""
+    if count == 1:
+        return f'seed {seed}'
+    return f'mean of {count} networks, seeds {seed}-{seed + count - 1}'
 
 
 def _remaps(items: Sequence[str]) -> dict[str, str]:
@@ -572,7 +596,7 @@ def _cmd_sim_collect(args: argparse.Namespace) -> int:
         params=Path(args.params), contract=Path(args.contract), seconds=args.seconds,
         epochs=args.epochs, keep_bags=args.keep_bags, crossing_starts=args.crossing_starts,
         steering_noise=args.steering_noise, balance=args.balance, mirror=args.mirror,
-        hidden=_hidden(args.hidden),
+        hidden=_hidden(args.hidden), jobs=_jobs(args.jobs, os.cpu_count() or 1),
         say=lambda line: print(line, flush=True),
     )  # fmt: skip
     print(f'wrote {args.out}: {len(summaries)} episodes labelled by the expert '
@@ -842,6 +866,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     collect.add_argument('--mirror', action='store_true',
                          help='train bc --mirror the models trained between rounds')  # fmt: skip
+    _add_jobs(collect, "a round's episodes and exports run")
     collect.add_argument(
         '--hidden', default='64,32', help='train bc --hidden of the models between rounds'
     )
@@ -880,6 +905,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help='label from this topic (e.g. /expert/cmd_vel); default: the '
                         'command topic the params name')  # fmt: skip
     export.add_argument('--force', action='store_true', help='replace an existing --out')
+    _add_jobs(export, 'bags exported')
     export.set_defaults(handler=_cmd_dataset_export)
     train = commands.add_parser('train', help='learn a policy from a dataset')
     train_commands = train.add_subparsers(dest='train_command', metavar='METHOD', required=True)
@@ -899,6 +925,10 @@ def build_parser() -> argparse.ArgumentParser:
     bc.add_argument('--mirror', action='store_true',
                     help='also fit every training step mirrored left-right (grid rows '
                     'reversed, turn rates negated)')  # fmt: skip
+    bc.add_argument('--ensemble', type=_positive_int, default=1,
+                    help='fit this many networks (seeds --seed, --seed + 1, ...) and answer '
+                    'their mean, in one ONNX graph')  # fmt: skip
+    _add_jobs(bc, 'networks of --ensemble fitted')
     bc.set_defaults(handler=_cmd_train_bc)
     suite = commands.add_parser('suite', help='regression suites: bags x params x models, one '
                                 'verdict (local workers or Ray)')  # fmt: skip

@@ -83,29 +83,30 @@ class EpisodeSummary:
     success: bool
     collisions: int
     bag: Path
+    crossing_start: bool = False
 
 
 def collect(
     scenarios: str | Sequence[str], episodes: int, seed: int, dagger_rounds: int, out: Path, *,
     params: Path, contract: Path, seconds: float = 30.0, epochs: int = 60, keep_bags: bool = False,
     crossing_starts: int = 0, steering_noise: float = 0.0, balance: int = 1,
-    mirror: bool = False, hidden: tuple[int, ...] = (64, 32),
+    mirror: bool = False, hidden: tuple[int, ...] = (64, 32), jobs: int = 1,
     say: Callable[[str], None] = print,
 ) -> list[EpisodeSummary]:  # fmt: skip
     """Collect and label (see the module docstring); returns every episode's summary.
 
     Each round's bags are exported as they come (appended to the dataset), then deleted
     unless ``keep_bags``: a 30 s episode bag is ~250 MB (lidar at 10 Hz), its episode in the
-    dataset a few MB.
+    dataset a few MB. ``jobs`` worker processes run a round's episodes, then its exports,
+    side by side: every episode is fixed by its seed, so the dataset is the same bytes.
+    Stopped (Ctrl-C, SIGTERM), the workers are terminated and the bags they were recording
+    are left cut short: scratch, replaced by the next collection into ``out``.
     """
-    from physical_ai_ros.replay.runner import ReplayOptions
+    from physical_ai_ros.learn.parallel import ordered_map
     import physical_ai_ros.sim  # noqa: F401 (before mujoco: it picks the headless renderer)
-    from physical_ai_ros.sim.episode import EXPERT_TOPIC, run_episode
-    from physical_ai_ros.sim.expert import Expert
-    from physical_ai_ros.sim.scene import make_scenario
+    from physical_ai_ros.sim.episode import EXPERT_TOPIC
 
     names = (scenarios,) if isinstance(scenarios, str) else tuple(scenarios)
-    rates = fast_rates()
     (out / 'bags').mkdir(parents=True, exist_ok=True)
     (out / 'models').mkdir(parents=True, exist_ok=True)
     summaries: list[EpisodeSummary] = []
@@ -115,38 +116,23 @@ def collect(
     per_round = episodes + crossing_starts
     plan = [(k, name) for k in range(per_round) for name in names]
     for round_ in range(dagger_rounds + 1):
+        tasks = [
+            (round_, scenario, seed + round_ * per_round + k, k >= episodes, out / 'bags',
+             params, model, seconds, steering_noise)
+            for k, scenario in plan
+        ]  # fmt: skip
         fresh: list[Path] = []
-        for k, scenario in plan:
-            episode_seed = seed + round_ * per_round + k
-            layout = make_scenario(scenario, episode_seed)
-            near = k >= episodes
-            if near:
-                layout = crossing_start(layout, np.random.default_rng([episode_seed, 1]))
-            expert = Expert(layout)
-            drive = (
-                SteeringNoise(expert.command, np.random.default_rng([episode_seed, 2]),
-                              sigma=steering_noise)
-                if model is None and steering_noise > 0 else expert.command
-            )  # fmt: skip
-            kind = '_crossing' if near else ''
-            bag = out / 'bags' / f'round{round_}_{scenario}{kind}_seed{episode_seed}'
-            shutil.rmtree(bag, ignore_errors=True)
-            result = run_episode(
-                scenario, episode_seed, bag, seconds=seconds,
-                options=ReplayOptions(params=params, model=model), rates=rates,
-                driver=drive if model is None else None, labeler=expert.command,
-                layout=layout,
-            )  # fmt: skip
-            driver = 'expert' if model is None else model.name
-            summaries.append(EpisodeSummary(round_, scenario, episode_seed, driver,
-                                            result.success, result.collisions, bag))  # fmt: skip
-            fresh.append(bag)
+        for summary in ordered_map(collect_episode, tasks, jobs):
+            summaries.append(summary)
+            fresh.append(summary.bag)
+            kind = '_crossing' if summary.crossing_start else ''
             say(
-                f'round {round_} {scenario}{kind} seed {episode_seed} driven by {driver}: '
-                f'{"success" if result.success else "FAIL"}, collisions {result.collisions}'
+                f'round {round_} {summary.scenario}{kind} seed {summary.seed} driven by '
+                f'{summary.driver}: {"success" if summary.success else "FAIL"}, '
+                f'collisions {summary.collisions}'
             )
         export_dataset(fresh, params, contract, out, append=True, force=True,
-                       action_topic=EXPERT_TOPIC)  # fmt: skip
+                       action_topic=EXPERT_TOPIC, jobs=jobs)  # fmt: skip
         if not keep_bags:
             for bag in fresh:
                 shutil.rmtree(bag)
@@ -156,6 +142,41 @@ def collect(
                               balance=balance, mirror=mirror)  # fmt: skip
             say(f'round {round_}: trained {model.name} on {report.train_steps} steps')
     return summaries
+
+
+def collect_episode(
+    round_: int, scenario: str, seed: int, crossing: bool, bags: Path, params: Path,
+    model: Path | None, seconds: float, steering_noise: float,
+) -> EpisodeSummary:  # fmt: skip
+    """One episode of a round, recorded to a bag in ``bags``, labelled by the expert.
+
+    The expert drives when there is no ``model`` yet (with :class:`SteeringNoise` when
+    ``steering_noise`` > 0), else ``model`` drives through the pipeline and gate;
+    ``crossing``: a :func:`crossing_start` episode.
+    """
+    from physical_ai_ros.replay.runner import ReplayOptions
+    import physical_ai_ros.sim  # noqa: F401 (before mujoco: it picks the headless renderer)
+    from physical_ai_ros.sim.episode import run_episode
+    from physical_ai_ros.sim.expert import Expert
+    from physical_ai_ros.sim.scene import make_scenario
+
+    layout = make_scenario(scenario, seed)
+    if crossing:
+        layout = crossing_start(layout, np.random.default_rng([seed, 1]))
+    expert = Expert(layout)
+    drive = (
+        SteeringNoise(expert.command, np.random.default_rng([seed, 2]), sigma=steering_noise)
+        if model is None and steering_noise > 0 else expert.command
+    )  # fmt: skip
+    bag = bags / f'round{round_}_{scenario}{"_crossing" if crossing else ""}_seed{seed}'
+    shutil.rmtree(bag, ignore_errors=True)
+    result = run_episode(
+        scenario, seed, bag, seconds=seconds,
+        options=ReplayOptions(params=params, model=model), rates=fast_rates(),
+        driver=drive if model is None else None, labeler=expert.command, layout=layout,
+    )  # fmt: skip
+    return EpisodeSummary(round_, scenario, seed, 'expert' if model is None else model.name,
+                          result.success, result.collisions, bag, crossing)  # fmt: skip
 
 
 class SteeringNoise:
@@ -219,6 +240,7 @@ __all__ = [
     'EpisodeSummary',
     'SteeringNoise',
     'collect',
+    'collect_episode',
     'crossing_start',
     'fast_rates',
 ]

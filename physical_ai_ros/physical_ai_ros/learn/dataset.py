@@ -177,27 +177,22 @@ def recorded_commands(
 def export_dataset(
     bags: list[Path], params: Path, contract_file: Path, out: Path, *,
     max_label_delay_s: float = 0.2, force: bool = False, action_topic: str = '',
-    append: bool = False,
+    append: bool = False, jobs: int = 1,
 ) -> dict[str, Any]:  # fmt: skip
     """Replay ``bags`` and write the dataset (see the module docstring); returns its index.
 
     ``action_topic`` labels the steps from another topic than the params' command topic
     (``/expert/cmd_vel``: what an expert said, whoever drove). ``append`` keeps the episodes
     an earlier export to ``out`` wrote (same contract and params) and adds these bags after
-    them, so their bags need not be kept.
+    them, so their bags need not be kept. ``jobs`` worker processes export bags side by
+    side (:mod:`~physical_ai_ros.learn.parallel`): the same files for any number.
 
     Raises:
         DatasetError: ``out`` exists (without ``force``), a bag records no commands on the
             command topic, or the contract cannot be read.
     """
-    import tempfile
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from physical_ai_ros.core.stages import COMMAND_TOPICS
-    from physical_ai_ros.replay.runner import ReplayOptions, ReplayRunner
-    from physical_ai_ros.suite.cache import bag_digest, file_digest
+    from physical_ai_ros.learn.parallel import ordered_map
+    from physical_ai_ros.suite.cache import file_digest
 
     source = ContractSource.load(contract_file)
     contract = source.contract
@@ -214,37 +209,9 @@ def export_dataset(
     elif out.exists() and not force:
         raise DatasetError(f'{out}: exists; choose another --out or --force')
     (out / 'episodes').mkdir(parents=True, exist_ok=True)
-    options = ReplayOptions(params=params)
-    episodes = previous
-    for index, bag in enumerate(bags, start=len(previous)):
-        runner = ReplayRunner(options)
-        output_type = str(runner.values['safety_node']['output_type'])
-        topic = action_topic or options.topic(COMMAND_TOPICS[output_type])
-        commands = recorded_commands(bag, topic, contract.axes)
-        if not commands:
-            raise DatasetError(f'{bag}: no commands recorded on {topic} to imitate')
-        recorder = EpisodeRecorder(contract)
-        runner.policy.tap = recorder
-        with tempfile.TemporaryDirectory(prefix='physical-ai-export-') as scratch:
-            runner.run(bag, Path(scratch))
-        episode = label(recorder.steps, commands, int(max_label_delay_s * 1e9))
-        columns: dict[str, Any] = {
-            'step_ns': pa.array(episode.step_ns, pa.int64()),
-            'grid_stamp_ns': pa.array(episode.grid_stamp_ns, pa.int64()),
-            'action_ns': pa.array(episode.action_ns, pa.int64()),
-            'frame_index': pa.array(range(len(episode.step_ns)), pa.int32()),
-            'episode_index': pa.array([index] * len(episode.step_ns), pa.int32()),
-        }
-        for name, values in episode.observations.items():
-            columns[f'observation.{name}'] = _list_column(values, np.float32)
-        columns['action'] = _list_column(episode.actions, np.float64)
-        name = f'episode_{index:06d}.parquet'
-        pq.write_table(pa.table(columns), out / 'episodes' / name)
-        episodes.append({
-            'file': f'episodes/{name}', 'bag': str(bag), 'bag_sha256': bag_digest(bag),
-            'steps': len(episode.step_ns), 'skipped_unlabelled': episode.skipped,
-            'skipped_unbuildable': recorder.failed, 'command_topic': topic,
-        })  # fmt: skip
+    tasks = [(bag, index, params, contract_file, out, action_topic, max_label_delay_s)
+             for index, bag in enumerate(bags, start=len(previous))]  # fmt: skip
+    episodes = previous + list(ordered_map(export_episode, tasks, jobs))
     index_data = {
         'format': FORMAT, 'version': VERSION, 'contract': yaml.safe_load(source.text),
         'contract_sha256': source.sha256,
@@ -256,6 +223,56 @@ def export_dataset(
     }  # fmt: skip
     (out / 'dataset.json').write_text(json.dumps(index_data, indent=1, sort_keys=True))
     return index_data
+
+
+def export_episode(
+    bag: Path, index: int, params: Path, contract_file: Path, out: Path, action_topic: str,
+    max_label_delay_s: float,
+) -> dict[str, Any]:  # fmt: skip
+    """Replay ``bag``, write ``out``/episodes/episode_``index``.parquet; its index entry.
+
+    Raises:
+        DatasetError: the bag records no commands on the topic to imitate.
+    """
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from physical_ai_ros.core.stages import COMMAND_TOPICS
+    from physical_ai_ros.replay.runner import ReplayOptions, ReplayRunner
+    from physical_ai_ros.suite.cache import bag_digest
+
+    contract = ContractSource.load(contract_file).contract
+    options = ReplayOptions(params=params)
+    runner = ReplayRunner(options)
+    output_type = str(runner.values['safety_node']['output_type'])
+    topic = action_topic or options.topic(COMMAND_TOPICS[output_type])
+    commands = recorded_commands(bag, topic, contract.axes)
+    if not commands:
+        raise DatasetError(f'{bag}: no commands recorded on {topic} to imitate')
+    recorder = EpisodeRecorder(contract)
+    runner.policy.tap = recorder
+    with tempfile.TemporaryDirectory(prefix='physical-ai-export-') as scratch:
+        runner.run(bag, Path(scratch))
+    episode = label(recorder.steps, commands, int(max_label_delay_s * 1e9))
+    columns: dict[str, Any] = {
+        'step_ns': pa.array(episode.step_ns, pa.int64()),
+        'grid_stamp_ns': pa.array(episode.grid_stamp_ns, pa.int64()),
+        'action_ns': pa.array(episode.action_ns, pa.int64()),
+        'frame_index': pa.array(range(len(episode.step_ns)), pa.int32()),
+        'episode_index': pa.array([index] * len(episode.step_ns), pa.int32()),
+    }
+    for name, values in episode.observations.items():
+        columns[f'observation.{name}'] = _list_column(values, np.float32)
+    columns['action'] = _list_column(episode.actions, np.float64)
+    name = f'episode_{index:06d}.parquet'
+    pq.write_table(pa.table(columns), out / 'episodes' / name)
+    return {
+        'file': f'episodes/{name}', 'bag': str(bag), 'bag_sha256': bag_digest(bag),
+        'steps': len(episode.step_ns), 'skipped_unlabelled': episode.skipped,
+        'skipped_unbuildable': recorder.failed, 'command_topic': topic,
+    }  # fmt: skip
 
 
 def _list_column(values: list[np.ndarray[Any, Any]], dtype: Any) -> Any:
@@ -348,5 +365,5 @@ def _flat(column: Any, dtype: Any) -> np.ndarray[Any, Any]:
 
 __all__ = [
     'FORMAT', 'VERSION', 'ContractSource', 'Dataset', 'DatasetError', 'EpisodeRecorder',
-    'export_dataset', 'label', 'load_dataset', 'recorded_commands',
+    'export_dataset', 'export_episode', 'label', 'load_dataset', 'recorded_commands',
 ]  # fmt: skip

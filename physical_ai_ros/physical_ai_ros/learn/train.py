@@ -33,6 +33,12 @@ reversed, turn rates negated): a scene and its mirror image call for mirrored co
 the data doubles and the network is left no side to drift to. Validation stays on the
 recorded steps.
 
+``ensemble`` fits several networks from different seeds (initial weights and order of the
+steps) and exports their mean as one network (:func:`stacked_layers`). Which network a
+seed gives changed the held-out aisle result from 6 to 10 of 10 episodes on one dataset;
+the mean of five is less at the mercy of one seed (see the README), and costs one wider
+MatMul per layer. ``jobs`` worker processes fit the networks side by side.
+
 Library, chosen by measurement on this machine: scikit-learn 1.9 is a 9 MB wheel (with SciPy
 ~40 MB) and trains this size of network on CPU; PyTorch from PyPI is a 555 MB wheel that
 pulls 28 CUDA packages more. The trained weights become an ONNX graph built with
@@ -131,16 +137,19 @@ def mirrored(
 def train_bc(
     dataset_path: Path, contract_path: Path, out: Path, *, epochs: int = 60,
     hidden: tuple[int, ...] = (64, 32), seed: int = 0, learning_rate: float = 1e-3,
-    balance: int = 1, mirror: bool = False,
+    balance: int = 1, mirror: bool = False, ensemble: int = 1, jobs: int = 1,
 ) -> TrainingReport:  # fmt: skip
     """Train, export ``out`` (ONNX with the contract) and ``out``'s report; see the module.
+
+    ``ensemble`` networks are fitted, seeded ``seed``, ``seed + 1``, ...; the model answers
+    their mean (:func:`to_onnx`), and the report's loss and validation error are theirs.
+    ``jobs`` processes fit them side by side; each network is the same whichever fits it.
 
     Raises:
         DatasetError: a dataset for another contract, too small to split, or a contract
             whose output is an action chunk (not trained here).
     """
     from sklearn.neural_network import MLPRegressor
-    from threadpoolctl import threadpool_limits
 
     source = ContractSource.load(contract_path)
     contract = source.contract
@@ -163,27 +172,30 @@ def train_bc(
         x = np.concatenate([x, features(images, tensors).astype(np.float32)])
         y = np.concatenate([y, flipped_y])
         fit = np.concatenate([fit, first + np.searchsorted(train, fit)])  # train is sorted
-    model = MLPRegressor(hidden_layer_sizes=hidden, activation='relu', solver='adam',
-                         learning_rate_init=learning_rate, batch_size=min(64, len(train)),
-                         random_state=seed, shuffle=True)  # fmt: skip
+    members = [
+        MLPRegressor(hidden_layer_sizes=hidden, activation='relu', solver='adam',
+                     learning_rate_init=learning_rate, batch_size=min(64, len(train)),
+                     random_state=seed + k, shuffle=True)
+        for k in range(ensemble)
+    ]  # fmt: skip
     report = TrainingReport(epochs, len(train), len(valid), axes=list(contract.axes))
     report.balanced_steps = len(fit)
     baseline = np.abs(y[valid] - y[train].mean(axis=0)).mean(axis=0)
     report.baseline_mae = [float(v) for v in baseline]
-    with threadpool_limits(limits=1):  # one BLAS thread: the same sums, the same weights
-        for _ in range(epochs):
-            _fit_epoch(model, x[fit], y[fit])
-            report.loss.append(float(model.loss_))
-            error = np.abs(model.predict(x[valid]) - y[valid]).mean(axis=0)
-            report.validation_mae.append([float(v) for v in error])
-        predicted = model.predict(x[valid])
+    fitted = fit_members(members, (x[fit], y[fit], x[valid]), epochs, jobs)
+    members = [model for model, _, _ in fitted]
+    for epoch in range(epochs):
+        report.loss.append(float(np.mean([losses[epoch] for _, losses, _ in fitted])))
+        predicted = np.mean([predictions[epoch] for _, _, predictions in fitted], axis=0)
+        error = np.abs(predicted - y[valid]).mean(axis=0)
+        report.validation_mae.append([float(v) for v in error])
     for episode in sorted(set(data.episode[valid].tolist())):
         mask = data.episode[valid] == episode
         bag = Path(data.index['episodes'][episode]['bag']).name
         error = np.abs(predicted[mask] - y[valid][mask]).mean(axis=0)
         report.validation_mae_by_episode[bag] = [float(v) for v in error]
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(to_onnx(model, contract, source.text).SerializeToString())
+    out.write_bytes(to_onnx(members, contract, source.text).SerializeToString())
     _write_report(report, out.with_suffix('.report.json'))
     return report
 
@@ -204,6 +216,77 @@ def _fit_epoch(model: Any, x: Any, y: Any) -> None:
         warnings.warn_explicit(warning.message, warning.category, warning.filename,
                                warning.lineno)  # fmt: skip
     flush_subnormal(model)
+
+
+#: What a member fits on: training features, training actions, validation features.
+Rows = tuple[Any, Any, Any]
+#: A fitted member, its loss per epoch and its validation predictions per epoch.
+Fitted = tuple[Any, list[float], list[Any]]
+
+_WORKER_ROWS: Rows | None = None  # a worker process's rows (see fit_members)
+
+
+def fit_members(members: list[Any], rows: Rows, epochs: int, jobs: int) -> list[Fitted]:
+    """Each member fitted for ``epochs``, here or in ``jobs`` worker processes.
+
+    The workers (:func:`~physical_ai_ros.learn.parallel.ordered_map`) get the rows once
+    each; a network is the same bytes whichever process fits it.
+    """
+    from physical_ai_ros.learn.parallel import ordered_map
+
+    if jobs <= 1 or len(members) == 1:
+        return [_fit_member(model, rows, epochs) for model in members]
+    tasks = [(model, epochs) for model in members]
+    return list(ordered_map(_fit_worker_member, tasks, jobs, initializer=_keep_rows,
+                            initargs=(rows,)))  # fmt: skip
+
+
+def _keep_rows(rows: Rows) -> None:
+    global _WORKER_ROWS
+    _WORKER_ROWS = rows
+
+
+def _fit_worker_member(model: Any, epochs: int) -> Fitted:
+    assert _WORKER_ROWS is not None, 'the pool initializer keeps the rows'
+    return _fit_member(model, _WORKER_ROWS, epochs)
+
+
+def _fit_member(model: Any, rows: Rows, epochs: int) -> Fitted:
+    """``model`` fitted epoch by epoch, with its loss and validation predictions."""
+    from threadpoolctl import threadpool_limits
+
+    x, y, x_valid = rows
+    losses, predictions = [], []
+    with threadpool_limits(limits=1):  # one BLAS thread: the same sums, the same weights
+        for _ in range(epochs):
+            _fit_epoch(model, x, y)
+            losses.append(float(model.loss_))
+            predictions.append(model.predict(x_valid).reshape(len(x_valid), -1))
+    return model, losses, predictions
+
+
+def stacked_layers(members: list[Any]) -> tuple[list[Any], list[Any]]:
+    """One network's weights and biases that answer the mean of ``members``' outputs.
+
+    The members' hidden layers sit side by side (the first layer's weights concatenated,
+    the others block diagonal: no member sees another's units) and the last layer sums
+    each member's output divided by their number. ReLU acts on each unit alone, so the
+    result is the members' mean, up to the order of float additions.
+    """
+    from scipy.linalg import block_diag
+
+    count = len(members)
+    layers = len(members[0].coefs_)
+    weights = [np.hstack([m.coefs_[0] for m in members])]
+    weights += [block_diag(*[m.coefs_[i] for m in members]) for i in range(1, layers)]
+    biases = [np.concatenate([m.intercepts_[i] for m in members]) for i in range(layers)]
+    if layers == 1:  # no hidden layer: the first layer is the last
+        weights = [weights[0].reshape(len(weights[0]), count, -1).sum(axis=1)]
+    else:
+        weights[-1] = np.vstack([m.coefs_[-1] for m in members])
+    weights[-1] = weights[-1] / count
+    biases[-1] = np.mean([m.intercepts_[-1] for m in members], axis=0)
+    return weights, biases
 
 
 def flush_subnormal(model: Any) -> None:
@@ -234,8 +317,11 @@ def _split(episodes: np.ndarray[Any, Any], n: int) -> tuple[Any, Any]:
     return np.arange(cut), np.arange(cut, n)
 
 
-def to_onnx(model: Any, contract: Any, contract_text: str) -> Any:
-    """The fitted network as an ONNX model that takes the contract's inputs and outputs."""
+def to_onnx(members: list[Any], contract: Any, contract_text: str) -> Any:
+    """The fitted networks' mean as an ONNX model over the contract's inputs and output.
+
+    One network (:func:`stacked_layers`): an ensemble costs one MatMul per layer, wider.
+    """
     from onnx import helper, numpy_helper, TensorProto
 
     nodes, initializers, flat = [], [], []
@@ -249,7 +335,7 @@ def to_onnx(model: Any, contract: Any, contract_text: str) -> Any:
     current = 'features'
     nodes.append(helper.make_node('Concat', flat, [current], axis=1))
     out = contract.output
-    weights, biases = list(model.coefs_), list(model.intercepts_)
+    weights, biases = stacked_layers(members)
     # the runtime reads command = raw[index] * scale + offset: the last layer answers raw
     size = max(out.index) + 1
     last_w = np.zeros((weights[-1].shape[0], size))
@@ -312,8 +398,10 @@ __all__ = [
     'MIRROR_ODD',
     'TrainingReport',
     'features',
+    'fit_members',
     'flush_subnormal',
     'mirrored',
+    'stacked_layers',
     'to_onnx',
     'train_bc',
 ]

@@ -25,7 +25,9 @@ actions to imitate, so it drives in a way a learner can copy from what the grid 
   share it with the mover (its future path, which the expert knows): then it slows to stop
   :data:`WAIT_SHORT` before the crossing and goes as soon as it is clear. Whether it is
   clear depends on where the mover is and which way it goes, which a grid and the grid a
-  moment earlier show.
+  moment earlier show. A learner that brakes late and creeps past the waiting point is
+  told to stop until its footprint would touch the mover's path (where going on is the way
+  out): told 'go' there instead, clones learnt to creep into the crossing and go.
 
 An earlier expert chose among five lanes and four speeds by the movers' futures; its
 choices were right but could not be told from the grid, and policies cloned from it drove
@@ -84,10 +86,13 @@ class Expert:
             length = 2 * (hx + ROBOT_RADIUS + MOVER_MARGIN)
             if x > entry + length:
                 continue  # crossed
-            if x > entry:
-                return MAX_SPEED  # inside: clear it
-            distance = entry - x
-            if _conflict(mover, lane, t, distance, length, MAX_SPEED, hy):
+            if x > entry + MOVER_MARGIN:
+                return MAX_SPEED  # the footprint is in the mover's path: clear it
+            # short of the path, even past the waiting point (a learner that crept on):
+            # stopped there, the mover passes in front
+            distance = max(0.0, entry - x)
+            left = entry + length - x - distance
+            if _conflict(mover, lane, t, distance, left, MAX_SPEED, hy):
                 return max(0.0, min(MAX_SPEED, BRAKE_GAIN * (distance - WAIT_SHORT)))
             return MAX_SPEED
         return MAX_SPEED

@@ -97,6 +97,23 @@ def test_the_expert_waits_short_of_the_crossing_until_the_person_is_clear() -> N
     assert waited > 40 and went > 40  # both happen within two periods
 
 
+def test_a_robot_that_crept_past_the_waiting_point_stops_short_of_the_persons_path() -> None:
+    # a learner that brakes late is labelled 'stop' until it would touch the path, then 'go'
+    scenario = make_scenario('aisle', 11)
+    expert = Expert(scenario)
+    person = scenario.movers[0]
+    lane = expert.lane(10.0)
+    path_edge = person.start[0] - person.half[0] - ROBOT_RADIUS  # the footprint touches it
+    crept = path_edge - MOVER_MARGIN / 2
+    stops = []
+    for step in range(400):
+        t = step * 0.05
+        stops.append(expert.command(crept, lane, 0.0, t)[0] == 0.0)
+        # in the path already: clearing it is the way out
+        assert expert.command(path_edge + 0.01, lane, 0.0, t)[0] == MAX_SPEED
+    assert 40 < sum(stops) < 360  # it stops while the person comes, and goes when clear
+
+
 @pytest.mark.parametrize('scenario', ['aisle', 'forklift'])
 def test_a_crossing_start_puts_the_robot_short_of_the_crossing_and_the_expert_still_succeeds(
     scenario: str, tmp_path: Path
@@ -166,3 +183,14 @@ def test_a_dagger_round_adds_the_learners_states_labelled_by_the_expert(tmp_path
     assert data.observations['grid'].shape[1:] == (1, 3, 20, 20)  # now, 0.5 s and 1 s ago
     assert set(data.observations) == {'grid'}
     assert any('trained round0.onnx' in line for line in lines)
+    # two worker processes run each round's episodes and exports: the same dataset
+    again: list[str] = []
+    collect(['aisle', 'forklift'], 1, 40, 1, tmp_path / 'ds2', params=PARAMS, contract=CONTRACT,
+            seconds=6.0, epochs=10, crossing_starts=1, steering_noise=0.3, mirror=True,
+            say=again.append, jobs=2)  # fmt: skip
+    assert again == lines
+    files = sorted(p.relative_to(tmp_path / 'ds') for p in (tmp_path / 'ds').rglob('*.*')
+                   if p.suffix in ('.parquet', '.onnx'))  # fmt: skip
+    assert len(files) == 9  # 8 episodes, 1 model
+    for name in files:
+        assert (tmp_path / 'ds2' / name).read_bytes() == (tmp_path / 'ds' / name).read_bytes()

@@ -43,8 +43,10 @@ from physical_ai_ros.learn.dataset import DatasetError, export_dataset  # noqa: 
 from physical_ai_ros.learn.train import (  # noqa: E402
     _fit_epoch,
     balanced,
+    fit_members,
     flush_subnormal,
     mirrored,
+    to_onnx,
     train_bc,
 )  # fmt: skip
 from physical_ai_ros.policies.loading import load_policy  # noqa: E402
@@ -194,6 +196,29 @@ def test_an_interrupt_stops_training_not_just_the_epoch() -> None:
         signal.signal(signal.SIGALRM, previous)
 
 
+def test_an_interrupt_stops_the_worker_processes_fitting_an_ensemble() -> None:
+    import multiprocessing
+
+    from sklearn.neural_network import MLPRegressor
+
+    x = np.random.default_rng(0).random((100_000, 50), dtype=np.float32)
+    members = [MLPRegressor(hidden_layer_sizes=(64,), batch_size=64, random_state=k)
+               for k in range(2)]  # fmt: skip
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 4.0)  # the workers started, 50 epochs of seconds
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            fit_members(members, (x, x[:, :2], x[:10]), 50, 2)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert multiprocessing.active_children() == []  # terminated, not left fitting
+
+
 def test_subnormal_weights_and_moments_are_flushed_to_zero_and_nothing_else() -> None:
     from sklearn.neural_network import MLPRegressor
 
@@ -212,3 +237,52 @@ def test_subnormal_weights_and_moments_are_flushed_to_zero_and_nothing_else() ->
     assert model._optimizer.ms[0][2, 1] == 0.0
     for weights, expected in zip(model.coefs_, kept, strict=True):
         np.testing.assert_array_equal(weights, expected)  # normal values untouched
+
+
+@pytest.mark.filterwarnings('ignore::sklearn.exceptions.ConvergenceWarning')
+@pytest.mark.parametrize('hidden', [(6,), (6, 5), (6, 5, 4)])
+def test_an_ensemble_graph_answers_its_members_mean(hidden: tuple[int, ...]) -> None:
+    import onnxruntime
+    from sklearn.neural_network import MLPRegressor
+
+    contract = PolicyContract.from_dict({
+        'inputs': [{'tensor': 'twist', 'source': 'odom_twist',
+                    'names': ['linear.x', 'linear.y', 'angular.z']}],
+        'output': {'tensor': 'cmd', 'command': 'cmd_vel', 'fields': ['linear.x', 'angular.z'],
+                   'scale': [0.5, 2.0], 'offset': [0.1, 0.0]},
+    })  # fmt: skip
+    shape = contract.inputs[0].shape
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 3)).astype(np.float32)
+    y = np.stack([np.tanh(x[:, 0]), x[:, 1] * x[:, 2]], axis=1)
+    members = [MLPRegressor(hidden_layer_sizes=hidden, random_state=k, max_iter=50).fit(x, y)
+               for k in range(3)]  # fmt: skip
+    mean = np.mean([m.predict(x) for m in members], axis=0)
+    assert np.abs(members[0].predict(x) - mean).max() > 1e-3  # the members differ
+    graph = to_onnx(members, contract, 'inputs: []').SerializeToString()
+    session = onnxruntime.InferenceSession(graph, providers=['CPUExecutionProvider'])
+    raw = np.concatenate([session.run(None, {'twist': row.reshape(shape)})[0] for row in x])
+    # the runtime reads command = raw * scale + offset
+    np.testing.assert_allclose(raw * [0.5, 2.0] + [0.1, 0.0], mean, atol=1e-5)
+    single = onnxruntime.InferenceSession(to_onnx(members[:1], contract, '').SerializeToString(),
+                                          providers=['CPUExecutionProvider'])  # fmt: skip
+    raw = np.concatenate([single.run(None, {'twist': row.reshape(shape)})[0] for row in x])
+    np.testing.assert_allclose(raw * [0.5, 2.0] + [0.1, 0.0], members[0].predict(x), atol=1e-5)
+
+
+def test_an_ensemble_is_seeded_and_reported_as_its_mean(
+    episode_bags: list[Path], tmp_path: Path
+) -> None:
+    export_dataset(episode_bags, PARAMS, SHIPPED, tmp_path / 'ds')
+    first = train_bc(tmp_path / 'ds', SHIPPED, tmp_path / 'e.onnx', epochs=5, seed=1, ensemble=3)
+    # the same bytes again, with the networks fitted in two worker processes
+    again = train_bc(tmp_path / 'ds', SHIPPED, tmp_path / 'e2.onnx', epochs=5, seed=1,
+                     ensemble=3, jobs=2)  # fmt: skip
+    assert (tmp_path / 'e2.onnx').read_bytes() == (tmp_path / 'e.onnx').read_bytes()
+    assert again.validation_mae == first.validation_mae and again.loss == first.loss
+    model = load_policy(resolve('policy_node', {}), tmp_path / 'e.onnx')
+    assert model.contract.axes == ('linear.x', 'angular.z')
+    # the ensemble's validation error is its mean's: not the error of its first member
+    alone = train_bc(tmp_path / 'ds', SHIPPED, tmp_path / 's.onnx', epochs=5, seed=1)
+    assert first.validation_mae[-1] != alone.validation_mae[-1]
+    assert len(first.loss) == 5 and np.all(np.isfinite(first.validation_mae))
