@@ -179,19 +179,25 @@ def test_crashing_and_timed_out_cases_are_errors_the_rest_goes_on(
     for part in broken.glob('*.mcap'):
         part.write_bytes(b'\x89MCAP0\r\n' + os.urandom(4096))  # a disk that lied
     shutil.copytree(fleet / 'long' / 'robot7', work / 'bags' / 'robot7')
+    # slow by construction, not by the machine's speed: a 30 s bag into a grid of 2000 x
+    # 2000 cells takes minutes (its first second alone took 14 s), the good case ~1-3 s
+    heavy = yaml.safe_load(MOBILE_BASE.read_text())
+    heavy['perception_node']['ros__parameters']['grid'].update(
+        {'width': 2000, 'height': 2000, 'resolution': 0.01})  # fmt: skip
+    (work / 'params' / 'heavy.yaml').write_text(yaml.safe_dump(heavy))
     (work / 'suite.yaml').write_text(
         'golden: goldens/\ngroups:\n'
-        "  - {name: g, bags: ['bags/robot0', 'bags/robot9', 'bags/robot7'],"
-        ' params: [params/base.yaml]}\n'
+        "  - {name: g, bags: ['bags/robot0', 'bags/robot9'], params: [params/base.yaml]}\n"
+        "  - {name: h, bags: ['bags/robot7'], params: [params/heavy.yaml]}\n"
     )
     run = run_suite(load_suite(work / 'suite.yaml'), tmp_path / 'run', workers=2,
-                    case_timeout_s=1.5, say=lambda _: None)  # fmt: skip
+                    case_timeout_s=10.0, say=lambda _: None)  # fmt: skip
     verdicts = {r.case_id.split('/')[1]: r for r in run.results}
-    assert verdicts['robot0'].verdict == NEW  # the good one finished
+    assert verdicts['robot0'].verdict == NEW, verdicts['robot0'].error  # the good one finished
     crashed, slow = verdicts['robot9'], verdicts['robot7']
     assert crashed.verdict == ERROR and 'not a readable rosbag2' in crashed.error
     assert 'File "' in crashed.log_tail  # the traceback's end, from the case's own log
-    assert slow.verdict == ERROR and slow.error == 'timed out after 1.5 s (killed)'
+    assert slow.verdict == ERROR and slow.error == 'timed out after 10 s (killed)'
     assert exit_code(run.results) == 2
     xmlschema = pytest.importorskip('xmlschema', reason='xmlschema is not installed')
     schema = xmlschema.XMLSchema(str(SCHEMA))
@@ -199,7 +205,7 @@ def test_crashing_and_timed_out_cases_are_errors_the_rest_goes_on(
     junit = (tmp_path / 'run' / 'junit.xml').read_text()
     assert junit.count('<error ') == 2 and junit.count('<skipped ') == 1
     assert not schema.is_valid(junit.replace('name="g/robot9/base/params-model"',
-                                             'name="g/robot7/base/params-model"'))  # fmt: skip
+                                             'name="g/robot0/base/params-model"'))  # fmt: skip
 
 
 @pytest.mark.parametrize('engine', ['local', 'ray'])
