@@ -251,9 +251,15 @@ def test_ctrl_c_leaves_the_finished_cases_usable(fleet: Path, tmp_path: Path) ->
     shutil.copytree(fleet / 'bags', work / 'bags')
     shutil.copytree(fleet / 'params', work / 'params')
     shutil.copytree(fleet / 'long' / 'robot7', work / 'bags' / 'robot7')
+    # robot7 slow by construction (a 2000 x 2000 grid: minutes), still running at the signal
+    heavy = yaml.safe_load(MOBILE_BASE.read_text())
+    heavy['perception_node']['ros__parameters']['grid'].update(
+        {'width': 2000, 'height': 2000, 'resolution': 0.01})  # fmt: skip
+    (work / 'params' / 'heavy.yaml').write_text(yaml.safe_dump(heavy))
     (work / 'suite.yaml').write_text(
-        "golden: goldens/\ngroups:\n  - {name: g, bags: ['bags/robot0', 'bags/robot7'],"
+        "golden: goldens/\ngroups:\n  - {name: g, bags: ['bags/robot0'],"
         ' params: [params/base.yaml]}\n'
+        "  - {name: h, bags: ['bags/robot7'], params: [params/heavy.yaml]}\n"
     )
     command = [sys.executable, '-m', 'physical_ai_ros.cli', 'suite', 'run', 'suite.yaml',
                '--workers', '1', '--out', 'run']  # fmt: skip
@@ -271,7 +277,7 @@ def test_ctrl_c_leaves_the_finished_cases_usable(fleet: Path, tmp_path: Path) ->
     assert [c['verdict'] for c in summary['cases']] == ['new', 'cancelled']
     assert summary['interrupted'] is True
     again = run_suite(load_suite(work / 'suite.yaml'), tmp_path / 'again', workers=1,
-                      say=lambda _: None)  # fmt: skip
+                      case_timeout_s=5.0, say=lambda _: None)  # fmt: skip
     assert [r.cached for r in again.results] == [True, False]  # robot0's result was kept
 
 
