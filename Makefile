@@ -68,7 +68,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check $(PKG) bench
 	$(VENV)/bin/ruff format --check $(PKG) bench
 	$(VENV)/bin/mypy --strict $(SRC)/core $(SRC)/replay
-	$(VENV)/bin/mypy $(SRC)/cli.py $(SRC)/sim $(SRC)/policies $(SRC)/nodes $(SRC)/inference $(SRC)/iot $(SRC)/suite $(SRC)/learn
+	$(VENV)/bin/mypy $(SRC)/cli $(SRC)/sim $(SRC)/policies $(SRC)/nodes $(SRC)/inference $(SRC)/iot $(SRC)/suite $(SRC)/learn
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format $(PKG) bench

@@ -16,13 +16,15 @@
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Iterator
 from pathlib import Path
 import re
 from typing import Any
 
 import pytest
 
-from physical_ai_ros.cli import main
+from physical_ai_ros.cli import build_parser, main
 
 
 def run(argv: list[str]) -> int:
@@ -78,3 +80,47 @@ def test_iot_check_names_each_route_or_the_first_problem(tmp_path: Path, capsys:
     assert main(['iot', 'check', str(bad)]) == 2
     err = capsys.readouterr().err
     assert 'bad.yaml:2:' in err and len(err.strip().splitlines()) == 1
+
+
+def _parsers(parser: argparse.ArgumentParser, path: str) -> Iterator[tuple[str, Any]]:
+    """Every parser of ``physical-ai`` with its command path."""
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _parsers(sub, f'{path} {name}')
+
+
+def test_every_option_and_argument_has_help_text() -> None:
+    missing = [
+        f'{path} {action.dest}'
+        for path, parser in _parsers(build_parser(), 'physical-ai')
+        for action in parser._actions
+        if not isinstance(action, argparse._SubParsersAction)
+        and action.help != argparse.SUPPRESS
+        and not (action.help or '').strip()
+    ]
+    assert not missing, missing
+
+
+def test_help_shows_the_defaults(capsys: Any) -> None:
+    assert run(['sim', 'eval', '--help']) == 0
+    out = ' '.join(capsys.readouterr().out.split())
+    assert 'seed of the first episode (default: 0)' in out
+    assert 'number of episodes (seeds) (default: 5)' in out
+    assert '(default: None)' not in out and '(default: False)' not in out
+
+
+def test_no_cli_module_is_over_300_lines() -> None:
+    from physical_ai_ros import cli
+
+    folder = Path(cli.__file__).parent
+    sizes = {p.name: len(p.read_text().splitlines()) for p in folder.glob('*.py')}
+    assert len(sizes) >= 8 and max(sizes.values()) <= 300, sizes
+
+
+def test_a_bad_hidden_layer_list_is_refused_by_argparse(capsys: Any) -> None:
+    code = run(
+        ['train', 'bc', '--dataset', 'd', '--contract', 'c', '--out', 'o', '--hidden', '64,x']
+    )
+    assert code == 2 and "'64,x': expected layer sizes" in capsys.readouterr().err
