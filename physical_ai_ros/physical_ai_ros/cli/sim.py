@@ -26,6 +26,10 @@ from physical_ai_ros.cli.learn import register_collect
 from physical_ai_ros.core.errors import PhysicalAiError
 from physical_ai_ros.sim.scene import SCENARIOS
 
+#: ``sim eval --adversarial`` names (policies/adversarial.py; listed here so that --help
+#: needs no onnx)
+ADVERSARIES = ('forward', 'forward_turning', 'random', 'toward_obstacle')
+
 if TYPE_CHECKING:
     from physical_ai_ros.cli.arguments import Commands
     from physical_ai_ros.replay.runner import ReplayOptions
@@ -71,6 +75,11 @@ def _register_record(sim_commands: Commands) -> None:
 def _register_eval(sim_commands: Commands) -> None:
     evaluate = sim_commands.add_parser('eval', help='closed-loop evaluation of a policy')
     evaluate.add_argument('--model', help='ONNX policy (default: the reference policy)')
+    evaluate.add_argument(
+        '--adversarial', choices=ADVERSARIES,
+        help='drive with a policy that tries to crash (built into --out-dir; instead of '
+        '--model): proves the collision monitor',
+    )  # fmt: skip
     evaluate.add_argument('--scenario', default='aisle', choices=SCENARIOS, help='the scene')
     evaluate.add_argument(
         '--episodes', type=positive_int, default=5, help='number of episodes (seeds)'
@@ -166,6 +175,10 @@ def _eval(args: argparse.Namespace) -> int:
         from physical_ai_ros.learn.collect import fast_rates
 
         rates = fast_rates()
+    if args.adversarial:
+        if args.model:
+            raise PhysicalAiError('--adversarial and --model: choose one policy')
+        args.model = str(_build_adversary(args.adversarial, out))
     drivers = [('model', _sim_options(args))]
     if args.compare_reference:
         from physical_ai_ros.replay.runner import ReplayOptions
@@ -190,7 +203,8 @@ def _eval(args: argparse.Namespace) -> int:
             )
             print(
                 f'{name} episode {k} seed {seed}: {"success" if episode.success else "FAIL"}, '
-                f'collisions {episode.collisions} ({episode.describe_hits()}), '
+                f'collisions {episode.collisions} ({episode.describe_hits()}; '
+                f'{episode.moving_collisions} while moving), '
                 f'min clearance {clearance} m, '
                 f'time to goal {to_goal}, mean speed {episode.mean_speed:.2f} m/s, '
                 f'safety stops {episode.safety_stops} -> {bag}'
@@ -209,8 +223,20 @@ def _eval(args: argparse.Namespace) -> int:
         print(
             f'{args.scenario} ({name}): {successes}/{len(results)} reached the goal without '
             f'collision; collisions in {sum(r.collisions > 0 for r in results)} episode(s), '
-            f'with a mover in {sum(r.mover_hits > 0 for r in results)}; '
+            f'with a mover in {sum(r.mover_hits > 0 for r in results)}, while moving in '
+            f'{sum(r.moving_collisions > 0 for r in results)}; '
             f'min clearance {min(r.min_clearance_m for r in results):.2f} m; mean time to '
             f'goal {mean_time}'
         )
     return 0
+
+
+def _build_adversary(name: str, out: Path) -> Path:
+    """Write adversarial policy ``name`` into ``out`` (needs onnx: the test or train extra)."""
+    try:
+        from physical_ai_ros.policies.adversarial import write_adversary
+    except ImportError as exc:  # onnx builds it
+        raise PhysicalAiError(
+            f'--adversarial needs {exc.name}: pip install -e "physical_ai_ros[test]"'
+        ) from None
+    return write_adversary(name, out / f'adversary_{name}.onnx')

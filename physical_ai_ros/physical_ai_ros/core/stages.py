@@ -32,6 +32,7 @@ from physical_ai_ros.core.messages.commands import build_command
 from physical_ai_ros.core.messages.diagnostics import ERROR, OK, status, WARN
 from physical_ai_ros.core.messages.msgtypes import MessageTypes
 from physical_ai_ros.core.messages.stamps import make_header, NS_PER_S, stamp_to_ns
+from physical_ai_ros.core.params.monitor_params import band, monitor_config, source_configs
 from physical_ai_ros.core.params.schema import perception_config, safety_config
 from physical_ai_ros.core.perception.grid import (
     grid_to_colored_cloud,
@@ -54,6 +55,8 @@ from physical_ai_ros.core.safety.control import (
     STATE_RUNNING,
 )
 from physical_ai_ros.core.safety.gate import GateOutput, SafetyGate, StopCause, StopReason
+from physical_ai_ros.core.safety.monitor import CollisionMonitor, MonitorAction, MonitorVerdict
+from physical_ai_ros.core.safety.sources import SourceTracker
 
 Outputs = list[tuple[str, Any]]
 
@@ -363,16 +366,79 @@ class SafetyStage:
         self._slot_ns: int | None = None  # when the next output is due on the rate's clock
         #: when the periodic tick is due next (the node's timer and replay follow it)
         self.next_tick_ns: int | None = None
+        #: the collision monitor over the raw range sensors (None: ``monitor.enabled`` false)
+        self.monitor: CollisionMonitor | None = None
+        if values['monitor.enabled']:
+            tracker = SourceTracker(source_configs(values), band(values))
+            self.monitor = CollisionMonitor(monitor_config(values), tracker)
+            axes = list(values['axes'])
+            self._linear = axes.index(values['monitor.linear_axis'])
+            angular = values['monitor.angular_axis']
+            self._angular = axes.index(angular) if angular else None
 
     def reconfigure(self, values: Mapping[str, Any]) -> None:
-        """Apply new limits, timeouts and output settings from the next tick on.
+        """Apply new limits, timeouts, zones and output settings from the next tick on.
 
         Raises:
             ValueError: a value the running gate cannot take (other axes).
         """
         self.gate.reconfigure(safety_config(values))
+        if self.monitor is not None:
+            self.monitor.reconfigure(monitor_config(values))
+            self.monitor.sources.band = band(values)
         self.status_timeout_ns = int(values['input_timeout_s'] * NS_PER_S)
         self.values = dict(values)
+
+    def reset(self) -> tuple[bool, str]:
+        """``~/reset``: clear a latched e-stop and a latched monitor stop."""
+        ok, message = self.gate.reset()
+        if ok and self.monitor is not None and self.monitor.reset():
+            message += '; monitor stop cleared'
+        return ok, message
+
+    def on_range_data(self, source: str, msg: Any, now_ns: int) -> Outputs:
+        """A message of the monitor's source ``source`` (PointCloud2, LaserScan or Range).
+
+        When it makes the monitor stop the robot, the stop goes out at once (the gate's
+        output for ``now_ns``); otherwise nothing, and the next tick applies it.
+        """
+        assert self.monitor is not None
+        was = self.monitor.last
+        self.monitor.sources.on_message(source, msg, now_ns)
+        verdict = self._judge(now_ns)
+        if verdict.stopping and not was.stopping:
+            return self.tick(now_ns, judged=True)
+        return []
+
+    def _judge(self, now_ns: int) -> MonitorVerdict:
+        """The monitor's verdict now, handed to the gate."""
+        assert self.monitor is not None
+        state = self.gate.motion
+        command = state.command if state.command is not None else np.zeros_like(state.output)
+
+        def pair(values: Any) -> tuple[float, float]:
+            w = float(values[self._angular]) if self._angular is not None else 0.0
+            return float(values[self._linear]), w
+
+        verdict = self.monitor.check(now_ns, pair(state.output), pair(command))
+        n = len(state.output)
+        if verdict.action is MonitorAction.FREE:
+            self.gate.set_monitor(None)
+        elif verdict.stopping:
+            blind = verdict.action is MonitorAction.BLIND
+            reason = StopReason.SENSOR_BLIND if blind else StopReason.OBSTACLE
+            cause = StopCause(
+                source=verdict.zone, got=verdict.points, note=verdict.note,
+                distance_m=None if blind else verdict.nearest_m,
+            )  # fmt: skip
+            self.gate.set_monitor((reason, cause))
+        else:
+            limit = np.full(n, np.inf)
+            limit[self._linear] = verdict.linear_limit
+            if self._angular is not None:
+                limit[self._angular] = verdict.angular_limit
+            self.gate.set_monitor(None, np.full(n, verdict.scale), limit)
+        return verdict
 
     def on_command(self, msg: Any, now_ns: int) -> Outputs:
         """A raw policy command (Float64MultiArray, one value per axis), gated and sent on now.
@@ -393,8 +459,10 @@ class SafetyStage:
         """The e-stop input (std_msgs/Bool)."""
         self.gate.set_estop(engaged)
 
-    def tick(self, now_ns: int) -> Outputs:
-        """The command to publish at ``now_ns``."""
+    def tick(self, now_ns: int, *, judged: bool = False) -> Outputs:
+        """The command to publish at ``now_ns`` (``judged``: the monitor has just checked)."""
+        if self.monitor is not None and not judged:
+            self._judge(now_ns)
         if self.last_status_ns is None or now_ns - self.last_status_ns > self.status_timeout_ns:
             silent = (
                 'no policy status yet'
@@ -440,6 +508,8 @@ class SafetyStage:
             f'stops/{r.name.lower()}': n for r, n in self.gate.stop_counts.items()
         }
         values['estop_latched'] = self.gate.estop_latched
+        if self.monitor is not None:
+            values.update(self._monitor_values(now_ns))
         if self.latency_ms:
             p50, p99 = np.percentile(np.asarray(self.latency_ms), [50, 99])
             values['latency_ms/p50'], values['latency_ms/p99'] = float(p50), float(p99)
@@ -457,3 +527,47 @@ class SafetyStage:
         )
         message = f'stopping: {last.reason.value}' + (f' ({last.detail})' if last.detail else '')
         return status(self.types, 'physical_ai_ros: safety', level, message, values)
+
+    def _monitor_values(self, now_ns: int) -> dict[str, Any]:
+        """The monitor's part of /diagnostics: verdict, nearest return, sources."""
+        monitor = self.monitor
+        assert monitor is not None
+        last = monitor.last
+        values: dict[str, Any] = {'monitor/action': last.action.value}
+        if last.zone:
+            values['monitor/zone'] = last.zone
+        if last.note:
+            values['monitor/note'] = last.note
+        if np.isfinite(last.nearest_m):
+            values['monitor/nearest_m'] = round(float(last.nearest_m), 3)
+        values.update({f'monitor/interventions/{z}': n for z, n in monitor.interventions.items()})
+        for name, age in monitor.sources.ages_s(now_ns).items():
+            values[f'monitor/age_s/{name}'] = round(age, 3)
+        for (name, problem), n in monitor.sources.refused.items():
+            values[f'monitor/refused/{name}/{problem.name.lower()}'] = n
+        return values
+
+    def monitor_outputs(self, now_ns: int) -> Outputs:
+        """For RViz and Foxglove: the protective field now and each zone (PolygonStamped)."""
+        monitor = self.monitor
+        if monitor is None:
+            return []
+        state = self.gate.motion
+        linear = float(state.output[self._linear])
+        angular = float(state.output[self._angular]) if self._angular is not None else 0.0
+        outline = monitor.field_outline((linear, angular))
+        out: Outputs = [('monitor/field', self._polygon(outline, now_ns))]
+        for zone in monitor.config.zones:
+            if zone.shape is not None and zone.enabled:
+                out.append(
+                    (f'monitor/zones/{zone.name}', self._polygon(zone.shape.outline(), now_ns))
+                )
+        return out
+
+    def _polygon(self, outline: list[tuple[float, float]], now_ns: int) -> Any:
+        point = self.types.get('geometry_msgs/msg/Point32')
+        polygon = self.types.get('geometry_msgs/msg/Polygon')(
+            points=[point(x=float(x), y=float(y), z=0.0) for x, y in outline]
+        )
+        header = make_header(now_ns, self.values['frame_id'], self.types)
+        return self.types.get('geometry_msgs/msg/PolygonStamped')(header=header, polygon=polygon)

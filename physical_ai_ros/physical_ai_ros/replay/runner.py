@@ -204,6 +204,14 @@ class ReplayRunner:
             for t in input_topics(self.values['perception_node'])
         }
         routes['/tf_static'] = ('tf_static', 'tf_static')  # tf2 publishes it at the root too
+        # the collision monitor reads its sources itself, also where perception reads them
+        self._monitor_routes: dict[str, str] = {}
+        monitor = self.safety.monitor
+        if monitor is not None:
+            suffix = {'cloud': 'points', 'scan': 'scan', 'range': 'range'}
+            for name in monitor.sources.names:
+                topic = self.options.topic(f'{name}/{suffix[monitor.sources.kind(name)]}')
+                self._monitor_routes[topic] = name
         return routes
 
     def run(
@@ -276,7 +284,7 @@ class ReplayRunner:
             try:
                 msg = (
                     self.types.deserialize(raw, connection.msgtype)
-                    if connection.topic in self._routes
+                    if connection.topic in self._routes or connection.topic in self._monitor_routes
                     else None
                 )
             except Exception as exc:  # rosbags raises several types for truncated CDR
@@ -337,6 +345,23 @@ class ReplayRunner:
         route = self._routes.get(topic)
         if route is not None:
             self._dispatch(route, msg, log_ns, self._writer, self._result)
+        source = self._monitor_routes.get(topic)
+        if source is not None and msg is not None:
+            self._monitor_input(source, msg, log_ns)
+
+    def _monitor_input(self, source: str, msg: Any, now: int) -> None:
+        """A message of one of the collision monitor's own sources (after perception's)."""
+        sources = self.safety.monitor.sources if self.safety.monitor is not None else None
+        assert sources is not None
+        if sources.needs_transform(source):
+            base = self.values['safety_node']['frame_id']
+            matrix = self.tf.lookup(base, str(msg.header.frame_id))
+            if matrix is not None:
+                sources.set_extrinsic(source, matrix)
+        outputs = self.safety.on_range_data(source, msg, now)
+        if outputs:  # the monitor stopped the robot: the stop went out at once
+            self._gate_output(outputs, now, self._writer, self._result)
+            self._follow_gate()
 
     def end(self, end_ns: int) -> None:
         """Fire the last timers and close the counts at ``end_ns``."""
@@ -354,7 +379,7 @@ class ReplayRunner:
         outputs = {self.options.topic(t.lstrip('/')) for t in OUTPUT_TOPICS}
         outputs |= {'/' + t.lstrip('/') for t in OUTPUT_TOPICS}
         for connection in reader.connections:
-            if connection.topic in self._routes or connection.topic in outputs:
+            if connection.topic in (*self._routes, *self._monitor_routes, *outputs):
                 continue  # read, or the pipeline's own outputs of a recording: this run's win
             result.unused_topics[connection.topic] = connection.msgtype
             name = relative.get(connection.msgtype)
@@ -412,6 +437,7 @@ class ReplayRunner:
                     self.safety.diagnostics(now),
                 ]
                 writer.write('/diagnostics', diagnostic_array(self.types, now, statuses), now)
+                self._write(writer, self.safety.monitor_outputs(now), now)
 
     def _policy_step(
         self, now: int, writer: BagWriter, result: ReplayResult, *, new_grid: bool = False

@@ -56,6 +56,9 @@ class EpisodeResult:
     seconds: float
     reached_goal: bool = False
     collisions: int = 0
+    #: contacts that began while the robot moved (faster than MOVING_SPEED); the rest began
+    #: with the robot standing (a mover walked into it)
+    moving_collisions: int = 0
     #: new contacts per obstacle name (a contact held over several steps counts once)
     hits: dict[str, int] = field(default_factory=dict)
     movers: tuple[str, ...] = ()  # names of the scenario's moving obstacles
@@ -84,6 +87,9 @@ class EpisodeResult:
         """Distance over time [m/s]."""
         return self.distance_m / self.seconds if self.seconds > 0 else 0.0
 
+
+#: A contact that begins with the robot faster than this [m/s, rad/s] is the robot's doing.
+MOVING_SPEED = 0.05
 
 #: Where an episode records its labeller's (the expert's) command for each odometry message.
 EXPERT_TOPIC = '/expert/cmd_vel'
@@ -173,6 +179,8 @@ def run_episode(
                 episode.min_clearance_m = min(episode.min_clearance_m, world.clearance())
                 hit = world.touched()
                 episode.collisions += bool(hit) and not touching
+                moving = abs(speed) > MOVING_SPEED or abs(yaw_rate) > MOVING_SPEED
+                episode.moving_collisions += bool(hit - touching) and moving
                 for name in hit - touching:
                     episode.hits[name] = episode.hits.get(name, 0) + 1
                 touching = hit

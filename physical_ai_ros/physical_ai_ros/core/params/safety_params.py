@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from physical_ai_ros.core.messages.commands import check_axes, COMMAND_TYPES
+from physical_ai_ros.core.params.monitor_params import check_monitor, MONITOR_PARAMS
 from physical_ai_ros.core.params.spec import CrossCheck, ParamError, ParamSet, ParamSpec
 from physical_ai_ros.core.safety.gate import SafetyConfig
 
@@ -56,6 +57,8 @@ def check_safety(values: Mapping[str, Any]) -> list[ParamError]:
     for name in ('max_accel', 'max_decel'):
         check.need(name, all(v > 0 for v in values[name]), 'values > 0')
     check.need('max_jerk', all(v > 0 for v in values['max_jerk']), 'values > 0')
+    if not check.errors:  # the monitor's checks read the limits per axis
+        check_monitor(check)
     return check.errors
 
 
@@ -97,6 +100,7 @@ SAFETY = ParamSet(
           'controller that reads them as increments.', choices=('positions', 'velocities')),
         P('trajectory_time_from_start_s', 'double', 0.1, 'time_from_start of the '
           'JointTrajectory point.', 's', 0.0, 10.0),
+        *MONITOR_PARAMS,
     ),
     checks=check_safety,
 )

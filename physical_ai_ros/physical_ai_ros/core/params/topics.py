@@ -51,6 +51,7 @@ class InputTopic:
 #: Everything the nodes publish (node-relative, /diagnostics absolute), whatever the params.
 OUTPUT_TOPICS = (
     'grid',
+    'monitor/field',
     'occupancy',
     'grid_cloud',
     'iot/features',

@@ -17,7 +17,10 @@
 Whatever the policy outputs, the gate's output is finite and within the configured velocity,
 acceleration and (optionally) jerk limits. It stops on a latched e-stop (cleared only by an
 explicit reset), a command timeout, stale inputs, a policy error, a deadline miss, a
-non-finite or wrongly sized command, and a clock that jumps backwards. Every stop carries a
+non-finite or wrongly sized command, a clock that jumps backwards, and what the collision
+monitor (:mod:`.monitor`) says: a stop for an obstacle in a protective zone or for a silent or
+blind safety sensor, or a slowdown or speed cap applied to the policy's command before the
+ramps. Every stop carries a
 :class:`StopReason` and a :class:`StopCause` (its fields), rendered to text for /diagnostics
 only by :func:`describe`. The gate never reads a clock: every call takes ``now_ns``.
 """
@@ -47,6 +50,8 @@ class StopReason(enum.Enum):
     NON_FINITE = 'non-finite command'
     WRONG_LENGTH = 'command of wrong length'
     CLOCK_JUMP = 'clock jumped backwards'
+    OBSTACLE = 'obstacle in a protective zone'
+    SENSOR_BLIND = 'safety sensor silent or blind'
 
 
 @dataclass(frozen=True)
@@ -59,12 +64,14 @@ class StopCause:
             length, an inference's latency [ms].
         expected: what was expected: the axes, the deadline [ms], the previous clock [ns].
         note: words from elsewhere, shown as they are (a policy's error, the e-stop's state).
+        distance_m: for an obstacle: the nearest return's distance from the footprint [m].
     """
 
     source: str = ''
     got: object = None
     expected: object = None
     note: str = ''
+    distance_m: float | None = None
 
 
 NO_CAUSE = StopCause()
@@ -74,6 +81,10 @@ def describe(reason: StopReason, cause: StopCause) -> str:
     """The text of a stop's cause for logs and /diagnostics ('' when there is nothing to add)."""
     if reason is StopReason.CLOCK_JUMP:
         return f'{cause.got} ns'
+    if reason is StopReason.OBSTACLE:
+        nearest = f', nearest {cause.distance_m:.2f} m' if cause.distance_m is not None else ''
+        held = f'; {cause.note}' if cause.note else ''
+        return f'{cause.source}: {cause.got} returns inside{nearest}{held}'
     if reason is StopReason.COMMAND_TIMEOUT and isinstance(cause.got, int):
         return f'last command {cause.got / 1e6:.0f} ms old'
     if reason is StopReason.WRONG_LENGTH:
@@ -173,6 +184,9 @@ class _State:
     stale: StopCause | None = None
     estop_latched: bool = False
     estop_input: bool = False
+    monitor_stop: tuple[StopReason, StopCause] | None = None
+    monitor_scale: np.ndarray[Any, np.dtype[np.float64]] | None = None
+    monitor_limit: np.ndarray[Any, np.dtype[np.float64]] | None = None
     counts: dict[StopReason, int] = field(default_factory=dict)
 
 
@@ -210,6 +224,11 @@ class SafetyGate:
     def stop_counts(self) -> dict[StopReason, int]:
         """How many updates stopped for each reason since start."""
         return dict(self._state.counts)
+
+    @property
+    def motion(self) -> _State:
+        """The gate's motion state (read-only use): ``output`` now, the policy's ``command``."""
+        return self._state
 
     @property
     def estop_latched(self) -> bool:
@@ -253,6 +272,25 @@ class SafetyGate:
         """Mark inputs stale (``cause`` says which and why) or fresh again (None)."""
         self._state.stale = cause
 
+    def set_monitor(
+        self,
+        stop: tuple[StopReason, StopCause] | None,
+        scale: np.ndarray[Any, Any] | None = None,
+        limit: np.ndarray[Any, Any] | None = None,
+    ) -> None:
+        """The collision monitor's verdict, applied from the next update on.
+
+        Args:
+            stop: ``(OBSTACLE or SENSOR_BLIND, cause)`` to stop, None to let commands pass.
+            scale: per axis factor in [0, 1] on the policy's command (None: 1).
+            limit: per axis cap on |command| (None: none); applied after ``scale``, before
+                the ramps, so the speed comes down to it at ``max_decel``.
+        """
+        state = self._state
+        state.monitor_stop = stop
+        state.monitor_scale = None if scale is None else np.asarray(scale, dtype=np.float64)
+        state.monitor_limit = None if limit is None else np.asarray(limit, dtype=np.float64)
+
     def set_estop(self, engaged: bool) -> None:
         """Feed the e-stop input. Engaging latches; releasing alone does not clear the latch."""
         self._state.estop_input = engaged
@@ -292,6 +330,10 @@ class SafetyGate:
         assert target is not None
         clamped = np.minimum(np.maximum(target, self._lo), self._hi)
         limited = bool(np.any(clamped != target))
+        if reason is StopReason.NONE:
+            monitored = self._monitored(clamped)
+            limited |= bool(np.any(monitored != clamped))
+            clamped = monitored
         if reason is not StopReason.NONE and self.config.stop_mode == 'immediate':
             return self._emit(np.zeros_like(previous), reason, cause, limited, immediate=True)
         output = self._ramp(previous, clamped, dt)
@@ -303,11 +345,24 @@ class SafetyGate:
         )
         return self._emit(output, reason, cause, limited, envelope=envelope)
 
+    def _monitored(self, target: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """The policy's (clamped) command under the monitor's slowdown and caps."""
+        state = self._state
+        out = target
+        if state.monitor_scale is not None:
+            out = out * np.clip(state.monitor_scale, 0.0, 1.0)
+        if state.monitor_limit is not None:
+            cap = np.abs(state.monitor_limit)
+            out = np.minimum(np.maximum(out, -cap), cap)
+        return out
+
     def _reason(self, now_ns: int) -> tuple[StopReason, StopCause]:
         state = self._state
         if state.estop_latched:
             note = 'engaged' if state.estop_input else 'released, awaiting reset'
             return StopReason.ESTOP, StopCause(note=note)
+        if state.monitor_stop is not None:  # an obstacle says more than a policy's fault
+            return state.monitor_stop
         if state.fault is not None:
             return state.fault
         if state.stale is not None:
