@@ -16,11 +16,14 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from geometry_msgs.msg import Twist, TwistStamped
+from geometry_msgs.msg import PolygonStamped, Twist, TwistStamped
 import numpy as np
 from rclpy.lifecycle import LifecycleState, TransitionCallbackReturn
+from rclpy.time import Time
+from sensor_msgs.msg import LaserScan, PointCloud2, Range
 from std_msgs.msg import Bool, Float64MultiArray
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
@@ -28,10 +31,15 @@ from trajectory_msgs.msg import JointTrajectory
 from physical_ai_ros.core.messages.commands import build_command
 from physical_ai_ros.core.params.schema import SAFETY
 from physical_ai_ros.core.params.spec import ParamError
+from physical_ai_ros.core.perception.transforms import transform_to_matrix
 from physical_ai_ros.core.stages import SafetyStage
-from physical_ai_ros.nodes.common import LATEST_RELIABLE, spin, StageNode, TYPES
+from physical_ai_ros.nodes.common import LATEST_RELIABLE, LATEST_SENSOR, spin, StageNode, TYPES
 from physical_ai_ros.nodes.ros_params import declare, validator, values
 from physical_ai_ros_interfaces.msg import PolicyStatus
+
+#: The collision monitor's sources: message type and topic suffix (``<name>/points``, ...).
+MONITOR_SOURCES = {'cloud': (PointCloud2, 'points'), 'scan': (LaserScan, 'scan'),
+                   'range': (Range, 'range')}  # fmt: skip
 
 OUTPUT_TYPES = {
     'twist': Twist,
@@ -81,11 +89,64 @@ class SafetyNode(StageNode):
                     msg_type, topic, guarded, LATEST_RELIABLE, callback_group=group
                 )
             )
+        if stage.monitor is not None:
+            self._monitor_interfaces(stage)
         self.own(self.create_service(Trigger, '~/reset', self._reset, callback_group=group))
         period = 1.0 / config['rate_hz']
         self.timer = self.own(self.create_timer(period, self._tick, callback_group=group))
         self.diagnostics_timer(stage.diagnostics)
         return TransitionCallbackReturn.SUCCESS
+
+    def _monitor_interfaces(self, stage: SafetyStage) -> None:
+        """Subscribe to the monitor's own range sensors; publish its field and zones.
+
+        On the gate's callback group, so in the composed node the check runs on the gate's
+        executor, never behind perception. Kept-last 1: the newest returns only.
+        """
+        assert stage.monitor is not None
+        sources = stage.monitor.sources
+        if any(sources.needs_transform(name) for name in sources.names):
+            from tf2_ros import Buffer, TransformListener
+
+            self.tf_buffer = Buffer()
+            self.tf_listener = TransformListener(self.tf_buffer, self)
+        for name in sources.names:
+            msg_type, suffix = MONITOR_SOURCES[sources.kind(name)]
+            callback = self.guarded(functools.partial(self._range_data, name), name)
+            topic = f'{name}/{suffix}'
+            self.own(
+                self.create_subscription(
+                    msg_type, topic, callback, LATEST_SENSOR, callback_group=self.group
+                )
+            )
+        self.polygon_pubs: dict[str, Any] = {}
+
+        def publish_field() -> None:
+            for topic, msg in stage.monitor_outputs(self.now_ns()):
+                if topic not in self.polygon_pubs:
+                    self.polygon_pubs[topic] = self.own(
+                        self.create_publisher(PolygonStamped, topic, LATEST_RELIABLE)
+                    )
+                self.polygon_pubs[topic].publish(msg)
+
+        self.own(self.create_timer(0.2, publish_field, callback_group=self.group))
+
+    def _range_data(self, source: str, msg: Any) -> None:
+        """A monitor source's message: a stop it calls for goes out at once."""
+        sources = self.stage.monitor.sources if self.stage.monitor is not None else None
+        assert sources is not None
+        if sources.needs_transform(source):
+            base = self.stage.values['frame_id']
+            try:
+                transform = self.tf_buffer.lookup_transform(base, msg.header.frame_id, Time())
+            except Exception as exc:  # tf2's TransformException family
+                self.warn(f'tf/{source}', f'{source}: no transform {base} <- '
+                          f'{msg.header.frame_id}: {exc}')  # fmt: skip
+            else:
+                sources.set_extrinsic(source, transform_to_matrix(transform.transform))
+        outputs = self.stage.on_range_data(source, msg, self.now_ns())
+        if outputs:
+            self._send(outputs)
 
     def _reconfigure(self, values: dict[str, Any]) -> None:
         if self.configured:  # new limits apply at once
@@ -144,7 +205,7 @@ class SafetyNode(StageNode):
             self._tick()
 
     def _reset(self, request: Trigger.Request, response: Trigger.Response) -> Trigger.Response:
-        response.success, response.message = self.stage.gate.reset()
+        response.success, response.message = self.stage.reset()
         self.get_logger().info(f'reset requested: {response.message}')
         return response
 

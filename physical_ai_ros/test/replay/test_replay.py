@@ -97,6 +97,7 @@ def test_replay_writes_every_output_topic(
     assert not result.faults
     out = messages(result.out_bag)
     assert set(out) == {
+        '/monitor/field',  # the collision monitor's protective field, for RViz
         '/grid',
         '/occupancy',
         '/policy/command',
@@ -169,7 +170,7 @@ def test_cli_golden_flow_exit_codes_and_junit(
     text = capsys.readouterr()
     assert 'golden: PASS' in text.out and 'replaying [' not in text.err  # no bar when not a TTY
     suite = ET.parse(Path(out) / 'junit.xml').getroot()
-    assert suite.get('failures') == '0' and int(suite.get('tests', '0')) == 6
+    assert suite.get('failures') == '0' and int(suite.get('tests', '0')) == 7  # a topic each
     changed = tmp_path / 'changed.yaml'
     data = yaml.safe_load(params.read_text())
     data['safety_node']['ros__parameters']['max_accel'] = [0.2, 2.0]

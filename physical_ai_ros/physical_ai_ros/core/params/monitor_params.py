@@ -49,8 +49,9 @@ NODE = 'safety_node'
 
 # fmt: off
 MONITOR_PARAMS = (
-    P('monitor.enabled', 'bool', True, 'Check the raw range sensors against the protective '
-      'field and the zones (a mobile base); false for an arm.', read_only=True),
+    P('monitor.enabled', 'bool', False, 'Check the raw range sensors against the protective '
+      'field and the zones (a mobile base: config/mobile_base.yaml turns it on).',
+      read_only=True),
     P('monitor.linear_axis', 'string', 'linear.x', 'The axis the protective field moves along.',
       read_only=True),
     P('monitor.angular_axis', 'string', 'angular.z', 'The turning axis; "" for none.',
@@ -70,8 +71,8 @@ MONITOR_PARAMS = (
       'frame z).', 'm', -1.0, 5.0),
     P('monitor.max_height', 'double', 2.0, 'Highest obstacle return (the robot and some).', 'm',
       0.0, 10.0),
-    P('monitor.reach', 'double', 5.0, 'Returns farther than this from the base are ignored; '
-      'the field at max_velocity must fit inside it.', 'm', 0.5, 50.0),
+    P('monitor.reach', 'double', 5.0, 'Returns farther than this along x or y from the base '
+      'are ignored; the field at max_velocity must fit inside it.', 'm', 0.5, 50.0),
     P('monitor.footprint', 'double_array', [], 'The robot outline: x y pairs in the base '
       'frame; empty = a circle of footprint_radius.', 'm'),
     P('monitor.footprint_radius', 'double', 0.35, 'Radius of a round robot (footprint empty).',
@@ -249,12 +250,36 @@ def source_configs(values: Mapping[str, Any]) -> tuple[SourceConfig, ...]:
 
 
 def band(values: Mapping[str, Any]) -> Band:
-    """Which returns are obstacles."""
+    """Which returns are obstacles: the height band, and the box the field and zones reach.
+
+    The box is the square the protective field can sweep at the highest speed in any
+    direction (and an approach zone look ahead), grown to hold every zone, within
+    ``monitor.reach``: returns beyond it cannot change a verdict, so they are not looked at.
+    """
+    body = footprint(values)
+    x0, y0, x1, y1 = body.bounds()
+    extent = max(abs(x0), abs(y0), abs(x1), abs(y1))
+    axes = list(values['axes'])
+    k = axes.index(values['monitor.linear_axis']) if values['monitor.linear_axis'] in axes else 0
+    vmax = max(abs(values['max_velocity'][k]), abs(values['min_velocity'][k]))
+    t = values['monitor.reaction_time_s'] + vmax / values['max_decel'][k]
+    zones = parse_zones(values['monitor.zones'], values['monitor.min_points'])
+    look = max((z.time_before_collision_s for z in zones), default=0.0)
+    # the speed gained while reacting, and a sampling step, on top
+    v = vmax + values['max_accel'][k] * values['monitor.reaction_time_s']
+    half = extent + max(v * t + values['monitor.margin'], v * look)
+    half += values['monitor.lateral_margin'] + 0.1
+    box = [-half, -half, half, half]
+    for zone in zones:
+        if zone.shape is not None:
+            zx0, zy0, zx1, zy1 = zone.shape.bounds()
+            box = [min(box[0], zx0), min(box[1], zy0), max(box[2], zx1), max(box[3], zy1)]
+    reach = values['monitor.reach']
     return Band(
         min_height=values['monitor.min_height'],
         max_height=values['monitor.max_height'],
-        reach=values['monitor.reach'],
-        body=footprint(values),
+        box=(max(box[0], -reach), max(box[1], -reach), min(box[2], reach), min(box[3], reach)),
+        body=body,
         body_padding=values['monitor.body_padding'],
     )
 

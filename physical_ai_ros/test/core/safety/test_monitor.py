@@ -51,7 +51,7 @@ from physical_ai_ros.core.stages import SafetyStage
 MS = 1_000_000
 T0 = 1_700_000_000_000_000_000
 BODY = Circle(0.0, 0.0, 0.32)
-BAND = Band(min_height=0.1, max_height=2.0, reach=5.0, body=BODY)
+BAND = Band(min_height=0.1, max_height=2.0, box=(-5.0, -5.0, 5.0, 5.0), body=BODY)
 IDENTITY = np.eye(4)
 
 
@@ -255,7 +255,8 @@ def test_scan_and_range_readings_become_base_frame_points() -> None:
 
 def stage(types: Any, **overrides: Any) -> SafetyStage:
     values = resolve('safety_node', {
-        'monitor.extrinsics': [0.0] * 6, 'monitor.footprint_radius': 0.32, **overrides,
+        'monitor.enabled': True, 'monitor.extrinsics': [0.0] * 6,
+        'monitor.footprint_radius': 0.32, **overrides,
     })  # fmt: skip
     return SafetyStage(values, types)
 
@@ -305,6 +306,7 @@ def test_an_obstacle_in_the_field_brakes_at_once_at_max_decel(types: Any) -> Non
 
 def test_the_monitor_can_be_off_and_an_arm_needs_it_off(types: Any) -> None:
     assert stage(types, **{'monitor.enabled': False}).monitor is None
+    assert SafetyStage(resolve('safety_node', {}), types).monitor is None  # on where configured
     arm = resolve('safety_node', {'axes': ['j1'], 'output_type': 'float64_array',
                                   'min_velocity': [-1.0], 'max_velocity': [1.0],
                                   'max_accel': [1.0], 'max_decel': [1.0],
@@ -350,7 +352,7 @@ def test_the_monitor_can_be_off_and_an_arm_needs_it_off(types: Any) -> None:
 def test_a_bad_monitor_setting_is_one_line_naming_it(
     overrides: dict[str, Any], message: str
 ) -> None:
-    values = resolve('safety_node', {}) | overrides
+    values = resolve('safety_node', {'monitor.enabled': True}) | overrides
     errors = check_node('safety_node', values)
     assert errors, overrides
     text = str(errors[0])
