@@ -540,6 +540,8 @@ class SafetyStage:
             values['monitor/note'] = last.note
         if np.isfinite(last.nearest_m):
             values['monitor/nearest_m'] = round(float(last.nearest_m), 3)
+        if np.isfinite(monitor.nearest_m):
+            values['monitor/nearest_since_start_m'] = round(float(monitor.nearest_m), 3)
         values.update({f'monitor/interventions/{z}': n for z, n in monitor.interventions.items()})
         for name, age in monitor.sources.ages_s(now_ns).items():
             values[f'monitor/age_s/{name}'] = round(age, 3)

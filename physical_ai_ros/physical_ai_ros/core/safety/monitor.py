@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import enum
 import math
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -46,6 +46,7 @@ from physical_ai_ros.core.safety.kinematics import (
     Poses,
     to_pose_frames,
 )
+from physical_ai_ros.core.safety.returns import Distance, Returns
 from physical_ai_ros.core.safety.shapes import Points, Shape
 from physical_ai_ros.core.safety.sources import SourceTracker
 
@@ -178,7 +179,8 @@ class CollisionMonitor:
         self._clear_since_ns: int | None = None
         #: interventions (a verdict other than FREE starting) per zone
         self.interventions: dict[str, int] = {}
-        self.nearest_m = math.inf  # the nearest return seen since start
+        #: the nearest return to the footprint seen since start [m] (diagnostics, reports)
+        self.nearest_m = math.inf
         self.last: MonitorVerdict = FREE
 
     def reconfigure(self, config: MonitorConfig) -> None:
@@ -208,7 +210,7 @@ class CollisionMonitor:
             note = problem.value + (f' ({detail})' if detail else '')
             verdict = MonitorVerdict(MonitorAction.BLIND, zone=name, note=note)
         else:
-            verdict = self._judge(self.sources.points(), velocity, command)
+            verdict = self._judge(self.sources.returns(), velocity, command)
         return self._hold(now_ns, verdict)
 
     def _hold(self, now_ns: int, verdict: MonitorVerdict) -> MonitorVerdict:
@@ -233,12 +235,10 @@ class CollisionMonitor:
         return verdict
 
     def _judge(
-        self, points: Points, velocity: tuple[float, float], command: tuple[float, float]
+        self, points: Returns, velocity: tuple[float, float], command: tuple[float, float]
     ) -> MonitorVerdict:
         config = self.config
-        nearest = (
-            float(config.footprint.signed_distance(points).min()) if points.shape[0] else math.inf
-        )
+        nearest = points.min_distance(config.footprint.signed_distance)
         self.nearest_m = min(self.nearest_m, nearest)
         verdicts = []
         field = self._field_poses(velocity, command)
@@ -300,12 +300,12 @@ class CollisionMonitor:
         )  # fmt: skip
 
     def _zone(
-        self, zone: Zone, points: Points, command: tuple[float, float], nearest: float
+        self, zone: Zone, points: Returns, command: tuple[float, float], nearest: float
     ) -> MonitorVerdict | None:
         if zone.action is ZoneAction.APPROACH:
             return self._approach(zone, points, command, nearest)
         assert zone.shape is not None
-        inside = int(np.count_nonzero(zone.shape.signed_distance(points) <= 0.0))
+        inside = points.count_within(zone.shape.signed_distance, 0.0)
         if inside < zone.min_points:
             return None
         action = MonitorAction[zone.action.name]
@@ -320,26 +320,21 @@ class CollisionMonitor:
         )
 
     def _approach(
-        self, zone: Zone, points: Points, command: tuple[float, float], nearest: float
+        self, zone: Zone, points: Returns, command: tuple[float, float], nearest: float
     ) -> MonitorVerdict | None:
         """Nav2's approach model: scale the command so nothing is hit within the look-ahead."""
         horizon = zone.time_before_collision_s
-        if not points.shape[0] or (command[0] == 0.0 and command[1] == 0.0):
+        if not points.size or (command[0] == 0.0 and command[1] == 0.0):
             return None
         poses, times = constant_poses(command[0], command[1], horizon)
-        local = to_pose_frames(_near(points, poses, self.config.footprint, 0.0), poses)
-        if not local.shape[1]:
-            return None
-        distance = self.config.footprint.signed_distance(local.reshape(-1, 2))
-        hits = np.count_nonzero(distance.reshape(local.shape[:2]) <= 0.0, axis=1)
-        first = np.flatnonzero(hits >= zone.min_points)
-        if not first.size:
-            return None
-        k = int(first[0])
-        return MonitorVerdict(
-            MonitorAction.APPROACH, zone.name, int(hits[k]), nearest,
-            scale=float(times[k] / horizon) if horizon > 0 else 0.0,
-        )  # fmt: skip
+        for k in range(poses.shape[0]):  # the first pose that hits: later ones need no test
+            hits = points.count_within(_footprint_at(self.config.footprint, poses[k : k + 1]), 0.0)
+            if hits >= zone.min_points:
+                return MonitorVerdict(
+                    MonitorAction.APPROACH, zone.name, hits, nearest,
+                    scale=float(times[k] / horizon) if horizon > 0 else 0.0,
+                )  # fmt: skip
+        return None
 
 
 def _held(stop: MonitorVerdict, note: str) -> MonitorVerdict:
@@ -348,25 +343,18 @@ def _held(stop: MonitorVerdict, note: str) -> MonitorVerdict:
     )
 
 
-def _near(points: Points, poses: Poses, footprint: Shape, margin: float) -> Points:
-    """The points within the bounding box of the footprint swept along ``poses``."""
-    x0, y0, x1, y1 = footprint.bounds()
-    reach = max(abs(x0), abs(y0), abs(x1), abs(y1)) + margin
-    lo = poses[:, :2].min(axis=0) - reach
-    hi = poses[:, :2].max(axis=0) + reach
-    keep = (
-        (points[:, 0] >= lo[0]) & (points[:, 0] <= hi[0])
-        & (points[:, 1] >= lo[1]) & (points[:, 1] <= hi[1])
-    )  # fmt: skip
-    near: Points = points[keep]
-    return near
+def _footprint_at(footprint: Shape, poses: Poses) -> Distance:
+    """The distance to the footprint at the nearest of ``poses`` (1-Lipschitz, as cells need)."""
+
+    def distance(points: Points) -> np.ndarray[Any, np.dtype[np.float64]]:
+        local = to_pose_frames(points, poses)
+        d = footprint.signed_distance(local.reshape(-1, 2)).reshape(local.shape[:2])
+        least: np.ndarray[Any, np.dtype[np.float64]] = d.min(axis=0)
+        return least
+
+    return distance
 
 
-def _count_swept(points: Points, poses: Poses, footprint: Shape, margin: float) -> int:
+def _count_swept(points: Returns, poses: Poses, footprint: Shape, margin: float) -> int:
     """Returns within ``margin`` of the footprint at any of ``poses``."""
-    near = _near(points, poses, footprint, margin)
-    if not near.shape[0]:
-        return 0
-    local = to_pose_frames(near, poses)
-    distance = footprint.signed_distance(local.reshape(-1, 2)).reshape(local.shape[:2])
-    return int(np.count_nonzero((distance <= margin).any(axis=0)))
+    return points.count_within(_footprint_at(footprint, poses), margin)

@@ -35,6 +35,7 @@ import numpy as np
 from physical_ai_ros.core.errors import MessageFormatError
 from physical_ai_ros.core.messages.pointcloud import cloud_to_array
 from physical_ai_ros.core.messages.stamps import NS_PER_S, stamp_to_ns
+from physical_ai_ros.core.safety.returns import Returns
 from physical_ai_ros.core.safety.shapes import Points, Shape
 
 SourceKind = Literal['cloud', 'scan', 'range']
@@ -96,19 +97,24 @@ def cloud_points(msg: Any, matrix: np.ndarray[Any, Any], band: Band) -> tuple[Po
     keep &= (xb >= x0) & (xb <= x1) & (yb >= y0) & (yb <= y1)
     xy = np.empty((int(np.count_nonzero(keep)), 2), dtype=np.float64)
     xy[:, 0], xy[:, 1] = xb[keep], yb[keep]
-    return _outside_body(xy, band), returns
+    return _outside_body(xy, band, boxed=True), returns
 
 
 def _row(r: np.ndarray[Any, Any], x: Any, y: Any, z: Any) -> np.ndarray[Any, Any]:
-    """One base-frame coordinate of every point: ``r . (x, y, z, 1)``; level terms skipped."""
-    out: np.ndarray[Any, Any] = x * r[0] if r[0] else np.zeros(x.shape, np.float32)
-    if r[1]:
-        out += y * r[1]
-    if r[2]:
-        out += z * r[2]
-    if r[3]:
-        out += r[3]
-    return out
+    """One base-frame coordinate of every point: ``r . (x, y, z, 1)``.
+
+    Zero terms are skipped and unit ones not multiplied: a sensor mounted level and facing
+    forward costs one addition per coordinate, not three multiplications and three.
+    """
+    out: np.ndarray[Any, Any] | None = None
+    for coefficient, values in zip(r[:3], (x, y, z), strict=True):
+        if coefficient == 0.0:
+            continue
+        term = values if coefficient == 1.0 else values * coefficient
+        out = term if out is None else out + term
+    if out is None:
+        out = np.zeros(x.shape, np.float32)
+    return out + r[3] if r[3] else out
 
 
 def _between(values: np.ndarray[Any, Any], low: float, high: float) -> np.ndarray[Any, Any]:
@@ -175,12 +181,24 @@ def _in_band(
     return _outside_body(np.ascontiguousarray(base[:2, keep].T), band)
 
 
-def _outside_body(xy: Points, band: Band) -> Points:
-    """Points within the box and outside the robot's own body."""
-    x0, y0, x1, y1 = band.box
-    xy = xy[(xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)]
-    if xy.shape[0]:
-        xy = xy[band.body.signed_distance(xy) > band.body_padding]
+def _outside_body(xy: Points, band: Band, *, boxed: bool = False) -> Points:
+    """Points within the box (already, if ``boxed``) and outside the robot's own body.
+
+    Only the points within the body's bounding box (grown by the padding) are measured
+    against the body: a few, where the returns near the robot are tens of thousands.
+    """
+    if not boxed:
+        x0, y0, x1, y1 = band.box
+        xy = xy[(xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)]
+    pad = band.body_padding
+    b0, c0, b1, c1 = band.body.bounds()
+    near = (xy[:, 0] >= b0 - pad) & (xy[:, 0] <= b1 + pad)
+    near &= (xy[:, 1] >= c0 - pad) & (xy[:, 1] <= c1 + pad)
+    candidates = np.flatnonzero(near)
+    if candidates.size:
+        body = candidates[band.body.signed_distance(xy[candidates]) <= pad]
+        if body.size:
+            xy = np.delete(xy, body, axis=0)
     return xy
 
 
@@ -236,6 +254,7 @@ class SourceTracker:
     def __init__(self, sources: tuple[SourceConfig, ...], band: Band) -> None:
         self.band = band
         self._sources = {s.name: _SourceState(s, s.extrinsic) for s in sources}
+        self._returns: Returns | None = None  # every source's, grouped; None: to be made
         #: messages refused per (source, problem)
         self.refused: dict[tuple[str, SourceProblem], int] = {}
 
@@ -277,6 +296,7 @@ class SourceTracker:
             state.detail = detail
             return problem
         state.points, state.returns, state.stamp_ns = points, returns, stamp
+        self._returns = None
         state.received_ns = now_ns
         blind = returns < state.config.min_returns
         state.problem = SourceProblem.BLIND if blind else None
@@ -303,6 +323,12 @@ class SourceTracker:
         if not arrays:
             return np.zeros((0, 2))
         return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+    def returns(self) -> Returns:
+        """:meth:`points` grouped into cells, made once per new message (not per check)."""
+        if self._returns is None:
+            self._returns = Returns.of(self.points(), self.band.box)
+        return self._returns
 
     def ages_s(self, now_ns: int) -> dict[str, float]:
         """Seconds since each source's last good message (-1: never)."""

@@ -27,9 +27,11 @@ import pytest
 from physical_ai_ros.core.messages.pointcloud import array_to_cloud
 from physical_ai_ros.core.messages.stamps import make_header
 from physical_ai_ros.core.params.schema import check_node, resolve
+from physical_ai_ros.core.perception.transforms import extrinsic
 from physical_ai_ros.core.safety.gate import StopReason
 from physical_ai_ros.core.safety.kinematics import braking_poses, stopping_distance
 from physical_ai_ros.core.safety.monitor import (
+    _footprint_at,
     CollisionMonitor,
     MonitorAction,
     MonitorConfig,
@@ -37,9 +39,11 @@ from physical_ai_ros.core.safety.monitor import (
     Zone,
     ZoneAction,
 )
+from physical_ai_ros.core.safety.returns import Returns
 from physical_ai_ros.core.safety.shapes import Circle, Polygon, polygon_problem
 from physical_ai_ros.core.safety.sources import (
     Band,
+    cloud_points,
     range_points,
     scan_points,
     SourceConfig,
@@ -175,14 +179,16 @@ def test_a_blind_silent_or_broken_source_is_a_stop(types: Any) -> None:
     blind = monitor.check(T0, (0.0, 0.0), (0.0, 0.0))
     assert blind.action is MonitorAction.BLIND and blind.note == 'blind (10 returns < 50)'
     tracker.on_message('lidar', cloud(types, background()), T0 + 10 * MS)
-    assert monitor.check(T0 + 20 * MS, (0.0, 0.0), (0.0, 0.0)).stopping  # still clearing
-    assert not monitor.check(T0 + 600 * MS, (0.0, 0.0), (0.0, 0.0)).stopping or True
-    silent = monitor.check(T0 + 400 * MS, (0.0, 0.0), (0.0, 0.0))
+    held = monitor.check(T0 + 20 * MS, (0.0, 0.0), (0.0, 0.0))
+    assert held.stopping and held.note == 'clearing'  # sighted again: clear from now on
+    tracker.on_message('lidar', cloud(types, background()), T0 + 300 * MS)
+    assert not monitor.check(T0 + 530 * MS, (0.0, 0.0), (0.0, 0.0)).stopping  # 510 ms clear
+    silent = monitor.check(T0 + 700 * MS, (0.0, 0.0), (0.0, 0.0))
     assert silent.action is MonitorAction.BLIND and silent.note.startswith(
-        'silent (last message 0.39'
+        'silent (last message 0.40'
     )
     broken = SimpleNamespace(header=make_header(T0, 'lidar', types), fields=None)
-    assert tracker.on_message('lidar', broken, T0 + 500 * MS) is SourceProblem.MALFORMED
+    assert tracker.on_message('lidar', broken, T0 + 800 * MS) is SourceProblem.MALFORMED
     assert tracker.refused[('lidar', SourceProblem.MALFORMED)] == 1
 
 
@@ -357,3 +363,48 @@ def test_a_bad_monitor_setting_is_one_line_naming_it(
     assert errors, overrides
     text = str(errors[0])
     assert message in text and '\n' not in text, text
+
+
+# --- cells: exact answers, fewer tests ----------------------------------------------------
+
+
+@pytest.mark.parametrize('seed', range(5))
+def test_cell_grouped_counts_and_nearest_equal_testing_every_return(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    # clusters (walls, a pallet) and scatter, some on the shapes' boundaries
+    points = np.concatenate([
+        rng.normal(0.0, 1.0, (3000, 2)),
+        np.stack([np.full(500, 0.6), rng.uniform(-0.5, 0.5, 500)], axis=1),
+        rng.uniform(-0.02, 0.02, (400, 2)) + np.array([0.32, 0.0]),  # on the body's edge
+    ])  # fmt: skip
+    returns = Returns.of(points)
+    assert returns.counts.sum() == len(points) and returns.centres.shape[0] < len(points)
+    poses = braking_poses(0.7, 0.6, reaction_time_s=0.2, decel=1.5, angular_decel=4.0,
+                          extra_m=0.1)  # fmt: skip
+    square = Polygon(((0.3, -0.4), (1.0, -0.4), (1.0, 0.4), (0.3, 0.4)))
+    for distance, threshold in (
+        (BODY.signed_distance, 0.03),
+        (square.signed_distance, 0.0),
+        (_footprint_at(BODY, poses), 0.03),
+    ):
+        brute = int(np.count_nonzero(distance(points) <= threshold))
+        assert returns.count_within(distance, threshold) == brute
+        assert returns.min_distance(distance) == pytest.approx(float(distance(points).min()))
+    assert np.array_equal(Returns.of(np.zeros((0, 2))).counts, [])
+
+
+def test_returns_outside_a_smaller_box_are_left_out() -> None:
+    points = np.array([[0.5, 0.0], [3.0, 0.0], [-0.7, 0.2]])
+    returns = Returns.of(points, (-1.0, -1.0, 1.0, 1.0))
+    assert returns.size == 2 and np.array_equal(returns.points, points[[0, 2]])
+    assert returns.count_within(BODY.signed_distance, 0.5) == 2
+
+
+def test_a_tilted_sensor_is_transformed_as_a_4x4_would(types: Any) -> None:
+    rng = np.random.default_rng(3)
+    xyz = rng.uniform(-2.0, 2.0, (2000, 3)).astype(np.float32)
+    mount = extrinsic([0.2, -0.1, 0.5, 0.1, -0.3, 0.7])
+    points, _ = cloud_points(cloud(types, [tuple(p) for p in xyz]), mount, BAND)
+    base = xyz.astype(np.float64) @ mount[:3, :3].T + mount[:3, 3]
+    keep = (base[:, 2] >= 0.1) & (base[:, 2] <= 2.0) & (BODY.signed_distance(base[:, :2]) > 0)
+    assert np.allclose(np.sort(points, axis=0), np.sort(base[keep, :2], axis=0), atol=1e-5)

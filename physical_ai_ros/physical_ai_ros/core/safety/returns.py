@@ -1,0 +1,135 @@
+# Copyright 2026 physical_ai_ros contributors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+
+"""The monitor's obstacle returns, grouped into 2 cm cells: every test exact, and cheap.
+
+A lidar near a wall or a pallet leaves tens of thousands of returns within the field's reach;
+testing each against a footprint swept over dozens of poses, at every gate tick, costs tens
+of milliseconds (``bench/monitor.py``). Distances to a shape (and the least of them over many
+poses) change by at most the distance moved, so a cell's centre tells about all its returns
+within half the cell's diagonal: a cell whose centre is well inside a region counts whole, one
+well outside counts nothing, and only the returns of the few cells on the boundary are tested
+one by one. The counts and the nearest distance are those of the returns themselves, as if
+each were tested: the cells only decide which tests can be skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+import math
+from typing import Any
+
+import numpy as np
+
+from physical_ai_ros.core.safety.shapes import Points
+
+#: Cell size [m].
+CELL = 0.02
+#: Half a cell's diagonal: how far a return lies from its cell's centre at most [m].
+HALF_DIAGONAL = CELL * math.sqrt(2.0) / 2.0 + 1e-9
+
+#: ``(x_min, y_min, x_max, y_max)`` [m].
+Box = tuple[float, float, float, float]
+
+#: The largest grid counted with ``bincount`` (8 MB of counts); beyond, keys are sorted.
+MAX_GRID_CELLS = 1 << 20
+
+#: A 1-Lipschitz distance of many points ((N, 2) in, (N,) out): a signed distance to a shape,
+#: or the least of several.
+Distance = Callable[[Points], np.ndarray[Any, np.dtype[np.float64]]]
+
+
+@dataclass(frozen=True)
+class Returns:
+    """Obstacle returns and their cells.
+
+    Attributes:
+        points: ``(N, 2)`` x, y in the base frame [m].
+        cell: ``(N,)`` each return's cell (an index into ``centres``).
+        centres: ``(M, 2)`` their centres [m].
+        counts: ``(M,)`` returns in each.
+    """
+
+    points: Points
+    cell: np.ndarray[Any, np.dtype[np.intp]]
+    centres: Points
+    counts: np.ndarray[Any, np.dtype[np.int64]]
+
+    @classmethod
+    def of(cls, points: Points, box: Box | None = None) -> Returns:
+        """Group ``points`` into cells of a grid anchored at the origin, in O(N).
+
+        Cells are counted with ``bincount`` over the grid spanning ``box`` (the monitor's: a
+        few metres; points outside it are left out), else the points' extent; a grid too
+        large for that (points spread over kilometres) falls back to sorting the cell keys.
+        """
+        if not points.shape[0]:
+            return cls(points, np.zeros(0, np.intp), np.zeros((0, 2)), np.zeros(0, np.int64))
+        ij = np.floor(points * (1.0 / CELL)).astype(np.int64)
+        if box is not None:
+            low = np.floor(np.array(box[:2]) / CELL).astype(np.int64)
+            high = np.floor(np.array(box[2:]) / CELL).astype(np.int64)
+        else:
+            low, high = ij.min(axis=0), ij.max(axis=0)
+        ij -= low
+        rows, cols = (int(v) + 1 for v in high - low)
+        if box is not None:  # points kept from before a smaller box (parameters changed)
+            inside = (ij[:, 0] >= 0) & (ij[:, 0] < rows) & (ij[:, 1] >= 0) & (ij[:, 1] < cols)
+            if not inside.all():
+                points, ij = points[inside], ij[inside]
+        key = ij[:, 0] * cols + ij[:, 1]
+        if rows * cols <= MAX_GRID_CELLS:
+            per_key = np.bincount(key, minlength=rows * cols)
+            cells = np.flatnonzero(per_key)
+            index = np.cumsum(per_key > 0) - 1  # key -> index among the occupied cells
+            cell, counts = index[key], per_key[cells]
+        else:
+            cells, cell, counts = np.unique(key, return_inverse=True, return_counts=True)
+        centres = np.stack([cells // cols + low[0] + 0.5, cells % cols + low[1] + 0.5], axis=1)
+        return cls(points, cell.reshape(-1), centres * CELL, counts)
+
+    @property
+    def size(self) -> int:
+        """Number of returns."""
+        return int(self.points.shape[0])
+
+    def _members(self, which: np.ndarray[Any, np.dtype[np.bool_]]) -> Points:
+        """The returns of the cells selected by ``which``."""
+        chosen: Points = self.points[which[self.cell]]
+        return chosen
+
+    def count_within(self, distance: Distance, threshold: float) -> int:
+        """How many returns have ``distance(return) <= threshold`` (exactly)."""
+        if not self.size:
+            return 0
+        d = distance(self.centres)
+        whole = d <= threshold - HALF_DIAGONAL
+        edge = ~whole & (d <= threshold + HALF_DIAGONAL)
+        inside = int(self.counts[whole].sum())
+        if edge.any():
+            inside += int(np.count_nonzero(distance(self._members(edge)) <= threshold))
+        return inside
+
+    def min_distance(self, distance: Distance) -> float:
+        """The least ``distance`` over the returns (exactly; inf without returns)."""
+        if not self.size:
+            return math.inf
+        d = distance(self.centres)
+        candidates = d <= d.min() + 2.0 * HALF_DIAGONAL
+        return float(distance(self._members(candidates)).min())
+
+
+NO_RETURNS = Returns.of(np.zeros((0, 2)))
