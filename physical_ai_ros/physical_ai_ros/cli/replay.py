@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 import sys
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 from physical_ai_ros.cli.arguments import (
     add_link_arguments,
@@ -139,18 +139,18 @@ def _replay(args: argparse.Namespace) -> int:
     deadline = (
         (result.deadline_ms, result.deadline_misses, steps) if args.fail_on_deadline else None
     )
+
+    def junit(comparison: Any) -> None:  # the comparison's cases and/or the deadline's
+        path = write_junit(comparison, args.junit or out / 'junit.xml',
+                           suite=suite_name(args.bag), deadline=deadline,
+                           replay_s=result.wall_s)  # fmt: skip
+        print(f'junit: {path}')
+
     if args.golden and not args.update_golden:
         comparison = compare_bags(result.out_bag, args.golden, tolerances)
-        junit = write_junit(
-            comparison,
-            args.junit or out / 'junit.xml',
-            suite=suite_name(args.bag),
-            deadline=deadline,
-            replay_s=result.wall_s,
-        )
+        junit(comparison)
         topic = options.topic(COMMAND_TOPICS[args.output_type or _output_type(options)])
         golden_commands = command_series(args.golden, topic, result.axes)
-        print(f'junit: {junit}')
     report = None if args.no_report else write_report(result, out, comparison, golden_commands)
     print(summary(result, comparison, report))
     if args.update_golden:
@@ -159,14 +159,7 @@ def _replay(args: argparse.Namespace) -> int:
         print(f'golden baseline updated: {golden}')
         return 0
     if comparison is None and deadline is not None:
-        junit = write_junit(
-            None,
-            args.junit or out / 'junit.xml',
-            suite=suite_name(args.bag),
-            deadline=deadline,
-            replay_s=result.wall_s,
-        )
-        print(f'junit: {junit}')
+        junit(None)
     if args.fail_on_deadline and result.deadline_misses:
         return 1
     return 1 if comparison is not None and not comparison.passed else 0
