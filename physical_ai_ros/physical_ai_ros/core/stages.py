@@ -369,8 +369,9 @@ class SafetyStage:
         #: the collision monitor over the raw range sensors (None: ``monitor.enabled`` false)
         self.monitor: CollisionMonitor | None = None
         if values['monitor.enabled']:
-            tracker = SourceTracker(source_configs(values), band(values))
-            self.monitor = CollisionMonitor(monitor_config(values), tracker)
+            config = monitor_config(values)
+            tracker = SourceTracker(source_configs(values), band(values, config.zones))
+            self.monitor = CollisionMonitor(config, tracker)
             axes = list(values['axes'])
             self._linear = axes.index(values['monitor.linear_axis'])
             angular = values['monitor.angular_axis']
@@ -384,8 +385,9 @@ class SafetyStage:
         """
         self.gate.reconfigure(safety_config(values))
         if self.monitor is not None:
-            self.monitor.reconfigure(monitor_config(values))
-            self.monitor.sources.band = band(values)
+            config = monitor_config(values)
+            self.monitor.reconfigure(config)
+            self.monitor.sources.band = band(values, config.zones)
         self.status_timeout_ns = int(values['input_timeout_s'] * NS_PER_S)
         self.values = dict(values)
 

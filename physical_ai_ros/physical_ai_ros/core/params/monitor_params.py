@@ -30,6 +30,7 @@ allowed.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 import math
 from typing import Any
 
@@ -186,17 +187,17 @@ def _zone(data: dict[Any, Any], refuse: Any, default_min_points: int) -> Zone:
         ok = isinstance(ratio, (int, float)) and not isinstance(ratio, bool)
         if not ok or not 0.0 < float(ratio) <= 1.0:
             raise refuse('ratio', ratio, 'a ratio in (0, 1]')
-        return _with(zone, ratio=float(ratio))
+        return replace(zone, ratio=float(ratio))
     if kind is ZoneAction.LIMIT:
         if 'linear' not in data and 'angular' not in data:
             raise refuse('linear', None, 'linear and/or angular: the speed caps of a limit zone')
         linear = number('linear', math.inf, 0.0, math.inf, 'a speed >= 0 [m/s]')
         angular = number('angular', math.inf, 0.0, math.inf, 'a turn rate >= 0 [rad/s]')
-        return _with(zone, linear_limit=linear, angular_limit=angular)
+        return replace(zone, linear_limit=linear, angular_limit=angular)
     if kind is ZoneAction.APPROACH:
         horizon = number('time_before_collision', math.nan, 0.05, 10.0,
                          'a look-ahead in [0.05, 10] s')  # fmt: skip
-        return _with(zone, time_before_collision_s=horizon)
+        return replace(zone, time_before_collision_s=horizon)
     return zone
 
 
@@ -227,12 +228,6 @@ def _shape(data: dict[Any, Any], kind: ZoneAction, refuse: Any) -> Shape | None:
     return Polygon(tuple((float(x), float(y)) for x, y in points))
 
 
-def _with(zone: Zone, **changes: Any) -> Zone:
-    from dataclasses import replace
-
-    return replace(zone, **changes)
-
-
 def source_configs(values: Mapping[str, Any]) -> tuple[SourceConfig, ...]:
     """The monitor's sources: clouds, then scans, then ranges (the order of extrinsics)."""
     kinds: list[tuple[str, SourceKind]] = [
@@ -249,7 +244,7 @@ def source_configs(values: Mapping[str, Any]) -> tuple[SourceConfig, ...]:
     return tuple(out)
 
 
-def band(values: Mapping[str, Any]) -> Band:
+def band(values: Mapping[str, Any], zones: tuple[Zone, ...] | None = None) -> Band:
     """Which returns are obstacles: the height band, and the box the field and zones reach.
 
     The box is the square the protective field can sweep at the highest speed in any
@@ -263,7 +258,8 @@ def band(values: Mapping[str, Any]) -> Band:
     k = axes.index(values['monitor.linear_axis']) if values['monitor.linear_axis'] in axes else 0
     vmax = max(abs(values['max_velocity'][k]), abs(values['min_velocity'][k]))
     t = values['monitor.reaction_time_s'] + vmax / values['max_decel'][k]
-    zones = parse_zones(values['monitor.zones'], values['monitor.min_points'])
+    if zones is None:
+        zones = parse_zones(values['monitor.zones'], values['monitor.min_points'])
     look = max((z.time_before_collision_s for z in zones), default=0.0)
     # the speed gained while reacting, and a sampling step, on top
     v = vmax + values['max_accel'][k] * values['monitor.reaction_time_s']
