@@ -32,6 +32,21 @@ from physical_ai_ros.replay.golden import Comparison
 from physical_ai_ros.replay.runner import ReplayResult
 
 
+def monitor_summary(result: ReplayResult) -> str:
+    """Interventions per minute by zone and the nearest return, for CI logs and reports."""
+    counts = result.monitor_interventions or {}
+    minutes = max(result.duration_s / 60.0, 1e-9)
+    total = sum(counts.values())
+    zones = ', '.join(f'{zone} {n}' for zone, n in counts.items())
+    nearest = result.monitor_nearest_m
+    near = f'{nearest:.2f} m' if nearest is not None else 'none in reach'
+    return (
+        f'{total} intervention(s), {total / minutes:.1f}/min'
+        + (f' ({zones})' if zones else '')
+        + f'; nearest return {near}'
+    )
+
+
 def summary(result: ReplayResult, comparison: Comparison | None, report: Path | None) -> str:
     """The text printed at the end of a replay."""
     speed = result.duration_s / result.wall_s if result.wall_s > 0 else float('inf')
@@ -57,6 +72,8 @@ def summary(result: ReplayResult, comparison: Comparison | None, report: Path | 
             hint = result.remap_hints.get(topic)
             lines.append(f'    {topic} ({msgtype})' + (f'  -> {hint}' if hint else ''))
     ticks = max(len(result.commands), 1)
+    if result.monitor_interventions is not None:
+        lines.append('  collision monitor: ' + monitor_summary(result))
     if result.stops:
         stops = ', '.join(
             f'{k.lower()} {100.0 * v / ticks:.1f}%' for k, v in result.stops.most_common()

@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 import contextlib
 from dataclasses import dataclass, field
+import math
 from pathlib import Path
 import time
 from typing import Any
@@ -127,6 +128,9 @@ class ReplayResult:
     recovered: str = ''  # what was read from a bag cut short by a hard kill ('' for a whole bag)
     link: str = ''  # what the modelled link did ('' without --link)
     nondeterministic: str = ''  # why the outputs may differ run to run ('' when they cannot)
+    #: the collision monitor's interventions per zone (None: the monitor was off)
+    monitor_interventions: dict[str, int] | None = None
+    monitor_nearest_m: float | None = None  # its nearest return to the footprint (None: none)
 
     @property
     def deadline_misses(self) -> int:
@@ -368,6 +372,11 @@ class ReplayRunner:
         self.advance(end_ns)
         self._result.end_ns = end_ns
         self._result.messages_out = self._writer.count
+        monitor = self.safety.monitor
+        if monitor is not None:
+            self._result.monitor_interventions = dict(sorted(monitor.interventions.items()))
+            nearest = monitor.nearest_m
+            self._result.monitor_nearest_m = nearest if math.isfinite(nearest) else None
 
     def _note_unused(self, reader: BagReader, result: ReplayResult) -> None:
         """Record the bag's topics no input reads, with a ``--remap`` that would read them."""

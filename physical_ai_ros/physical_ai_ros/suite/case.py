@@ -66,6 +66,9 @@ class CaseResult:
     faults: int = 0
     deadline_misses: int = 0
     min_clearance_m: float | None = None  # known in simulation only
+    #: the collision monitor's interventions per minute by zone (empty: none, or it was off)
+    monitor_per_min: dict[str, float] = field(default_factory=dict)
+    monitor_nearest_m: float | None = None  # its nearest return to the footprint
     bag_seconds: float = 0.0
     wall_s: float = 0.0
     cached: bool = False
@@ -124,6 +127,11 @@ def run_case(
     judge(outcome, comparison)
     outcome.stops = dict(sorted(result.stops.items()))
     outcome.time_stopped_s, outcome.jerk_rms = behaviour(result.commands)
+    minutes = max(result.duration_s / 60.0, 1e-9)
+    outcome.monitor_per_min = {
+        zone: round(n / minutes, 3) for zone, n in (result.monitor_interventions or {}).items()
+    }
+    outcome.monitor_nearest_m = result.monitor_nearest_m
     outcome.faults = sum(result.faults.values())
     outcome.deadline_misses = result.deadline_misses
     outcome.bag_seconds = result.duration_s

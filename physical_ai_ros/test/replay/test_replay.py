@@ -424,3 +424,32 @@ def test_a_replay_calling_a_live_server_is_marked_non_deterministic(
     from physical_ai_ros.replay.report import summary
 
     assert 'NOT DETERMINISTIC' in summary(result, None, None)
+
+
+def test_the_collision_monitor_reports_its_interventions_and_nearest_return(
+    bags: dict[str, Path], params: Path, tmp_path: Path
+) -> None:
+    from physical_ai_ros.replay.report import summary
+
+    wide = tmp_path / 'wide.yaml'  # a slowdown zone reaching the racks beside the aisle
+    data = yaml.safe_load(params.read_text())
+    data['safety_node']['ros__parameters']['monitor']['zones'] = [
+        '{name: wide, action: slowdown, ratio: 0.5, '
+        'polygon: [[0.4, -2.2], [5.0, -2.2], [5.0, 2.2], [0.4, 2.2]]}'
+    ]
+    wide.write_text(yaml.safe_dump(data))
+    result = replay(bags['mcap'], tmp_path / 'on', ReplayOptions(params=wide))
+    assert result.monitor_interventions is not None
+    assert result.monitor_interventions.get('wide', 0) >= 1
+    assert 'lidar' not in result.monitor_interventions  # waiting for the first cloud: start-up
+    assert result.monitor_nearest_m is not None and 0.0 < result.monitor_nearest_m < 5.0
+    line = next(x for x in summary(result, None, None).splitlines() if 'collision monitor' in x)
+    total = sum(result.monitor_interventions.values())
+    assert line.startswith(f'  collision monitor: {total} intervention(s), ')
+    assert f'nearest return {result.monitor_nearest_m:.2f} m' in line
+    off = tmp_path / 'off.yaml'
+    data['safety_node']['ros__parameters']['monitor']['enabled'] = False
+    off.write_text(yaml.safe_dump(data))
+    without = replay(bags['mcap'], tmp_path / 'off', ReplayOptions(params=off))
+    assert without.monitor_interventions is None
+    assert 'collision monitor' not in summary(without, None, None)

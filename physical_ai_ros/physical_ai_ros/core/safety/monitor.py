@@ -48,7 +48,7 @@ from physical_ai_ros.core.safety.kinematics import (
 )
 from physical_ai_ros.core.safety.returns import Distance, Returns
 from physical_ai_ros.core.safety.shapes import Points, Shape
-from physical_ai_ros.core.safety.sources import SourceTracker
+from physical_ai_ros.core.safety.sources import SourceProblem, SourceTracker
 
 #: The zone name of the speed-dependent protective field.
 PROTECTIVE_FIELD = 'protective_field'
@@ -209,12 +209,13 @@ class CollisionMonitor:
             problem, detail = problems[name]
             note = problem.value + (f' ({detail})' if detail else '')
             verdict = MonitorVerdict(MonitorAction.BLIND, zone=name, note=note)
-        else:
-            verdict = self._judge(self.sources.returns(), velocity, command)
+            # waiting for a source's first message is start-up, not an intervention
+            return self._hold(now_ns, verdict, count=problem is not SourceProblem.NO_DATA)
+        verdict = self._judge(self.sources.returns(), velocity, command)
         return self._hold(now_ns, verdict)
 
-    def _hold(self, now_ns: int, verdict: MonitorVerdict) -> MonitorVerdict:
-        """Apply the resume rule, and count interventions."""
+    def _hold(self, now_ns: int, verdict: MonitorVerdict, *, count: bool = True) -> MonitorVerdict:
+        """Apply the resume rule, and count interventions (unless ``count`` is false)."""
         if verdict.stopping:
             self._stopped, self._clear_since_ns = verdict, None
         elif self._stopped is not None:
@@ -227,8 +228,10 @@ class CollisionMonitor:
                     verdict = _held(self._stopped, 'clearing')
                 else:
                     self._stopped, self._clear_since_ns = None, None
-        if verdict.action is not MonitorAction.FREE and (
-            verdict.action is not self.last.action or verdict.zone != self.last.zone
+        if (
+            count
+            and verdict.action is not MonitorAction.FREE
+            and (verdict.action is not self.last.action or verdict.zone != self.last.zone)
         ):
             self.interventions[verdict.zone] = self.interventions.get(verdict.zone, 0) + 1
         self.last = verdict
