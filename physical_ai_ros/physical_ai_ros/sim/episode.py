@@ -56,8 +56,8 @@ class EpisodeResult:
     seconds: float
     reached_goal: bool = False
     collisions: int = 0
-    #: contacts that began while the robot moved (faster than MOVING_SPEED); the rest began
-    #: with the robot standing (a mover walked into it)
+    #: contacts that began with the robot driving into the obstacle (closing faster than
+    #: MOVING_SPEED); the rest began with a mover coming at a standing or passing robot
     moving_collisions: int = 0
     #: new contacts per obstacle name (a contact held over several steps counts once)
     hits: dict[str, int] = field(default_factory=dict)
@@ -88,7 +88,8 @@ class EpisodeResult:
         return self.distance_m / self.seconds if self.seconds > 0 else 0.0
 
 
-#: A contact that begins with the robot faster than this [m/s, rad/s] is the robot's doing.
+#: A contact that begins with the robot closing on the obstacle faster than this [m/s] is the
+#: robot's doing.
 MOVING_SPEED = 0.05
 
 #: Where an episode records its labeller's (the expert's) command for each odometry message.
@@ -179,8 +180,10 @@ def run_episode(
                 episode.min_clearance_m = min(episode.min_clearance_m, world.clearance())
                 hit = world.touched()
                 episode.collisions += bool(hit) and not touching
-                moving = abs(speed) > MOVING_SPEED or abs(yaw_rate) > MOVING_SPEED
-                episode.moving_collisions += bool(hit - touching) and moving
+                closing = world.closing_speeds(v)  # what the robot was told to do
+                episode.moving_collisions += any(
+                    closing.get(name, 0.0) > MOVING_SPEED for name in hit - touching
+                )
                 for name in hit - touching:
                     episode.hits[name] = episode.hits.get(name, 0) + 1
                 touching = hit

@@ -180,6 +180,30 @@ class SimWorld:
                     names.add(self._names[other])
         return names
 
+    def closing_speeds(self, commanded: float) -> dict[str, float]:
+        """Per touched obstacle, how fast the robot drives towards it [m/s].
+
+        The ``commanded`` forward speed along the contact normal (from the robot to the
+        obstacle): above zero the robot drives into it; at zero or below it stands, or drives
+        along or away while the obstacle comes at it (a mover walking into a standing or
+        passing robot). The command, not the body's velocity: a robot pushed into a rack by a
+        forklift did not drive there.
+        """
+        yaw = self.pose()[2]
+        vx, vy = commanded * math.cos(yaw), commanded * math.sin(yaw)
+        speeds: dict[str, float] = {}
+        for contact in self.data.contact[: self.data.ncon]:
+            if self._robot_geom not in (contact.geom1, contact.geom2):
+                continue
+            other = contact.geom2 if contact.geom1 == self._robot_geom else contact.geom1
+            if other not in self._names:
+                continue
+            sign = 1.0 if contact.geom1 == self._robot_geom else -1.0  # normal: geom1 -> geom2
+            nx, ny = sign * float(contact.frame[0]), sign * float(contact.frame[1])
+            name = self._names[other]
+            speeds[name] = max(speeds.get(name, -math.inf), vx * nx + vy * ny)
+        return speeds
+
     def collided(self) -> bool:
         """Whether the robot touches an obstacle now."""
         return bool(self.touched())

@@ -175,3 +175,20 @@ def test_a_collision_is_named_by_what_was_hit(tmp_path: Path) -> None:
     assert episode.collisions >= 1 and set(episode.hits) == {'rack_left'}, episode.hits
     assert episode.describe_hits().startswith('rack_left ')
     assert episode.movers == ('person',) and episode.mover_hits == 0
+    assert episode.moving_collisions >= 1  # the robot drove into it
+
+
+def test_a_mover_coming_at_a_standing_robot_is_not_the_robots_doing(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from physical_ai_ros.sim.sensors import SensorRates
+
+    # the robot stands in the forklift's cross aisle; the forklift drives into its side
+    layout = replace(make_scenario('forklift', 0), start=(11.0, 0.0, 0.0))
+    episode = run_episode(
+        'forklift', 0, tmp_path / 'bag', seconds=5.0, options=ReplayOptions(params=PARAMS),
+        rates=replace(SensorRates(), camera=0.5), driver=lambda *_: (0.0, 0.0),
+        stop_at_goal=False, layout=layout,
+    )  # fmt: skip
+    assert episode.mover_hits >= 1, episode.hits
+    assert episode.moving_collisions == 0
