@@ -15,6 +15,9 @@
 """Safety: the last word before the actuators.
 
 This room owns the :class:`~.gate.SafetyGate` (limits, ramps, timeouts, the latched e-stop,
-typed stop reasons) and :mod:`.control`, which tells the gate what a policy step or a
-PolicyStatus said. It may import messages and policy (the step it gates); never params or stages.
+typed stop reasons), :mod:`.control`, which tells the gate what a policy step or a
+PolicyStatus said, and the collision monitor (:mod:`.monitor` with its :mod:`.shapes`,
+:mod:`.kinematics`, :mod:`.sources` and :mod:`.returns`), which judges raw range data against
+the protective field and zones. It may import messages and policy (the step it gates); never
+params or stages.
 """
