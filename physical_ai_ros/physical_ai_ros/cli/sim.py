@@ -24,11 +24,8 @@ from typing import TYPE_CHECKING
 from physical_ai_ros.cli.arguments import add_link_arguments, positive, positive_int
 from physical_ai_ros.cli.learn import register_collect
 from physical_ai_ros.core.errors import PhysicalAiError
+from physical_ai_ros.policies.adversarial import ADVERSARIES  # onnx only when built
 from physical_ai_ros.sim.scene import SCENARIOS
-
-#: ``sim eval --adversarial`` names (policies/adversarial.py; listed here so that --help
-#: needs no onnx)
-ADVERSARIES = ('forward', 'forward_turning', 'random', 'toward_obstacle')
 
 if TYPE_CHECKING:
     from physical_ai_ros.cli.arguments import Commands

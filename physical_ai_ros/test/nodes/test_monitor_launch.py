@@ -16,12 +16,12 @@
 """launch_testing of the collision monitor: a policy that drives at a wall is stopped by it.
 
 The policy is the ``forward`` adversary (full speed ahead, whatever it sees), so nothing but
-the monitor in ``safety_node`` stands between it and the obstacle. On a floor the robot drives;
-a cloud with a wall inside the protective field (0.13 m ahead of the footprint: inside it
-standing too, while the policy asks to go) makes the gate brake within a gate period of
-the cloud's arrival; with ``perception_node`` killed the monitor still names the obstacle; a
-silent lidar is a stop with its reason. Runs where ROS 2 is installed and the workspace sourced
-(``launch_test`` on this file, or ``colcon test``); skipped elsewhere.
+the monitor in ``safety_node`` stands between it and the obstacle; separate and composed. On
+a floor the robot drives; a cloud with a wall inside the protective field (0.13 m ahead of the
+footprint: inside it standing too, while the policy asks to go) makes the gate brake within a
+gate period of the cloud's arrival; with ``perception_node`` killed the monitor still names
+the obstacle; a silent lidar is a stop with its reason. Runs where ROS 2 is installed and the
+workspace sourced (``launch_test`` on this file, or ``colcon test``); skipped elsewhere.
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ MODEL = Path(tempfile.mkdtemp(prefix='monitor_launch_')) / 'forward.onnx'
 
 
 @pytest.mark.launch_test
-def generate_test_description() -> tuple[launch.LaunchDescription, dict]:
+@launch_testing.parametrize('composed', ['false', 'true'])
+def generate_test_description(composed: str) -> tuple[launch.LaunchDescription, dict]:
     write_adversary('forward', MODEL)
     bringup = launch.actions.IncludeLaunchDescription(
         PythonLaunchDescriptionSource(
@@ -72,6 +73,7 @@ def generate_test_description() -> tuple[launch.LaunchDescription, dict]:
             'enable_iot': 'false',
             'dds_profile': 'cyclonedds',
             'model': str(MODEL),
+            'composed': composed,
         }.items(),
     )
     return launch.LaunchDescription([bringup, launch_testing.actions.ReadyToTest()]), {}
@@ -187,7 +189,11 @@ class TestMonitorLive(unittest.TestCase):
             lambda: any('obstacle in a protective zone (protective_field' in m
                         for m in self.safety[-2:]), 3.0), self.safety[-2:])  # fmt: skip
 
-    def test_3_with_perception_killed_the_monitor_still_names_the_wall(self) -> None:
+    def test_3_with_perception_killed_the_monitor_still_names_the_wall(
+        self, composed: str
+    ) -> None:
+        if composed == 'true':  # one process: perception cannot die alone
+            self.skipTest('composed: perception_node shares the process with the gate')
         pids = pids_of(b'perception_node')
         self.assertTrue(pids, 'no perception_node process')
         for pid in pids:

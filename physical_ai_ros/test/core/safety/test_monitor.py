@@ -60,10 +60,11 @@ IDENTITY = np.eye(4)
 
 
 def monitor_config(**overrides: Any) -> MonitorConfig:
-    base: dict[str, Any] = dict(
-        footprint=BODY, reaction_time_s=0.2, margin_m=0.1, lateral_margin_m=0.03, min_points=3,
-        decel=1.5, angular_decel=4.0, accel=0.8, angular_accel=2.0, release_time_s=0.5,
-    )  # fmt: skip
+    base: dict[str, Any] = {
+        'footprint': BODY, 'reaction_time_s': 0.2, 'margin_m': 0.1, 'lateral_margin_m': 0.03,
+        'min_points': 3, 'decel': 1.5, 'angular_decel': 4.0, 'accel': 0.8,
+        'angular_accel': 2.0, 'release_time_s': 0.5,
+    }  # fmt: skip
     base.update(overrides)
     return MonitorConfig(**base)
 
