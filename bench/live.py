@@ -186,12 +186,27 @@ def spin_for(executor: SingleThreadedExecutor, seconds: float) -> None:
         executor.spin_once(timeout_sec=0.01)
 
 
-def run_mode(composed: bool, seconds: float, domain: int) -> None:
-    mode = 'composed' if composed else 'separate'
+def params_file(monitor: bool) -> Path:
+    """The shipped params, or a copy with the collision monitor off (the baseline)."""
+    if monitor:
+        return PARAMS
+    import tempfile
+
+    import yaml
+
+    data = yaml.safe_load(PARAMS.read_text())
+    data['safety_node']['ros__parameters']['monitor']['enabled'] = False
+    path = Path(tempfile.mkdtemp(prefix='live_')) / 'monitor_off.yaml'
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def run_mode(composed: bool, seconds: float, domain: int, monitor: bool = True) -> None:
+    mode = ('composed' if composed else 'separate') + (', monitor on' if monitor else ', monitor off')
     env = {**os.environ, 'ROS_DOMAIN_ID': str(domain)}
     launch = subprocess.Popen(
         ['ros2', 'launch', 'physical_ai_ros', 'bringup_launch.py', f'composed:={composed}',
-         f'params_file:={PARAMS}', 'dds_profile:=cyclonedds', 'log_level:=warn'],
+         f'params_file:={params_file(monitor)}', 'dds_profile:=cyclonedds', 'log_level:=warn'],
         env=env, start_new_session=True,
     )  # fmt: skip
     os.environ['ROS_DOMAIN_ID'] = str(domain)
@@ -357,6 +372,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--seconds', type=float, default=20.0, help='measured window per mode')
     parser.add_argument('--modes', default='separate,composed')
+    parser.add_argument(
+        '--monitor',
+        default='on,off',
+        help='collision monitor on, off, or both in turn (off: the baseline)',
+    )
+    parser.add_argument('--rounds', type=int, default=1, help='repeat the modes, alternated')
     args = parser.parse_args()
     os.environ.setdefault(
         'CYCLONEDDS_URI', f'file://{PARAMS.parent / "cyclonedds.xml"}'
@@ -364,8 +385,14 @@ def main() -> None:
     print(f'ROS_DISTRO {os.environ.get("ROS_DISTRO", "?")}, RMW '
           f'{os.environ.get("RMW_IMPLEMENTATION", "default")}, {os.cpu_count()} CPUs')  # fmt: skip
     deserialization()
-    for k, mode in enumerate(args.modes.split(',')):
-        run_mode(mode == 'composed', args.seconds, domain=60 + k)
+    runs = [
+        (mode == 'composed', monitor == 'on')
+        for _ in range(args.rounds)
+        for mode in args.modes.split(',')
+        for monitor in args.monitor.split(',')
+    ]
+    for k, (composed, monitor) in enumerate(runs):  # A/B in turn: the machine's noise is shared
+        run_mode(composed, args.seconds, domain=60 + k % 40, monitor=monitor)
 
 
 if __name__ == '__main__':
