@@ -202,7 +202,7 @@ def params_file(monitor: bool) -> Path:
 
 
 def run_mode(composed: bool, seconds: float, domain: int, monitor: bool = True) -> None:
-    mode = ('composed' if composed else 'separate') + (', monitor on' if monitor else ', monitor off')
+    mode = ('composed' if composed else 'separate') + (', monitor ' + ('on' if monitor else 'off'))
     env = {**os.environ, 'ROS_DOMAIN_ID': str(domain)}
     launch = subprocess.Popen(
         ['ros2', 'launch', 'physical_ai_ros', 'bringup_launch.py', f'composed:={composed}',
