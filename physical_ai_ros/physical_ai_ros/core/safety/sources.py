@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from physical_ai_ros.core.errors import MessageFormatError
+from physical_ai_ros.core.errors import MessageFormatError, PointCloudError
 from physical_ai_ros.core.messages.pointcloud import cloud_to_array
 from physical_ai_ros.core.messages.stamps import NS_PER_S, stamp_to_ns
 from physical_ai_ros.core.safety.returns import Returns
@@ -81,8 +81,6 @@ def cloud_points(msg: Any, matrix: np.ndarray[Any, Any], band: Band) -> tuple[Po
     points = cloud_to_array(msg)
     names = points.dtype.names or ()
     if not all(axis in names for axis in 'xyz'):
-        from physical_ai_ros.core.errors import PointCloudError
-
         raise PointCloudError('fields', list(names), 'lacks x, y or z')
     x, y, z = points['x'], points['y'], points['z']
     step = 16 if points.shape[0] > 8192 else 1
@@ -210,6 +208,7 @@ class SourceProblem(enum.Enum):
     BLIND = 'blind'
     NO_TRANSFORM = 'no transform to the base frame'
     MALFORMED = 'malformed message'
+    STALE = 'stale on arrival'
 
 
 @dataclass(frozen=True)
@@ -278,19 +277,25 @@ class SourceTracker:
     def on_message(self, name: str, msg: Any, now_ns: int) -> SourceProblem | None:
         """Take a message of source ``name`` received at ``now_ns``; its problem, if any.
 
-        A malformed message or one without a transform leaves the source's earlier points
-        in place and its silence timer running: the source is silent until a good one comes.
+        A malformed message, one without a transform, or one stamped further from ``now_ns``
+        than the source's timeout (old data delivered late, or a clock far ahead) leaves the
+        source's earlier points in place and its silence timer running: the source is silent
+        until a good one comes.
         """
         state = self._sources[name]
         problem: SourceProblem | None = None
-        if state.matrix is None:
-            problem, detail = SourceProblem.NO_TRANSFORM, str(getattr(msg.header, 'frame_id', ''))
-        else:
-            try:
+        detail = ''
+        try:
+            stamp = stamp_to_ns(msg.header.stamp)
+            if abs(now_ns - stamp) > state.config.timeout_s * NS_PER_S:
+                problem = SourceProblem.STALE
+                detail = f'stamped {(now_ns - stamp) / NS_PER_S:.2f} s before it arrived'
+            elif state.matrix is None:
+                problem, detail = SourceProblem.NO_TRANSFORM, str(msg.header.frame_id)
+            else:
                 points, returns = READERS[state.config.kind](msg, state.matrix, self.band)
-                stamp = stamp_to_ns(msg.header.stamp)
-            except (MessageFormatError, AttributeError, TypeError, ValueError) as exc:
-                problem, detail = SourceProblem.MALFORMED, f'{type(exc).__name__}: {exc}'[:160]
+        except (MessageFormatError, AttributeError, TypeError, ValueError) as exc:
+            problem, detail = SourceProblem.MALFORMED, f'{type(exc).__name__}: {exc}'[:160]
         if problem is not None:
             self.refused[(name, problem)] = self.refused.get((name, problem), 0) + 1
             state.detail = detail

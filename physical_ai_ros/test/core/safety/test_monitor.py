@@ -179,18 +179,26 @@ def test_a_blind_silent_or_broken_source_is_a_stop(types: Any) -> None:
     assert tracker.on_message('lidar', cloud(types, background(10)), T0) is SourceProblem.BLIND
     blind = monitor.check(T0, (0.0, 0.0), (0.0, 0.0))
     assert blind.action is MonitorAction.BLIND and blind.note == 'blind (10 returns < 50)'
-    tracker.on_message('lidar', cloud(types, background()), T0 + 10 * MS)
+    tracker.on_message('lidar', cloud(types, background(), T0 + 10 * MS), T0 + 10 * MS)
     held = monitor.check(T0 + 20 * MS, (0.0, 0.0), (0.0, 0.0))
     assert held.stopping and held.note == 'clearing'  # sighted again: clear from now on
-    tracker.on_message('lidar', cloud(types, background()), T0 + 300 * MS)
+    tracker.on_message('lidar', cloud(types, background(), T0 + 300 * MS), T0 + 300 * MS)
     assert not monitor.check(T0 + 530 * MS, (0.0, 0.0), (0.0, 0.0)).stopping  # 510 ms clear
     silent = monitor.check(T0 + 700 * MS, (0.0, 0.0), (0.0, 0.0))
     assert silent.action is MonitorAction.BLIND and silent.note.startswith(
         'silent (last message 0.40'
     )
-    broken = SimpleNamespace(header=make_header(T0, 'lidar', types), fields=None)
+    broken = SimpleNamespace(header=make_header(T0 + 800 * MS, 'lidar', types), fields=None)
     assert tracker.on_message('lidar', broken, T0 + 800 * MS) is SourceProblem.MALFORMED
     assert tracker.refused[('lidar', SourceProblem.MALFORMED)] == 1
+    # old data delivered late (or a clock far ahead) is refused and keeps the source silent
+    late = cloud(types, background(), T0 + 400 * MS)
+    assert tracker.on_message('lidar', late, T0 + 900 * MS) is SourceProblem.STALE
+    assert tracker.refused[('lidar', SourceProblem.STALE)] == 1
+    silent = monitor.check(T0 + 900 * MS, (0.0, 0.0), (0.0, 0.0))
+    assert silent.action is MonitorAction.BLIND and silent.note.startswith(
+        'silent (last message 0.60'
+    )
 
 
 # --- zones --------------------------------------------------------------------------------
@@ -221,9 +229,9 @@ def test_a_stop_resumes_when_clear_or_stays_latched(types: Any) -> None:
         tracker = tracked(types, wall(0.6))
         monitor = CollisionMonitor(monitor_config(resume=resume), tracker)
         assert monitor.check(T0, (0.8, 0.0), (0.8, 0.0)).action is MonitorAction.STOP
-        tracker.on_message('lidar', cloud(types, background()), T0 + 100 * MS)
+        tracker.on_message('lidar', cloud(types, background(), T0 + 100 * MS), T0 + 100 * MS)
         assert monitor.check(T0 + 100 * MS, (0.0, 0.0), (0.8, 0.0)).stopping
-        tracker.on_message('lidar', cloud(types, background()), T0 + 700 * MS)
+        tracker.on_message('lidar', cloud(types, background(), T0 + 700 * MS), T0 + 700 * MS)
         later = monitor.check(T0 + 700 * MS, (0.0, 0.0), (0.8, 0.0))
         assert later.stopping is (resume == 'latched')
         if resume == 'latched':
