@@ -44,6 +44,20 @@ def run(argv: list[str]) -> int:
         (['check-config', '{tmp}/missing.yaml'], 'no such file'),
         (['replay', '{tmp}/bag', '--grid-rate', '-1'], '-1 must be >= 0'),
         (['make-demo-bag', '{tmp}/bag', '--seconds', 'nan'], 'nan must be > 0'),
+        (
+            [
+                'sim',
+                'eval',
+                '--adversarial',
+                'forward',
+                '--model',
+                '{tmp}/m.onnx',
+                '--out-dir',
+                '{tmp}/eval',
+            ],
+            '--adversarial and --model: choose one policy',
+        ),
+        (['sim', 'eval', '--adversarial', 'reckless'], "invalid choice: 'reckless'"),
     ],
 )
 def test_a_bad_command_line_is_one_line_and_exit_2(
@@ -52,7 +66,7 @@ def test_a_bad_command_line_is_one_line_and_exit_2(
     code = run([a.replace('{tmp}', str(tmp_path)) for a in argv])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and reason in err[-1] and 'Traceback' not in '\n'.join(err)
-    assert not (tmp_path / 'bag').exists()  # nothing left behind
+    assert not (tmp_path / 'bag').exists() and not (tmp_path / 'eval').exists()  # nothing left
 
 
 def test_version_names_every_library(capsys: Any) -> None:

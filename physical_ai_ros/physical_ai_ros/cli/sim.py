@@ -165,6 +165,8 @@ def _eval(args: argparse.Namespace) -> int:
     from physical_ai_ros.replay.outputs import prepare_bag_output
     from physical_ai_ros.sim.episode import DEFAULT_RATES, run_episode
 
+    if args.adversarial and args.model:
+        raise PhysicalAiError('--adversarial and --model: choose one policy')
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rates = DEFAULT_RATES
@@ -173,8 +175,6 @@ def _eval(args: argparse.Namespace) -> int:
 
         rates = fast_rates()
     if args.adversarial:
-        if args.model:
-            raise PhysicalAiError('--adversarial and --model: choose one policy')
         args.model = str(_build_adversary(args.adversarial, out))
     drivers = [('model', _sim_options(args))]
     if args.compare_reference:
