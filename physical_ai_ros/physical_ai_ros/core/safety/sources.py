@@ -254,6 +254,8 @@ class SourceTracker:
         self.band = band
         self._sources = {s.name: _SourceState(s, s.extrinsic) for s in sources}
         self._returns: Returns | None = None  # every source's, grouped; None: to be made
+        #: counts the messages taken: the returns are unchanged while it is
+        self.version = 0
         #: messages refused per (source, problem)
         self.refused: dict[tuple[str, SourceProblem], int] = {}
 
@@ -302,6 +304,7 @@ class SourceTracker:
             return problem
         state.points, state.returns, state.stamp_ns = points, returns, stamp
         self._returns = None
+        self.version += 1
         state.received_ns = now_ns
         blind = returns < state.config.min_returns
         state.problem = SourceProblem.BLIND if blind else None

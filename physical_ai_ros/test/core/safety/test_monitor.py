@@ -417,3 +417,24 @@ def test_a_tilted_sensor_is_transformed_as_a_4x4_would(types: Any) -> None:
     base = xyz.astype(np.float64) @ mount[:3, :3].T + mount[:3, 3]
     keep = (base[:, 2] >= 0.1) & (base[:, 2] <= 2.0) & (BODY.signed_distance(base[:, :2]) > 0)
     assert np.allclose(np.sort(points, axis=0), np.sort(base[keep, :2], axis=0), atol=1e-5)
+
+
+def test_a_check_is_reused_only_while_returns_speed_command_and_zones_are_the_same(
+    types: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tracker = tracked(types, wall(1.5))
+    monitor = CollisionMonitor(monitor_config(), tracker)
+    judged: list[int] = []
+    real = monitor._judge
+    monkeypatch.setattr(monitor, '_judge', lambda *a: judged.append(1) or real(*a))
+    for k in range(5):  # gate ticks at a steady speed between two clouds
+        assert monitor.check(T0 + k * 20 * MS, (0.5, 0.0), (0.5, 0.0)).action is MonitorAction.FREE
+    assert len(judged) == 1
+    monitor.check(T0 + 100 * MS, (0.6, 0.0), (0.5, 0.0))  # another speed
+    assert len(judged) == 2
+    box = Polygon(((1.0, -1.0), (2.0, -1.0), (2.0, 1.0), (1.0, 1.0)))
+    monitor.reconfigure(monitor_config(zones=(Zone('wall', ZoneAction.STOP, box),)))
+    assert monitor.check(T0 + 120 * MS, (0.6, 0.0), (0.5, 0.0)).zone == 'wall'
+    tracker.on_message('lidar', cloud(types, background(), T0 + 140 * MS), T0 + 140 * MS)
+    monitor.check(T0 + 140 * MS, (0.6, 0.0), (0.5, 0.0))
+    assert len(judged) == 4  # a new config, then a new cloud
