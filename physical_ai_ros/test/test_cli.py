@@ -58,15 +58,39 @@ def run(argv: list[str]) -> int:
             '--adversarial and --model: choose one policy',
         ),
         (['sim', 'eval', '--adversarial', 'reckless'], "invalid choice: 'reckless'"),
+        (['replay', '{tmp}/bag', '--out', '{tmp}/out'], '/bag: does not exist'),
+        (
+            ['replay', '{demo}', '--out', '{tmp}/out', '--golden', '{tmp}/golden'],
+            'no such golden bag; record one first with --update-golden',
+        ),
+        (
+            ['replay', '{demo}', '--out', '{tmp}/out', '--junit', '{tmp}/j.xml'],
+            '--junit reports the golden comparison or the deadline',
+        ),
+        (
+            [
+                'replay',
+                '{demo}',
+                '--out',
+                '{tmp}/out',
+                '--fail-on-deadline',
+                '--junit',
+                '{tmp}/missing/j.xml',
+            ],
+            'missing does not exist',
+        ),
     ],
 )
 def test_a_bad_command_line_is_one_line_and_exit_2(
     argv: list[str], reason: str, tmp_path: Path, capsys: Any
 ) -> None:
-    code = run([a.replace('{tmp}', str(tmp_path)) for a in argv])
+    demo = tmp_path / 'demo.mcap'
+    demo.write_bytes(b'')  # exists: the checks come before it is opened
+    code = run([a.replace('{tmp}', str(tmp_path)).replace('{demo}', str(demo)) for a in argv])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and reason in err[-1] and 'Traceback' not in '\n'.join(err)
-    assert not (tmp_path / 'bag').exists() and not (tmp_path / 'eval').exists()  # nothing left
+    for left in ('bag', 'eval', 'out'):  # nothing left behind
+        assert not (tmp_path / left).exists(), left
 
 
 def test_version_names_every_library(capsys: Any) -> None:

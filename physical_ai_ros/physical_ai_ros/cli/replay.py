@@ -117,6 +117,7 @@ def _replay(args: argparse.Namespace) -> int:
         raise PhysicalAiError('--update-golden needs --golden PATH (where to store the baseline)')
     if golden is not None and args.update_golden and golden.exists() and not is_bag_folder(golden):
         raise OutputError(golden, 'exists and is not a golden bag; not replaced')
+    _check_before_replaying(args, bag, golden)
     inputs = (bag,) if golden is None else (bag, golden)
     prepare_bag_output(out / 'output', inputs, force=args.force)
     options = ReplayOptions(
@@ -163,6 +164,30 @@ def _replay(args: argparse.Namespace) -> int:
     if args.fail_on_deadline and result.deadline_misses:
         return 1
     return 1 if comparison is not None and not comparison.passed else 0
+
+
+def _check_before_replaying(args: argparse.Namespace, bag: Path, golden: Path | None) -> None:
+    """What would fail only after the whole replay, refused before it starts.
+
+    Raises:
+        PhysicalAiError: no such bag or golden bag, a ``--junit`` with nothing to report or
+            in a folder that does not exist.
+    """
+    if not bag.exists():
+        raise PhysicalAiError(f'{bag}: does not exist')
+    if golden is not None and not args.update_golden and not golden.exists():
+        raise PhysicalAiError(
+            f'--golden {golden}: no such golden bag; record one first with --update-golden'
+        )
+    if args.junit:
+        if golden is None and not args.fail_on_deadline:
+            raise PhysicalAiError(
+                '--junit reports the golden comparison or the deadline: add --golden or '
+                '--fail-on-deadline'
+            )
+        folder = Path(args.junit).resolve().parent
+        if not folder.is_dir():
+            raise PhysicalAiError(f'--junit {args.junit}: folder {folder} does not exist')
 
 
 def _output_type(options: object) -> str:
