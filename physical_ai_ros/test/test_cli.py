@@ -79,6 +79,10 @@ def run(argv: list[str]) -> int:
             ],
             'missing does not exist',
         ),
+        (
+            ['replay', '{demo}', '--out', '{tmp}/out', '--params', '{tmp}/broken.yaml'],
+            "broken.yaml:4: not valid YAML: expected ',' or ']', but got ':'",
+        ),
     ],
 )
 def test_a_bad_command_line_is_one_line_and_exit_2(
@@ -86,6 +90,9 @@ def test_a_bad_command_line_is_one_line_and_exit_2(
 ) -> None:
     demo = tmp_path / 'demo.mcap'
     demo.write_bytes(b'')  # exists: the checks come before it is opened
+    (tmp_path / 'broken.yaml').write_text(
+        'safety_node:\n  ros__parameters:\n    x: [1, 2\n   y: 3\n'
+    )
     code = run([a.replace('{tmp}', str(tmp_path)).replace('{demo}', str(demo)) for a in argv])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and reason in err[-1] and 'Traceback' not in '\n'.join(err)

@@ -101,7 +101,7 @@ def register(commands: Commands) -> None:
         'their mean, in one ONNX graph',
     )
     add_jobs(bc, 'networks of --ensemble fitted')
-    bc.set_defaults(handler=_train_bc)
+    bc.set_defaults(handler=_train_bc, stop_note='training stopped; no model was written')
 
 
 def _dataset_export(args: argparse.Namespace) -> int:

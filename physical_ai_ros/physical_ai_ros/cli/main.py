@@ -66,6 +66,10 @@ def _inherit_formatter(parser: argparse.ArgumentParser) -> None:
                 _inherit_formatter(sub)
 
 
+#: What a stopped command says of its work, unless its parser sets ``stop_note``.
+BAGS_COMPLETE = 'the bags written so far are complete up to that point'
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where the process is so that every open bag is finished on the way out."""
 
@@ -116,11 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 else signal.SIGINT
             )
             name = signal.Signals(signum).name
-            print(
-                f'physical-ai {args.command}: stopped by {name}; the bags written so far '
-                'are complete up to that point',
-                file=sys.stderr,
-            )
+            note = getattr(args, 'stop_note', BAGS_COMPLETE)
+            print(f'physical-ai {args.command}: stopped by {name}; {note}', file=sys.stderr)
             return 128 + int(signum)
         finally:
             for name in own:

@@ -61,7 +61,7 @@ def register(commands: Commands) -> None:
     serve.add_argument('--tls-key', help='private key of the server certificate (PEM)')
     serve.add_argument('--client-ca', help='CA of client certificates (PEM): mutual TLS')
     serve.add_argument('--token-env', help='environment variable with a bearer token to require')
-    serve.set_defaults(handler=_serve)
+    serve.set_defaults(handler=_serve, stop_note='the server closed its connections and exited')
 
 
 def _inspect(args: argparse.Namespace) -> int:

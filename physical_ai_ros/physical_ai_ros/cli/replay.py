@@ -170,11 +170,18 @@ def _check_before_replaying(args: argparse.Namespace, bag: Path, golden: Path | 
     """What would fail only after the whole replay, refused before it starts.
 
     Raises:
-        PhysicalAiError: no such bag or golden bag, a ``--junit`` with nothing to report or
-            in a folder that does not exist.
+        PhysicalAiError: no such bag or golden bag, a params file with problems, a
+            ``--junit`` with nothing to report or in a folder that does not exist.
     """
     if not bag.exists():
         raise PhysicalAiError(f'{bag}: does not exist')
+    if args.params:
+        from physical_ai_ros.core.params.config_check import check_params_file
+
+        problems = check_params_file(Path(args.params))
+        if problems:
+            more = f' (and {len(problems) - 1} more: physical-ai check-config {args.params})'
+            raise PhysicalAiError(problems[0].format(args.params) + (more if problems[1:] else ''))
     if golden is not None and not args.update_golden and not golden.exists():
         raise PhysicalAiError(
             f'--golden {golden}: no such golden bag; record one first with --update-golden'

@@ -20,6 +20,8 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+import signal
+import sys
 from typing import TYPE_CHECKING
 
 from physical_ai_ros.cli.arguments import positive, positive_int
@@ -58,10 +60,15 @@ def register(commands: Commands) -> None:
     suite_run.add_argument('--out', default='suite_run', help='run folder (verdict, logs)')
     suite_run.add_argument('--no-cache', action='store_true', help='replay every case')
     suite_run.add_argument(
+        '--allow-new',
+        action='store_true',
+        help='cases without a golden bag pass (a first run); default: they fail the run',
+    )
+    suite_run.add_argument(
         '--case-timeout',
         type=positive,
         default=None,
-        help='seconds a case may run (local, ray); past it: an error',
+        help='seconds a case may run, from its start, on every engine; past it: an error',
     )
     suite_run.set_defaults(handler=_run)
     suite_golden = suite_commands.add_parser('golden', help="accept a run's outputs as golden")
@@ -77,6 +84,7 @@ def register(commands: Commands) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     """Run a regression suite; exit 1 if a case regressed, 2 on errors."""
+    from physical_ai_ros.suite.case import NEW
     from physical_ai_ros.suite.run import run_suite
     from physical_ai_ros.suite.spec import load_suite
     from physical_ai_ros.suite.verdict import exit_code, totals
@@ -95,14 +103,24 @@ def _run(args: argparse.Namespace) -> int:
         address=args.address,
         no_cache=args.no_cache,
         case_timeout_s=args.case_timeout or 0.0,
+        allow_new=args.allow_new,
         say=lambda line: print(line, flush=True),
     )
     counts = ', '.join(f'{k} {v}' for k, v in totals(outcome.results).items() if v)
     print(f'[suite] {counts}')
     print(f'[suite] verdict: {run / "index.html"}, {run / "junit.xml"}, {run / "summary.json"}')
+    new = [r.case_id for r in outcome.results if r.verdict == NEW]
+    if new and not args.allow_new:
+        print(
+            f'[suite] {len(new)} case(s) without a golden bag fail the run (--allow-new lets '
+            f'them pass): {", ".join(new[:5])}{" ..." if len(new) > 5 else ""}'
+        )
     if outcome.interrupted:
-        return 130
-    return exit_code(outcome.results)
+        name = signal.Signals(outcome.interrupted).name
+        print(f'physical-ai suite: stopped by {name}; the running cases were stopped, the '
+              'finished ones are cached and in the verdict', file=sys.stderr)  # fmt: skip
+        return 128 + outcome.interrupted
+    return exit_code(outcome.results, args.allow_new)
 
 
 def _golden(args: argparse.Namespace) -> int:

@@ -97,6 +97,23 @@ def compose_limited(text: str, error: ErrorFactory, limit: int = MAX_YAML_NODES)
     return root
 
 
+def yaml_problem(exc: yaml.YAMLError) -> tuple[int | None, str]:
+    """(1-based line or None, one line saying what is wrong) of a YAML parse error.
+
+    PyYAML's own text spans 4-5 lines (the snippet, a caret); users get the line number and
+    the problem, with what was being parsed and where that started.
+    """
+    mark = getattr(exc, 'problem_mark', None)
+    line = mark.line + 1 if mark is not None else None
+    problem = ' '.join(str(getattr(exc, 'problem', None) or exc).split())
+    context = getattr(exc, 'context', None)
+    context_mark = getattr(exc, 'context_mark', None)
+    if context:
+        problem += f' ({" ".join(str(context).split())}'
+        problem += f' started at line {context_mark.line + 1})' if context_mark else ')'
+    return line, problem
+
+
 def load_yaml_file(path: Path, error: ErrorFactory) -> tuple[Any, Any]:
     """A YAML file read with bounded work: its data and its composed root node (line numbers).
 
@@ -109,9 +126,8 @@ def load_yaml_file(path: Path, error: ErrorFactory) -> tuple[Any, Any]:
         node = compose_limited(text, lambda reason: error(f'{path}: {reason}'))
         data = yaml.safe_load(text) if node is not None else None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, 'problem_mark', None)
-        line = mark.line + 1 if mark is not None else 1
-        raise error(f'{path}:{line}: {getattr(exc, "problem", None) or "not YAML"}') from None
+        line, problem = yaml_problem(exc)
+        raise error(f'{path}:{line or 1}: {problem}') from None
     return data, node
 
 

@@ -141,6 +141,16 @@ class PolicyState:
     joint_velocities: dict[str, float] = field(default_factory=dict)
 
 
+def grid_age(grid: Any, now_ns: int) -> str:
+    """Why a grid is not fresh: none yet, no stamp (0: a grid never filled), or its age."""
+    if grid is None:
+        return 'no grid yet'
+    if grid.stamp_ns <= 0:
+        return 'grid has no stamp (no sensor data fused yet)'
+    age_s = (now_ns - grid.stamp_ns) / 1e9
+    return f'grid {age_s:.2f} s old' if age_s >= 0 else f'grid stamped {-age_s:.2f} s ahead'
+
+
 class PolicyStage:
     """policy_node's work: an inference on every new grid, and a watchdog at the control rate.
 
@@ -247,11 +257,7 @@ class PolicyStage:
             state.last_grid_step_ns = now_ns
         # a grid stamped ahead of this clock by more than its timeout cannot be judged fresh
         if grid is None or abs(now_ns - grid.stamp_ns) > self.grid_timeout_ns:
-            age = (
-                'no grid yet'
-                if grid is None
-                else f'grid {(now_ns - grid.stamp_ns) / 1e9:.2f} s old'
-            )
+            age = grid_age(grid, now_ns)
             state.last_reason = age
             status = self._status(now_ns, STATE_DEGRADED, REASON_STALE_INPUT, age, None)
             return None, [('policy/status', status)]

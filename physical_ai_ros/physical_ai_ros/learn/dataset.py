@@ -46,6 +46,7 @@ import numpy as np
 import yaml
 
 from physical_ai_ros.core.errors import PhysicalAiError
+from physical_ai_ros.core.files import yaml_problem
 from physical_ai_ros.core.policy.contract import METADATA_KEY, PolicyContract
 from physical_ai_ros.core.policy.observation import ObservationBuilder, PolicyInputs
 
@@ -91,8 +92,11 @@ class ContractSource:
                 raw = path.read_text(encoding='utf-8')
             data = yaml.safe_load(raw)
             contract = PolicyContract.from_dict(data)
-        except (OSError, yaml.YAMLError) as exc:
+        except OSError as exc:
             raise DatasetError(f'{path}: cannot read the contract ({exc})') from None
+        except yaml.YAMLError as exc:
+            line, problem = yaml_problem(exc)
+            raise DatasetError(f'{path}: the contract, line {line}: {problem}') from None
         except PhysicalAiError as exc:
             if isinstance(exc, DatasetError):
                 raise
@@ -296,12 +300,26 @@ class Dataset:
     index: dict[str, Any]
 
 
+def _finite(values: np.ndarray[Any, Any], file: Path, column: str) -> np.ndarray[Any, Any]:
+    """``values`` (rows first), or the first row holding a NaN or an infinity refused."""
+    rows = values.reshape(len(values), -1)
+    bad = np.flatnonzero(~np.isfinite(rows).all(axis=1))
+    if len(bad):
+        row = rows[bad[0]]
+        value = row[~np.isfinite(row)][0]
+        raise DatasetError(
+            f'{file}: row {bad[0]} of {column} holds {value} ({len(bad)} row(s) not finite); '
+            'training needs finite numbers: export it again'
+        )
+    return values
+
+
 def load_dataset(path: Path, contract: ContractSource | None = None) -> Dataset:
     """Read a dataset, checked against its index (and ``contract`` when given).
 
     Raises:
-        DatasetError: not a dataset, another contract, a missing or corrupt episode file, or
-            a column whose shape is not the index's.
+        DatasetError: not a dataset, another contract, a missing or corrupt episode file, a
+            column whose shape is not the index's, or a row with a NaN or an infinity.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -340,11 +358,11 @@ def load_dataset(path: Path, contract: ContractSource | None = None) -> Dataset:
             shape = (rows, *spec['shape'])
             if flat.size != int(np.prod(shape)):
                 raise DatasetError(f'{file}: {column} holds {flat.size} values, not {shape}')
-            observations[name].append(flat.reshape(shape))
+            observations[name].append(_finite(flat.reshape(shape), file, column))
         flat = _flat(table.column('action'), np.float64)
         if flat.size != rows * axes:
             raise DatasetError(f'{file}: action holds {flat.size} values, not ({rows}, {axes})')
-        actions.append(flat.reshape(rows, axes))
+        actions.append(_finite(flat.reshape(rows, axes), file, 'action'))
         episodes.append(table.column('episode_index').to_numpy())
         steps.append(table.column('step_ns').to_numpy())
     return Dataset(

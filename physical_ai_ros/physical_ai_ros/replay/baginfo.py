@@ -22,6 +22,7 @@ from pathlib import Path
 from rosbags.rosbag2.errors import ReaderError
 import yaml
 
+from physical_ai_ros.core.files import load_yaml_limited, read_text_limited, yaml_problem
 from physical_ai_ros.core.messages.stamps import NS_PER_S
 from physical_ai_ros.replay.bagreader import open_bag
 from physical_ai_ros.replay.errors import BagError
@@ -67,11 +68,18 @@ def storage_of(path: Path) -> str:
     """Return the storage identifier (``mcap`` or ``sqlite3``) of a bag directory or file."""
     if path.is_dir():
         metadata = path / 'metadata.yaml'
-        try:
-            info = yaml.safe_load(metadata.read_text(encoding='utf-8'))
+
+        def refused(reason: str) -> BagError:
+            return BagError(path, f'no readable metadata.yaml (it {reason})')
+
+        try:  # bounded: a metadata.yaml linked to /dev/zero is refused, not read for ever
+            info = load_yaml_limited(read_text_limited(metadata, refused), refused)
             return str(info['rosbag2_bagfile_information']['storage_identifier'])
-        except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
-            raise BagError(path, f'no readable metadata.yaml ({exc})') from exc
+        except yaml.YAMLError as exc:
+            line, problem = yaml_problem(exc)
+            raise BagError(path, f'no readable metadata.yaml (line {line}: {problem})') from None
+        except (KeyError, TypeError) as exc:
+            raise BagError(path, f'no readable metadata.yaml (no {exc})') from None
     return {'.mcap': 'mcap', '.db3': 'sqlite3'}.get(path.suffix, path.suffix)
 
 

@@ -42,7 +42,7 @@ from rosbags.rosbag2 import Reader
 import yaml
 
 from physical_ai_ros.core.errors import PhysicalAiError
-from physical_ai_ros.core.files import load_yaml_limited, read_text_limited
+from physical_ai_ros.core.files import load_yaml_limited, read_text_limited, yaml_problem
 from physical_ai_ros.core.messages.stamps import NS_PER_S
 from physical_ai_ros.replay.baginfo import format_ns
 from physical_ai_ros.replay.errors import BagError
@@ -93,7 +93,8 @@ class Tolerances:
         try:
             data = load_yaml_limited(read_text_limited(Path(path), refused), refused) or {}
         except yaml.YAMLError as exc:
-            raise ToleranceError(f'tolerances {path}: {exc}') from exc
+            line, problem = yaml_problem(exc)
+            raise ToleranceError(f'tolerances {path}:{line or 1}: {problem}') from None
         if not isinstance(data, dict) or set(data) - {'time_window_s', 'default', 'topics'}:
             raise ToleranceError(
                 f'tolerances {path}: expected keys time_window_s, default, topics'

@@ -119,6 +119,14 @@ def _png(fig: Any) -> bytes:
     return buffer.getvalue()
 
 
+def _legend(ax: Any, empty: str, loc: str = 'best') -> None:
+    """The axes' legend, or, where nothing was drawn (an empty bag), a note saying so."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc=loc, fontsize=8)
+    else:
+        ax.text(0.5, 0.5, empty, transform=ax.transAxes, ha='center', va='center', color='0.4')
+
+
 def _commands_plot(result: ReplayResult, golden: list[tuple[int, list[float]]] | None) -> bytes:
     import matplotlib.pyplot as plt
 
@@ -149,7 +157,7 @@ def _commands_plot(result: ReplayResult, golden: list[tuple[int, list[float]]] |
             )
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
-    axes[0, 0].legend(loc='upper right', fontsize=8)
+    _legend(axes[0, 0], 'no commands in this replay', loc='upper right')
     axes[-1, 0].set_xlabel('bag time [s]')
     fig.suptitle('Commands sent to the actuators')
     return _png(fig)
@@ -168,7 +176,7 @@ def _latency_plot(result: ReplayResult) -> bytes:
             ax.hist(data, bins=50, alpha=0.6, label=label)
     ax.set_xlabel('wall-clock time per call [ms] (this machine; not part of the outputs)')
     ax.set_ylabel('calls')
-    ax.legend(fontsize=8)
+    _legend(ax, 'no stage ran in this replay')
     fig.suptitle('Per-stage latency')
     return _png(fig)
 

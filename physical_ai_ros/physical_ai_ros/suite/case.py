@@ -23,6 +23,7 @@ Its outcome is a :class:`CaseResult`, kept as ``result.json`` beside the outputs
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict, dataclass, field
 import json
 import math
@@ -37,6 +38,7 @@ import numpy as np
 from physical_ai_ros.suite.spec import Case
 
 PASSED, REGRESSED, NEW, ERROR, CANCELLED = 'passed', 'regressed', 'new', 'error', 'cancelled'
+COMMANDS_FILE = 'commands.json'
 
 
 @dataclass
@@ -69,6 +71,8 @@ class CaseResult:
     #: the collision monitor's interventions per minute by zone (empty: none, or it was off)
     monitor_per_min: dict[str, float] = field(default_factory=dict)
     monitor_nearest_m: float | None = None  # its nearest return to the footprint
+    #: the case whose replay this one shares (the same key: the same outputs)
+    same_as: str = ''
     bag_seconds: float = 0.0
     wall_s: float = 0.0
     cached: bool = False
@@ -103,16 +107,66 @@ def run_case(
     Raises whatever the replay raises (a bad bag, params or model); engines turn that into an
     error result with the log's tail.
     """
+    began = time.perf_counter()
+    work = work_folder(folder, os.getpid())
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    (work / 'pid').write_text(str(os.getpid()))  # for whoever needs to find a running case
+    try:
+        outcome = _replay_and_judge(case, key, golden, tolerances, work, golden_digest)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)  # a failed case leaves no scratch behind
+        raise
+    outcome.wall_s = time.perf_counter() - began
+    outcome.folder = str(folder)
+    (work / 'pid').unlink()
+    (work / 'result.json').write_text(outcome.to_json())
+    install(work, folder)
+    return outcome
+
+
+def work_folder(folder: Path, pid: int) -> Path:
+    """Where the process ``pid`` builds ``folder`` before renaming it into place."""
+    return folder.with_name(f'.{folder.name}.work-{pid}')
+
+
+def remove_work_folders(folder: Path) -> None:
+    """Remove every half-built copy of ``folder`` (its case was killed or cancelled)."""
+    for work in folder.parent.glob(f'.{folder.name}.work-*'):
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def install(work: Path, folder: Path) -> None:
+    """Rename the finished ``work`` to ``folder``: readers see the old result or the new one.
+
+    A result already there (an earlier run, or another process with the same key: the same
+    outputs) is renamed aside first and removed after; if another process put its own in
+    between, that one stays and ``work`` is dropped.
+    """
+    try:
+        os.rename(work, folder)
+        return
+    except OSError:
+        pass  # ``folder`` exists: renaming onto a non-empty folder fails
+    aside = folder.with_name(f'.{folder.name}.old-{os.getpid()}')
+    shutil.rmtree(aside, ignore_errors=True)
+    with contextlib.suppress(FileNotFoundError):  # removed meanwhile by another process
+        os.rename(folder, aside)
+    try:
+        os.rename(work, folder)
+    except OSError:
+        shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _replay_and_judge(
+    case: Case, key: str, golden: Path, tolerances: Path | None, work: Path, golden_digest: str
+) -> CaseResult:
     from physical_ai_ros.core.stages import COMMAND_TOPICS
     from physical_ai_ros.replay.golden import command_series, compare_bags, Tolerances
     from physical_ai_ros.replay.report import write_report
     from physical_ai_ros.replay.runner import replay, ReplayOptions
 
-    began = time.perf_counter()
-    work = folder.with_name(f'.{folder.name}.work-{os.getpid()}')
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    (work / 'pid').write_text(str(os.getpid()))  # for whoever needs to find a running case
     options = ReplayOptions(params=case.params, model=case.model, namespace=case.namespace,
                             remaps=dict(case.remaps))  # fmt: skip
     result = replay(case.bag, work, options)
@@ -127,6 +181,7 @@ def run_case(
     judge(outcome, comparison)
     outcome.stops = dict(sorted(result.stops.items()))
     outcome.time_stopped_s, outcome.jerk_rms = behaviour(result.commands)
+    write_commands(result.commands, work / COMMANDS_FILE)
     minutes = max(result.duration_s / 60.0, 1e-9)
     outcome.monitor_per_min = {
         zone: round(n / minutes, 3) for zone, n in (result.monitor_interventions or {}).items()
@@ -135,13 +190,6 @@ def run_case(
     outcome.faults = sum(result.faults.values())
     outcome.deadline_misses = result.deadline_misses
     outcome.bag_seconds = result.duration_s
-    outcome.wall_s = time.perf_counter() - began
-    outcome.folder = str(folder)
-    (work / 'pid').unlink()
-    (work / 'result.json').write_text(outcome.to_json())
-    if folder.exists():
-        shutil.rmtree(folder)
-    os.rename(work, folder)
     return outcome
 
 
@@ -173,7 +221,10 @@ def rejudge(
     )
     judge(outcome, comparison)
     outcome.golden_digest = golden_digest
-    (Path(outcome.folder) / 'result.json').write_text(outcome.to_json())
+    path = Path(outcome.folder) / 'result.json'
+    staging = path.with_name(f'.result.json.{os.getpid()}')
+    staging.write_text(outcome.to_json())
+    os.replace(staging, path)  # whole or the old one, for whoever reads it at the same time
     return outcome
 
 
@@ -189,7 +240,9 @@ def behaviour(commands: list[tuple[int, list[float], str]]) -> tuple[float, floa
     """(time stopped [s], RMS jerk of the first axis [unit/s^3]) of the gate's commands.
 
     Stopped: the gate's reason is not ``NONE`` until the next command. Jerk: the second
-    derivative of the commanded velocity, over commands at their own stamps.
+    derivative of the commanded velocity over the commands' own stamps; where several commands
+    share a stamp (a new command and the gate's tick in the same instant) the last one is the
+    one that held.
     """
     if len(commands) < 2:
         return 0.0, 0.0
@@ -197,16 +250,33 @@ def behaviour(commands: list[tuple[int, list[float], str]]) -> tuple[float, floa
     dt = np.diff(stamps) / 1e9
     stopped = float(sum(d for d, c in zip(dt, commands, strict=False) if c[2] != 'NONE'))
     values = np.array([c[1][0] if c[1] else 0.0 for c in commands], dtype=np.float64)
-    if len(values) < 4 or np.any(dt <= 0):
+    held = np.append(stamps[1:] != stamps[:-1], True)  # the last command at each stamp
+    stamps, values = stamps[held], values[held]
+    if len(values) < 4 or np.any(np.diff(stamps) <= 0):
         return stopped, 0.0
-    acceleration = np.diff(values) / dt
+    acceleration = np.diff(values) / (np.diff(stamps) / 1e9)
     mid = (stamps[1:] + stamps[:-1]) / 2e9
     jerk = np.diff(acceleration) / np.diff(mid)
     rms = float(np.sqrt(np.mean(jerk**2))) if len(jerk) else 0.0
     return stopped, rms if math.isfinite(rms) else 0.0
 
 
+def write_commands(commands: list[tuple[int, list[float], str]], path: Path) -> None:
+    """The gate's commands as ``[[stamp_ns, value, ...], ...]`` (what ``suite diff`` compares)."""
+    path.write_text(json.dumps([[c[0], *c[1]] for c in commands]), encoding='utf-8')
+
+
+def read_commands(folder: Path) -> np.ndarray:
+    """A case's commands (rows: stamp [ns], values per axis); empty where it has none."""
+    try:
+        rows = json.loads((folder / COMMANDS_FILE).read_text(encoding='utf-8'))
+        return np.array(rows, dtype=np.float64).reshape(len(rows), -1)
+    except (OSError, ValueError):
+        return np.zeros((0, 0))
+
+
 __all__ = [
     'CANCELLED', 'ERROR', 'NEW', 'PASSED', 'REGRESSED', 'CaseResult', 'TopicResult',
-    'behaviour', 'judge', 'rejudge', 'run_case',
+    'behaviour', 'install', 'judge', 'read_commands', 'rejudge', 'remove_work_folders',
+    'run_case', 'work_folder', 'write_commands',
 ]  # fmt: skip

@@ -21,12 +21,16 @@ result with the tail of the case's log while the others go on; a worker that die
 out of memory) has its case run once more. Ctrl-C (KeyboardInterrupt) stops the running cases
 and propagates; what finished is already in the cache.
 
-- ``sequential``: one case after another in this process (no timeout: the baseline).
+- ``sequential``: one case after another in this process (the baseline); with a case timeout,
+  each in a forked child, one at a time, so that it can be stopped.
 - ``local``: worker processes forked from this one, ``workers`` at a time.
 - ``ray``: each case a Ray task (``ray.init()`` starts a local cluster, ``address`` joins one).
   The workers read the bags and write the cache where the driver names them: on a cluster,
   a filesystem they all mount at the same path. Per case the driver sends a :class:`Job`
-  (paths, a few hundred bytes) and gets a result back (a few kB).
+  (paths, a few hundred bytes) and gets a result back (a few kB). A case's timeout counts
+  from when its worker starts it (its log appears), not from submission.
+
+A case killed, timed out or cancelled leaves no half-built folder in the cache.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ import time
 import traceback
 from typing import Any
 
-from physical_ai_ros.suite.case import CaseResult, ERROR, run_case
+from physical_ai_ros.suite.case import CaseResult, ERROR, remove_work_folders, run_case
 from physical_ai_ros.suite.spec import Case
 
 ENGINES = ('local', 'ray', 'sequential')
@@ -74,7 +78,9 @@ def run_jobs(
 ) -> None:  # fmt: skip
     """Run ``jobs`` on ``engine``, calling ``report`` with each result as it comes."""
     started = started or (lambda job: None)
-    if engine == 'sequential':
+    if engine == 'sequential' and case_timeout_s:
+        _local(jobs, report, started, 1, case_timeout_s)
+    elif engine == 'sequential':
         for job in jobs:
             started(job)
             report(_in_process(job))
@@ -172,6 +178,7 @@ def _local(
                         process.kill()
                         process.join()
                         del running[process]
+                        remove_work_folders(job.folder)
                         report(error_result(job, f'timed out after {timeout_s:g} s (killed)',
                                             _attempts(job)))  # fmt: skip
                     continue
@@ -184,8 +191,10 @@ def _local(
                     report(result)
                 elif code is not None and code < 0 and job.case.case_id not in retried:
                     retried.add(job.case.case_id)  # the worker died: once more
+                    remove_work_folders(job.folder)
                     pending.insert(0, job)
                 elif code is not None and code < 0:
+                    remove_work_folders(job.folder)
                     report(error_result(job, f'the worker died twice (signal {-code})',
                                         _attempts(job)))  # fmt: skip
                 else:
@@ -193,8 +202,9 @@ def _local(
     except KeyboardInterrupt:
         for process in running:
             process.kill()
-        for process in running:
+        for process, (job, _) in running.items():
             process.join()
+            remove_work_folders(job.folder)
         raise
 
 
@@ -205,6 +215,40 @@ def _error_from_log(job: Job) -> CaseResult:
 
 
 # --- ray ----------------------------------------------------------------------------------------
+
+
+def ray_token_available() -> bool:
+    """Whether this machine holds a Ray cluster token (as ``ray start --head`` writes one)."""
+    if os.environ.get('RAY_AUTH_TOKEN'):
+        return True
+    path = os.environ.get('RAY_AUTH_TOKEN_PATH') or os.path.expanduser('~/.ray/auth_token')
+    return os.path.isfile(path)
+
+
+def join_ray(address: str) -> None:
+    """Join the Ray cluster at ``address``, with its token where one is at hand.
+
+    Ray 2.5x's ``ray start --head`` turns token authentication on, while a driver joining by
+    address leaves it off unless ``RAY_AUTH_MODE=token`` is set: the join then fails with
+    ``InvalidAuthToken``. Where the user set no mode and a token is available, token mode is
+    used. Failures to join are one line (:class:`~physical_ai_ros.core.errors.PhysicalAiError`).
+    """
+    import ray
+
+    from physical_ai_ros.core.errors import PhysicalAiError
+
+    if 'RAY_AUTH_MODE' not in os.environ and ray_token_available():
+        os.environ['RAY_AUTH_MODE'] = 'token'
+    try:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+    except (ConnectionError, ray.exceptions.RayError) as exc:
+        cause = exc.__cause__ or exc
+        first = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        raise PhysicalAiError(
+            f'--address {address}: cannot join the Ray cluster ({first[:300]}); on a cluster '
+            'with token authentication, copy its token to ~/.ray/auth_token or set '
+            'RAY_AUTH_TOKEN'
+        ) from exc
 
 
 def _ray_task(job: Job) -> CaseResult:  # pragma: no cover - runs in a Ray worker
@@ -219,19 +263,19 @@ def _ray(
 
     if not ray.is_initialized():
         if address:
-            ray.init(address=address, include_dashboard=False, log_to_driver=False)
+            join_ray(address)
         else:
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
     capacity = max(1, int(ray.cluster_resources().get('CPU', workers)))
     # one CPU per case; a worker that dies is retried once by Ray, exceptions are results
     task = ray.remote(num_cpus=1, max_retries=1, retry_exceptions=False)(_ray_task)
     pending = list(jobs)
-    running: dict[Any, tuple[Job, float]] = {}
+    running: dict[Any, tuple[Job, float | None]] = {}  # ref -> (job, when its worker began)
     try:
         while pending or running:
-            while pending and len(running) < capacity:  # submitted = started: no queueing
+            while pending and len(running) < capacity:
                 job = pending.pop(0)
-                running[task.remote(job)] = (job, time.monotonic())
+                running[task.remote(job)] = (job, None)
                 started(job)
             ready, _ = ray.wait(list(running), num_returns=1, timeout=POLL_S)
             for ref in ready:
@@ -246,15 +290,28 @@ def _ray(
             if timeout_s:
                 now = time.monotonic()
                 for ref, (job, began) in list(running.items()):
-                    if now - began > timeout_s:
+                    if began is None:  # queued in Ray until its worker opens the log
+                        running[ref] = (job, now if job.log.exists() else None)
+                    elif now - began > timeout_s:
                         ray.cancel(ref, force=True)
                         del running[ref]
+                        remove_work_folders(job.folder)
                         report(error_result(job, f'timed out after {timeout_s:g} s (cancelled)',
                                             _attempts(job)))  # fmt: skip
     except KeyboardInterrupt:
         for ref in running:
             ray.cancel(ref, force=True)
+        for job, _ in running.values():
+            remove_work_folders(job.folder)
         raise
 
 
-__all__ = ['ENGINES', 'Job', 'error_result', 'log_tail', 'run_jobs']
+__all__ = [
+    'ENGINES',
+    'Job',
+    'error_result',
+    'join_ray',
+    'log_tail',
+    'ray_token_available',
+    'run_jobs',
+]

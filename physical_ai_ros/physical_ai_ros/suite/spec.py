@@ -100,7 +100,7 @@ def load_suite(path: Path | str) -> Suite:
     if unknown:
         raise SuiteError(f'{lines.at(unknown[0])}: {unknown[0]}: unknown key; known: '
                          f'{", ".join(sorted(SUITE_KEYS))}')  # fmt: skip
-    base = path.parent
+    base = path.resolve().parent  # absolute: summaries and Ray workers need no cwd
     golden = base / _string(data, 'golden', lines, required=True)
     cache = base / _string(data, 'cache', lines) if data.get('cache') else golden / '.cache'
     tolerances = base / _string(data, 'tolerances', lines) if data.get('tolerances') else None

@@ -22,7 +22,8 @@
   deadline misses and minimum clearance where known, each linking to its case report.
 - ``summary.json``: the same for dashboards.
 
-:func:`exit_code`: 2 when a case errored or was cancelled, else 1 when one regressed, else 0.
+:func:`exit_code`: 2 when a case errored or was cancelled, else 1 when one regressed or has no
+golden bag (unless new cases are allowed), else 0.
 """
 
 from __future__ import annotations
@@ -57,12 +58,17 @@ def totals(results: list[CaseResult]) -> dict[str, int]:
     return found
 
 
-def exit_code(results: list[CaseResult]) -> int:
-    """2 on errors (or cancelled cases), 1 on a regression, 0 otherwise."""
+def exit_code(results: list[CaseResult], allow_new: bool = False) -> int:
+    """2 on errors (or cancelled cases), 1 on a regression or a case with no golden bag, else 0.
+
+    A case without a golden bag passes only with ``allow_new`` (the first run of a suite,
+    or cases just added): a deleted golden bag must not turn a run green.
+    """
     verdicts = {r.verdict for r in results}
     if verdicts & {ERROR, CANCELLED}:
         return 2
-    return 1 if REGRESSED in verdicts else 0
+    failed = {REGRESSED} if allow_new else {REGRESSED, NEW}
+    return 1 if verdicts & failed else 0
 
 
 def write_summary(results: list[CaseResult], run: Path, meta: dict[str, Any]) -> Path:
@@ -79,8 +85,8 @@ def read_summary(run: Path) -> tuple[dict[str, Any], list[CaseResult]]:
     return data, [CaseResult.from_dict(c) for c in data.pop('cases')]
 
 
-def write_junit(results: list[CaseResult], run: Path) -> Path:
-    """``junit.xml`` (see the module docstring)."""
+def write_junit(results: list[CaseResult], run: Path, allow_new: bool = False) -> Path:
+    """``junit.xml`` (see the module docstring); a new case fails unless ``allow_new``."""
     root = ET.Element('testsuites', name='physical_ai_ros.suite')
     all_tests = all_failures = all_errors = all_skipped = 0
     all_time = 0.0
@@ -90,7 +96,7 @@ def write_junit(results: list[CaseResult], run: Path) -> Path:
         suite = ET.SubElement(root, 'testsuite', name=name)
         tests = failures = errors = skipped = 0
         for result in members:
-            for case_name, seconds, kind, message, text in _cases(result):
+            for case_name, seconds, kind, message, text in _cases(result, allow_new):
                 case = ET.SubElement(suite, 'testcase', classname=name, name=case_name,
                                      time=f'{seconds:.3f}')  # fmt: skip
                 tests += 1
@@ -112,15 +118,16 @@ def write_junit(results: list[CaseResult], run: Path) -> Path:
     return path
 
 
-def _cases(result: CaseResult) -> list[tuple[str, float, str | None, str, str]]:
+def _cases(result: CaseResult, allow_new: bool) -> list[tuple[str, float, str | None, str, str]]:
     """(name, seconds, failure|error|skipped|None, message, text) per JUnit testcase."""
     if result.verdict == ERROR:
         return [(result.case_id, result.wall_s, 'error', result.error, result.log_tail)]
     if result.verdict == CANCELLED:
         return [(result.case_id, 0.0, 'skipped', 'cancelled before it finished', '')]
     if result.verdict == NEW:
-        return [(result.case_id, result.wall_s, 'skipped', 'no golden bag yet (suite golden '
-                 '--update accepts this run)', '')]  # fmt: skip
+        message = 'no golden bag (suite golden --update accepts this run; --allow-new passes it)'
+        return [(result.case_id, result.wall_s, 'skipped' if allow_new else 'failure', message,
+                 message)]  # fmt: skip
     found: list[tuple[str, float, str | None, str, str]] = []
     for topic in result.topics:
         if topic.divergence is None:

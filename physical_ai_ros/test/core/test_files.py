@@ -71,3 +71,42 @@ def test_merge_keys_and_small_aliases_still_work() -> None:
     )
     problems = check_params_text(text)
     assert not any(p.name in ('<yaml>', '<file>') for p in problems)  # read, not refused
+
+
+@pytest.mark.parametrize(
+    ('text', 'line', 'problem'),
+    [
+        ('safety_node:\n  ros__parameters:\n    rate_hz: !!python/object:os.system [1]\n', 3,
+         "not valid YAML: could not determine a constructor for the tag 'tag:yaml.org,2002:"
+         "python/object:os.system'"),
+        ('safety_node:\n  ros__parameters:\n    max_velocity: [1, 2\n   x: 3\n', 4,
+         "not valid YAML: expected ',' or ']', but got ':' (while parsing a flow sequence "
+         'started at line 3)'),
+    ],
+)  # fmt: skip
+def test_a_yaml_error_is_one_line_with_file_and_line(
+    tmp_path: Path, text: str, line: int, problem: str
+) -> None:
+    path = tmp_path / 'params.yaml'
+    path.write_text(text)
+    (found,) = check_params_file(path)
+    assert found.format(str(path)) == f'{path}:{line}: {problem}'
+    with pytest.raises(ContractError) as refused:
+        PolicyContract.from_yaml(text)
+    assert '\n' not in str(refused.value) and f'line {line}' in str(refused.value)
+
+
+def test_a_bag_whose_metadata_is_a_device_is_refused_and_hashed_with_bounded_work(
+    tmp_path: Path,
+) -> None:
+    from physical_ai_ros.replay.baginfo import storage_of
+    from physical_ai_ros.replay.errors import BagError
+    from physical_ai_ros.suite.cache import bag_digest
+
+    bag = tmp_path / 'bag'
+    bag.mkdir()
+    (bag / 'metadata.yaml').symlink_to('/dev/zero')
+    (bag / 'bag_0.mcap').write_bytes(b'\x89MCAP0\r\n')
+    with pytest.raises(BagError, match='not a regular file'):
+        storage_of(bag)
+    assert len(bag_digest(bag)) == 64  # by its files, the device skipped: returns at once

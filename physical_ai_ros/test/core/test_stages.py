@@ -257,3 +257,15 @@ def test_the_gate_keeps_its_rate_after_the_clock_jumps_back(types: Any) -> None:
     # the jump left at most two periods of credit, paid back a tenth of a period per tick
     assert np.all((gaps >= 20 * MS) & (gaps <= 22 * MS))
     assert np.all(gaps[15:] == 20 * MS)  # back on the rate within a third of a second
+
+
+def test_a_grid_never_stamped_is_not_given_an_age(types: Any, tmp_path: Path) -> None:
+    # a lidar blind since start: the grid keeps stamp 0; its "age" was the wall clock's epoch
+    model = PolicyModel.load(write_reference_policy(tmp_path / 'ref.onnx'))
+    stage = PolicyStage(resolve('policy_node', {}), types, model)
+    grid = SpatialGrid(GridGeometry(80, 80, 0.1))
+    assert grid.stamp_ns == 0
+    _, outputs = stage.step(1_796_662_446_690_000_000, grid, None, None)
+    status = outputs[0][1]
+    assert status.reason_code == REASON_STALE_INPUT
+    assert status.reason == 'grid has no stamp (no sensor data fused yet)'

@@ -275,8 +275,12 @@ def test_physical_ai_serve_serves_until_sigterm(tmp_path: Path) -> None:
         np.testing.assert_array_equal(session.run(['action'], FEED)[0], local_answer())
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=30)
+        _, errors = proc.communicate(timeout=30)
     assert proc.returncode == 128 + signal.SIGTERM
+    # it says what it did; it wrote no bags, so it does not speak of them
+    assert errors.strip().splitlines()[-1] == (
+        'physical-ai serve: stopped by SIGTERM; the server closed its connections and exited'
+    )
 
 
 def test_hybrid_starts_locally_when_the_server_is_down_and_takes_it_when_it_comes(

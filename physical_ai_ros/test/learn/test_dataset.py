@@ -146,6 +146,10 @@ def test_bad_datasets_are_refused_with_the_file_and_the_reason(
     (broken / 'episodes' / 'episode_000000.parquet').write_bytes(b'PAR1 not really')
     with pytest.raises(DatasetError, match=r'episode_000000\.parquet: cannot be read'):
         load_dataset(broken)
+    shutil.copy(ds / 'episodes' / 'episode_000000.parquet', broken / 'episodes')
+    _poison(broken / 'episodes' / 'episode_000000.parquet', row=3)
+    with pytest.raises(DatasetError, match=r'episode_000000\.parquet: row 3 of action holds nan'):
+        load_dataset(broken)  # train bc's input: one line, the row named, no sklearn traceback
     (broken / 'dataset.json').write_text('{"format": "lerobot"}')
     with pytest.raises(DatasetError, match="format 'lerobot'"):
         load_dataset(broken)
@@ -182,3 +186,17 @@ def test_an_append_keeps_earlier_episodes_and_refuses_another_contract(
     )
     with pytest.raises(DatasetError, match='exported with another contract or params'):
         export_dataset([episode_bag], PARAMS, other, ds, append=True)
+
+
+def _poison(file: Path, row: int) -> None:
+    """Write a NaN into one row's action of an episode file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(file)
+    actions = table.column('action').to_pylist()
+    actions[row] = [float('nan')] * len(actions[row])
+    index = table.column_names.index('action')
+    pq.write_table(
+        table.set_column(index, 'action', pa.array(actions, table.schema.field(index).type)), file
+    )

@@ -39,3 +39,14 @@ def test_a_topic_name_that_looks_like_tex_is_shown_literally(tmp_path: Path) -> 
     )
     page = write_report(result, tmp_path).read_text(encoding='utf-8')
     assert r'$\x{41}$' in page and (tmp_path / 'timeline.png').stat().st_size > 0
+
+
+def test_a_replay_with_no_messages_reports_without_library_warnings(tmp_path: Path) -> None:
+    import warnings
+
+    result = ReplayResult(out_bag=tmp_path / 'output', start_ns=0, end_ns=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # matplotlib's "no artists with labels" among them
+        write_report(result, tmp_path)
+    for plot in ('commands.png', 'latency.png', 'timeline.png'):
+        assert (tmp_path / plot).stat().st_size > 0, plot

@@ -29,6 +29,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -127,6 +128,68 @@ def test_local_and_ray_give_the_bytes_of_single_replays(
     assert exit_code(again.results) == 0
 
 
+@pytest.mark.parametrize('engine', ['sequential', 'local', 'ray'])
+def test_cases_with_one_key_are_replayed_once_and_none_is_lost_or_misfiled(
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The same params and model under two names each: 4 cases, one replay, 20 runs."""
+    if engine == 'ray':
+        request.getfixturevalue('ray_cluster')
+    write_synthetic_bag(tmp_path / 'bags' / 'robot0', small(0.3, 0))
+    (tmp_path / 'params').mkdir()
+    for name in ('base', 'same'):
+        shutil.copy(MOBILE_BASE, tmp_path / 'params' / f'{name}.yaml')
+    for name in ('a', 'b'):
+        shutil.copy(SHIPPED, tmp_path / f'{name}.onnx')
+    (tmp_path / 'suite.yaml').write_text(
+        'golden: goldens/\nmodels: {a: a.onnx, b: b.onnx}\ngroups:\n'
+        "  - {name: g, bags: ['bags/robot0'], params: [params/base.yaml, params/same.yaml]}\n"
+    )
+    suite = load_suite(tmp_path / 'suite.yaml')
+    ids = [c.case_id for c in suite.cases]
+    assert len(ids) == 4
+    for k in range(20):
+        run = run_suite(suite, tmp_path / 'run', engine=engine, workers=2, no_cache=k % 2 == 0,
+                        say=lambda _: None)  # fmt: skip
+        assert [r.case_id for r in run.results] == ids
+        assert [r.verdict for r in run.results] == [NEW] * 4, [r.error for r in run.results]
+        owners = [r for r in run.results if not r.same_as]
+        assert len(owners) == 1 and owners[0].cached == (k % 2 == 1)
+        assert {r.same_as for r in run.results} == {'', owners[0].case_id}
+        assert len({r.folder for r in run.results}) == 1
+        assert Path(run.results[0].folder, 'output', 'metadata.yaml').is_file()
+        assert len(list((tmp_path / 'run' / 'logs').glob('*.log'))) == (k % 2 == 0)
+    assert exit_code(run.results) == 1 and exit_code(run.results, allow_new=True) == 0
+    update_golden(suite, tmp_path / 'run')
+    shutil.rmtree(suite.golden / ids[2])  # a deleted golden bag fails the run
+    again = run_suite(suite, tmp_path / 'again', engine=engine, say=lambda _: None)
+    assert [r.verdict for r in again.results] == [PASSED, PASSED, NEW, PASSED]
+    assert exit_code(again.results) == 1
+    assert not list(suite.cache.glob('*/.*.work-*')) and not list(suite.cache.glob('*/.*.old-*'))
+
+
+def test_a_change_to_the_package_code_misses_the_cache(tmp_path: Path) -> None:
+    import physical_ai_ros
+    from physical_ai_ros.suite.cache import code_digest, Keys
+
+    package = tmp_path / 'physical_ai_ros'
+    shutil.copytree(Path(physical_ai_ros.__file__).parent, package,
+                    ignore=shutil.ignore_patterns('__pycache__'))  # fmt: skip
+    write_synthetic_bag(tmp_path / 'bags' / 'robot0', small(0.3, 0))
+    (tmp_path / 'suite.yaml').write_text(
+        "golden: goldens/\ngroups:\n  - {name: g, bags: ['bags/robot0'], params: [p.yaml]}\n"
+    )
+    shutil.copy(MOBILE_BASE, tmp_path / 'p.yaml')
+    (case,) = load_suite(tmp_path / 'suite.yaml').cases
+    before = code_digest(package)
+    assert before == code_digest(package)  # stable while nothing changes
+    module = package / 'core' / 'perception' / 'grid.py'
+    module.write_text(module.read_text() + '\n# a change to the pipeline\n')
+    after = code_digest(package)
+    assert after != before
+    assert Keys(None, code=before).case(case) != Keys(None, code=after).case(case)
+
+
 def test_the_cache_misses_exactly_what_changed(fleet: Path, tmp_path: Path) -> None:
     work = tmp_path / 'fleet'
     shutil.copytree(fleet, work, ignore=shutil.ignore_patterns('goldens'))
@@ -203,7 +266,9 @@ def test_crashing_and_timed_out_cases_are_errors_the_rest_goes_on(
     schema = xmlschema.XMLSchema(str(SCHEMA))
     schema.validate(str(tmp_path / 'run' / 'junit.xml'))
     junit = (tmp_path / 'run' / 'junit.xml').read_text()
-    assert junit.count('<error ') == 2 and junit.count('<skipped ') == 1
+    # robot0 has no golden bag: a failure, not a silent pass (it would be skipped with allow_new)
+    assert junit.count('<error ') == 2 and junit.count('<failure ') == 1
+    assert not list(load_suite(work / 'suite.yaml').cache.glob('*/.*.work-*'))  # no scratch left
     assert not schema.is_valid(junit.replace('name="g/robot9/base/params-model"',
                                              'name="g/robot0/base/params-model"'))  # fmt: skip
 
@@ -246,7 +311,10 @@ def test_a_worker_killed_mid_case_is_retried_once(
     assert result.verdict == NEW and result.attempts == 2, (result.error, result.log_tail)
 
 
-def test_ctrl_c_leaves_the_finished_cases_usable(fleet: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize('stop', [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_leaves_the_finished_cases_usable(
+    stop: signal.Signals, fleet: Path, tmp_path: Path
+) -> None:
     work = tmp_path / 'fleet'
     shutil.copytree(fleet / 'bags', work / 'bags')
     shutil.copytree(fleet / 'params', work / 'params')
@@ -263,22 +331,27 @@ def test_ctrl_c_leaves_the_finished_cases_usable(fleet: Path, tmp_path: Path) ->
     )
     command = [sys.executable, '-m', 'physical_ai_ros.cli', 'suite', 'run', 'suite.yaml',
                '--workers', '1', '--out', 'run']  # fmt: skip
-    proc = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
+    proc = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
     for line in proc.stdout:  # robot0 done; robot7 (30 s of bag) is running
         if line.startswith('[suite] 1/2 done'):
             break
     time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)
-    rest = proc.stdout.read()
-    assert proc.wait(timeout=30) == 130, rest
-    assert 'interrupted' in rest
+    proc.send_signal(stop)
+    rest, errors = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + stop, rest + errors
+    assert f'stopped by {stop.name}' in errors and 'stopped by' not in rest  # notice on stderr
     summary = yaml.safe_load((work / 'run' / 'summary.json').read_text())
     assert [c['verdict'] for c in summary['cases']] == ['new', 'cancelled']
     assert summary['interrupted'] is True
-    again = run_suite(load_suite(work / 'suite.yaml'), tmp_path / 'again', workers=1,
-                      case_timeout_s=5.0, say=lambda _: None)  # fmt: skip
+    assert Path(summary['cases'][0]['folder']).is_absolute()  # usable from any folder
+    suite = load_suite(work / 'suite.yaml')
+    assert not list(suite.cache.glob('*/.*.work-*'))  # the killed case left no scratch
+    again = run_suite(suite, tmp_path / 'again', engine='sequential', case_timeout_s=5.0,
+                      say=lambda _: None)  # fmt: skip
     assert [r.cached for r in again.results] == [True, False]  # robot0's result was kept
+    assert again.results[1].error == 'timed out after 5 s (killed)'  # also sequential
 
 
 def test_diff_compares_two_models_case_by_case(fleet: Path, tmp_path: Path) -> None:
@@ -297,10 +370,41 @@ def test_diff_compares_two_models_case_by_case(fleet: Path, tmp_path: Path) -> N
     run_suite(load_suite(work / 'b.yaml'), tmp_path / 'B', say=lambda _: None)
     diffs = diff_runs(tmp_path / 'A', tmp_path / 'B')
     assert [d.case for d in diffs] == ['g/robot0/slow', 'g/robot1/slow']  # paired, less model
-    for d in diffs:  # the same network: the same behaviour
+    for d in diffs:  # the same network: the same behaviour, the same commands
         assert d.stops[0] == d.stops[1] and d.jerk_rms[0] == d.jerk_rms[1]
+        assert len(d.command_diff) == 2 and all(x == 0.0 for _, x in d.command_diff)
+        assert d.jerk_rms[0] > 0.0  # jerk from the commands' own times, never a constant 0
     text = format_diff(diffs, 'A', 'B')
-    assert 'total: stops' in text and 'g/robot0/slow' in text
+    assert 'total: stops' in text and 'g/robot0/slow' in text and 'A = A, B = B' in text
+
+
+def test_command_difference_holds_b_at_a_s_stamps(tmp_path: Path) -> None:
+    from physical_ai_ros.suite.case import CaseResult, write_commands
+    from physical_ai_ros.suite.run import command_difference
+
+    (tmp_path / 'a').mkdir()
+    (tmp_path / 'b').mkdir()
+    write_commands([(0, [0.0, 0.0], 'NONE'), (10, [0.5, 0.1], 'NONE'), (20, [0.5, 0.1], 'NONE')],
+                   tmp_path / 'a' / 'commands.json')  # fmt: skip
+    write_commands([(0, [0.0, 0.0], 'NONE'), (15, [0.1, 0.1], 'NONE')],
+                   tmp_path / 'b' / 'commands.json')  # fmt: skip
+    a = CaseResult('c', 'g', 'k', PASSED, folder=str(tmp_path / 'a'))
+    b = CaseResult('c', 'g', 'k', PASSED, folder=str(tmp_path / 'b'))
+    # at 0: same; at 10: B still holds 0.0 (|0.5|, |0.1|); at 20: B holds 0.1 (0.4, 0)
+    linear, angular = command_difference(a, b)
+    assert linear == pytest.approx((0.3, 0.5)) and angular == pytest.approx((0.1 / 3, 0.1))
+    errored = CaseResult('c', 'g', 'k', ERROR, folder=str(tmp_path / 'b'), error='boom')
+    assert command_difference(a, errored) == ()
+
+
+def test_jerk_counts_the_command_in_effect_when_stamps_repeat() -> None:
+    from physical_ai_ros.suite.case import behaviour
+
+    # the gate answers a new command and ticks in the same instant: two commands, one stamp
+    commands = [(k * 20_000_000, [0.1 * (k % 2)], 'NONE') for k in range(10)]
+    repeated = [c for c in commands for _ in (0, 1)]
+    jerk = behaviour(commands)[1]
+    assert jerk > 0.0 and behaviour(repeated)[1] == pytest.approx(jerk)
 
 
 @pytest.mark.parametrize(
@@ -322,14 +426,20 @@ def test_a_wrong_suite_file_names_file_line_and_key(tmp_path: Path, text: str, e
         load_suite(path)
 
 
-def test_regressions_exit_1_with_the_first_divergence(fleet: Path, tmp_path: Path) -> None:
+def one_group(fleet: Path, tmp_path: Path, bags: str) -> Path:
+    """A copy of the fleet's bags and params, and a suite of ``bags`` x base.yaml in it."""
     work = tmp_path / 'fleet'
     shutil.copytree(fleet / 'bags', work / 'bags')
     shutil.copytree(fleet / 'params', work / 'params')
     (work / 'suite.yaml').write_text(
-        "golden: goldens/\ngroups:\n  - {name: g, bags: ['bags/robot0'],"
+        f"golden: goldens/\ngroups:\n  - {{name: g, bags: ['{bags}'],"
         ' params: [params/base.yaml]}\n'
     )
+    return work
+
+
+def test_regressions_exit_1_with_the_first_divergence(fleet: Path, tmp_path: Path) -> None:
+    work = one_group(fleet, tmp_path, 'bags/robot0')
     suite = load_suite(work / 'suite.yaml')
     run_suite(suite, tmp_path / 'r1', say=lambda _: None)
     update_golden(suite, tmp_path / 'r1')
@@ -342,3 +452,42 @@ def test_regressions_exit_1_with_the_first_divergence(fleet: Path, tmp_path: Pat
     assert result.first_divergence is not None and 't=' in result.first_divergence
     index = (tmp_path / 'r2' / 'index.html').read_text()
     assert 'regressed' in index and 'report.html' in index
+
+
+def test_the_readme_ray_command_joins_a_ray_start_head_cluster(
+    fleet: Path, tmp_path: Path
+) -> None:
+    """``ray start --head`` (token authentication on, as Ray >= 2.5x starts it), relative paths."""
+    pytest.importorskip('ray', reason='ray is not installed')
+    ray_cli = Path(sys.executable).with_name('ray')
+    work = one_group(fleet, tmp_path, 'bags/robot[01]')
+    env = {**os.environ, 'HOME': str(tmp_path / 'home')}  # the token goes there, not to ~
+    env.pop('RAY_AUTH_MODE', None)
+    env.pop('RAY_ADDRESS', None)
+    port = _free_port()
+    scratch = tempfile.mkdtemp(prefix='ray-')  # short: Ray's socket paths must fit 107 bytes
+    start = [str(ray_cli), 'start', '--head', '--node-ip-address', '127.0.0.1', '--port',
+             str(port), '--num-cpus', '2', '--include-dashboard=false', '--disable-usage-stats',
+             '--temp-dir', scratch]  # fmt: skip
+    started = subprocess.run(start, env=env, capture_output=True, text=True, timeout=120)
+    assert started.returncode == 0, started.stdout + started.stderr
+    try:
+        command = [sys.executable, '-m', 'physical_ai_ros.cli', 'suite', 'run', 'suite.yaml',
+                   '--engine', 'ray', '--address', f'127.0.0.1:{port}', '--allow-new']  # fmt: skip
+        done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True,
+                              timeout=300)  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        summary = yaml.safe_load((work / 'suite_run' / 'summary.json').read_text())
+        assert [c['verdict'] for c in summary['cases']] == ['new', 'new']
+    finally:
+        subprocess.run([str(ray_cli), 'stop', '--force'], env=env, capture_output=True,
+                       timeout=120)  # fmt: skip
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return int(probe.getsockname()[1])

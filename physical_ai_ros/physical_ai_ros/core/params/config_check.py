@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from physical_ai_ros.core.files import compose_limited, read_text_limited
+from physical_ai_ros.core.files import compose_limited, read_text_limited, yaml_problem
 from physical_ai_ros.core.params.schema import check_node, NODES
 from physical_ai_ros.core.params.spec import ParamError, validate_value
 
@@ -48,8 +48,10 @@ class ConfigProblem:
     line: int | None
 
     def format(self, path: str) -> str:
-        """``path:line: node: name=value: allowed``."""
+        """``path:line: node: name=value: allowed`` (``path:line: problem`` for the file's own)."""
         where = f'{path}:{self.line}' if self.line else path
+        if not self.node and self.name == '<yaml>':
+            return f'{where}: {self.allowed}'
         return f'{where}: {self.node}: {self.name}={self.value!r}: {self.allowed}'
 
 
@@ -86,9 +88,8 @@ def check_params_text(text: str) -> list[ConfigProblem]:
         tree = compose_limited(text, _RefusedError)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, 'problem_mark', None)
-        line = mark.line + 1 if mark is not None else None
-        return [ConfigProblem('', '<yaml>', None, f'not valid YAML: {exc}', line)]
+        line, problem = yaml_problem(exc)
+        return [ConfigProblem('', '<yaml>', None, f'not valid YAML: {problem}', line)]
     except _RefusedError as exc:
         return [ConfigProblem('', '<yaml>', None, str(exc), None)]
     lines = _lines(tree)

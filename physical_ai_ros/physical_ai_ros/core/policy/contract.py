@@ -55,7 +55,7 @@ from typing import Any, Literal
 import yaml
 
 from physical_ai_ros.core.errors import ContractError
-from physical_ai_ros.core.files import load_yaml_limited
+from physical_ai_ros.core.files import load_yaml_limited, yaml_problem
 from physical_ai_ros.core.messages.commands import TWIST_AXES
 
 METADATA_KEY = 'physical_ai_ros.contract'
@@ -212,7 +212,8 @@ class PolicyContract:
         try:
             data = load_yaml_limited(text, lambda reason: ContractError('<yaml>', reason))
         except yaml.YAMLError as exc:
-            raise ContractError('<yaml>', f'not valid YAML: {exc}') from exc
+            line, problem = yaml_problem(exc)
+            raise ContractError('<yaml>', f'not valid YAML at line {line}: {problem}') from None
         return cls.from_dict(data)
 
     @classmethod

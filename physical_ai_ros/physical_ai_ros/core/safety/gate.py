@@ -383,8 +383,11 @@ class SafetyGate:
             return unchanged
         # reversing goes through zero: slow down to a stop (max_decel) before speeding up the
         # other way (max_accel), so each limit governs its own half of the manoeuvre
-        target = np.where(target * previous < 0.0, 0.0, target)
+        # (signs, not products: the product of two tiny values underflows to zero and hides
+        # that they differ in sign, as +1e-320 against -6e-5 did)
+        target = np.where(np.sign(target) * np.sign(previous) < 0.0, 0.0, target)
         delta = target - previous
+        direction = np.sign(delta)
         speeding_up = np.abs(target) > np.abs(previous)
         rate = np.where(speeding_up, self._accel, self._decel)
         wanted_accel = np.minimum(np.maximum(delta / dt, -rate), rate)
@@ -400,8 +403,9 @@ class SafetyGate:
             wanted_accel = np.minimum(np.maximum(wanted_accel, -rate), rate)
         output = previous + wanted_accel * dt
         # never move away from the target (jerk can lag), never overshoot it
-        output = np.where((output - previous) * delta < 0.0, previous, output)
-        output = np.where(((output - target) * delta > 0.0) | (delta == 0.0), target, output)
+        output = np.where(np.sign(output - previous) * direction < 0.0, previous, output)
+        output = np.where((np.sign(output - target) * direction > 0.0) | (delta == 0.0), target,
+                          output)  # fmt: skip
         self._state.accel = (output - previous) / dt
         return output
 

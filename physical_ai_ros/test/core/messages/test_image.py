@@ -454,3 +454,41 @@ def test_compressed_size_reads_the_header_without_decoding(types: Any) -> None:
         msg = array_to_compressed(random_pixels('rgb8', 37, 53), fmt, header(types), types)
         assert compressed_size(msg) == (53, 37)
     assert compressed_size(SimpleNamespace(format='jpeg', data=b'no header')) is None
+
+
+#: Builds a 369-byte PNG whose IDAT chunk claims CLAIMED bytes, decodes it, prints the peak
+#: memory growth in kB (ru_maxrss) and the refusal: run in a fresh process, so the peak is its.
+_PNG_CHUNK_BOMB = """
+import resource, struct, sys, zlib
+from types import SimpleNamespace
+import cv2, numpy as np
+from physical_ai_ros.core.errors import CompressedImageError
+from physical_ai_ros.core.messages.image import compressed_to_array
+
+def chunk(kind, body, length):
+    return struct.pack('>I', length) + kind + body + struct.pack('>I', zlib.crc32(kind + body))
+
+png = cv2.imencode('.png', np.zeros((8, 8), np.uint8))[1].tobytes()
+body = zlib.compress(bytes(72)) + bytes(300)
+bomb = png[:33] + chunk(b'IDAT', body, int(sys.argv[1])) + chunk(b'IEND', b'', 0)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    compressed_to_array(SimpleNamespace(format='png', data=bomb))
+    refusal = 'decoded'
+except CompressedImageError as exc:
+    refusal = str(exc)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+print(refusal)
+"""
+
+
+@pytest.mark.parametrize('claimed', [0x1FFF_FFFF, 0x7FFF_0000, 0xFFFF_FFF0])
+def test_a_png_chunk_claiming_gigabytes_is_refused_without_allocating_them(claimed: int) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, '-c', _PNG_CHUNK_BOMB, str(claimed)],
+                          capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    grown_kb, refusal = done.stdout.strip().splitlines()
+    assert f"PNG chunk b'IDAT' at byte 33 claims {claimed} bytes" in refusal
+    assert int(grown_kb) < 64 * 1024  # was 0.5-4 GB before the chunk walk

@@ -202,7 +202,7 @@ BAD = [
     ('- just\n- a list\n', "<root>='list': expected node names mapping to ros__parameters", 1),
     (
         'safety_node:\n  ros__parameters:\n    rate_hz: [unclosed\n',
-        '<yaml>=None: not valid YAML',
+        'not valid YAML: expected',
         4,
     ),
 ]

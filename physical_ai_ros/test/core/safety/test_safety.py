@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import os
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 import numpy as np
@@ -277,3 +279,46 @@ def test_a_gate_without_axes_is_refused() -> None:
     empty = {'axes': (), 'min_velocity': (), 'max_velocity': (), 'max_accel': (), 'max_decel': ()}
     with pytest.raises(ValueError, match='at least one axis'):
         config(**empty)
+
+
+#: updates of the seeded soak below; PHYSICAL_AI_GATE_SOAK=1000000 for the long run
+SOAK_UPDATES = int(os.environ.get('PHYSICAL_AI_GATE_SOAK', '100000'))
+_TINY = np.array([5e-324, 1e-320, 1e-310, 1e-300, 1e-30, 1e-12])
+
+
+def test_seeded_updates_with_tiny_speeds_and_resets_never_cross_zero_while_stopping() -> None:
+    """Random commands (tiny, huge, NaN), gaps, resets, e-stops and stale inputs, seeded.
+
+    While the gate stops (ramped) no axis crosses zero or speeds up; every output is finite
+    and within limits.
+    """
+    rng = np.random.default_rng(2026)
+    cfg = config(min_velocity=(-1.0, -1.0), max_jerk=(3.0, 30.0))
+    gate = SafetyGate(cfg)
+    lo, hi = np.array(cfg.min_velocity), np.array(cfg.max_velocity)
+    now, previous, violations = 0, np.zeros(2), []
+    for k in range(SOAK_UPDATES):
+        now += int(rng.integers(0, 60)) * MS
+        roll = rng.random()
+        if roll < 0.55:
+            gate.submit(rng.uniform(-1.2, 1.2, 2), now)
+        elif roll < 0.75:
+            gate.submit(rng.choice(_TINY, 2) * rng.choice([-1.0, 1.0], 2), now)
+        elif roll < 0.78:
+            gate.submit([float('nan'), 1e30], now)
+        elif roll < 0.85:
+            gate.reset()
+        elif roll < 0.87:
+            gate.set_estop(bool(rng.random() < 0.5))
+        elif roll < 0.90:
+            gate.set_stale(StopCause(note='soak') if rng.random() < 0.5 else None)
+        result = gate.update(now)
+        out = result.command
+        bad = not np.isfinite(out).all() or (out < lo).any() or (out > hi).any()
+        if result.stopping and result.reason is not StopReason.CLOCK_JUMP:
+            bad |= bool((np.sign(out) * np.sign(previous) < 0).any())  # through zero
+            bad |= bool((np.abs(out) > np.abs(previous)).any())  # faster while stopping
+        if bad:
+            violations.append((k, result.reason.name, previous.tolist(), out.tolist()))
+        previous = out
+    assert violations == [], violations[:3]
