@@ -83,6 +83,21 @@ def run(argv: list[str]) -> int:
             ['replay', '{demo}', '--out', '{tmp}/out', '--params', '{tmp}/broken.yaml'],
             "broken.yaml:4: not valid YAML: expected ',' or ']', but got ':'",
         ),
+        (
+            [
+                'iot',
+                'record',
+                '--mapping',
+                '{tmp}/map.yaml',
+                '--opcua',
+                'opc.tcp://:::garbage:::',
+                '--out',
+                '{tmp}/out',
+                '--seconds',
+                '1',
+            ],
+            "--opcua 'opc.tcp://:::garbage:::': expected opc.tcp://HOST:PORT[/PATH]",
+        ),
     ],
 )
 def test_a_bad_command_line_is_one_line_and_exit_2(
@@ -90,6 +105,9 @@ def test_a_bad_command_line_is_one_line_and_exit_2(
 ) -> None:
     demo = tmp_path / 'demo.mcap'
     demo.write_bytes(b'')  # exists: the checks come before it is opened
+    (tmp_path / 'map.yaml').write_text(
+        'mqtt:\n  - {topic: a/b, sensor_id: s, quantity: temperature, unit: degC}\n'
+    )
     (tmp_path / 'broken.yaml').write_text(
         'safety_node:\n  ros__parameters:\n    x: [1, 2\n   y: 3\n'
     )
@@ -169,3 +187,25 @@ def test_a_bad_hidden_layer_list_is_refused_by_argparse(capsys: Any) -> None:
         ['train', 'bc', '--dataset', 'd', '--contract', 'c', '--out', 'o', '--hidden', '64,x']
     )
     assert code == 2 and "'64,x': expected layer sizes" in capsys.readouterr().err
+
+
+def test_iot_record_from_a_broker_never_reached_exits_1_saying_so(
+    tmp_path: Path, capsys: Any
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port where nobody listens
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    (tmp_path / 'map.yaml').write_text(
+        'mqtt:\n  - {topic: a/b, sensor_id: s, quantity: temperature, unit: degC}\n'
+    )
+    mapping, bag = str(tmp_path / 'map.yaml'), str(tmp_path / 'bag')
+    code = run(['iot', 'record', '--mapping', mapping, '--broker', f'127.0.0.1:{port}', '--out',
+                bag, '--seconds', '1.5'])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1, err
+    assert err[-1].startswith(
+        f'physical-ai iot record: error: never connected to 127.0.0.1:{port}'
+    )
+    assert 'Connection refused' in err[-1]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+import sys
 from typing import Any, TYPE_CHECKING
 
 from physical_ai_ros.cli.arguments import positive, positive_int
@@ -93,6 +94,7 @@ def _record(args: argparse.Namespace) -> int:
     import time
 
     from physical_ai_ros.core.messages.stamps import make_header
+    from physical_ai_ros.core.params.iot_bridge_params import opcua_endpoint_ok
     from physical_ai_ros.core.params.iot_mapping import load_mapping
     from physical_ai_ros.core.perception.bridge import IotBridge
     from physical_ai_ros.core.perception.iot import Reading
@@ -107,6 +109,8 @@ def _record(args: argparse.Namespace) -> int:
     bridge = IotBridge(mapping.mqtt, mapping.opcua)
     if mapping.opcua and not args.opcua:
         raise PhysicalAiError(f'{args.mapping} has opcua: routes: name the server with --opcua')
+    if args.opcua and not opcua_endpoint_ok(args.opcua):
+        raise PhysicalAiError(f'--opcua {args.opcua!r}: expected opc.tcp://HOST:PORT[/PATH]')
     out = Path(args.out)
     prepare_bag_output(out, (), force=args.force)
     received: queue.Queue[tuple[int, Reading]] = queue.Queue()
@@ -131,12 +135,14 @@ def _record(args: argparse.Namespace) -> int:
     types = TypestoreTypes()
     cls = types.get('physical_ai_ros_interfaces/msg/IotReading')
     count = 0
+    came_up: set[int] = set()  # the clients that were connected at some point
     for client in clients:
         client.start()
     try:
         with BagWriter(out, types) as bag:
             deadline = time.monotonic() + args.seconds
             while time.monotonic() < deadline and count != args.max_readings:
+                came_up.update(k for k, c in enumerate(clients) if c.connected)
                 try:
                     receipt, r = received.get(timeout=0.1)
                 except queue.Empty:
@@ -160,4 +166,9 @@ def _record(args: argparse.Namespace) -> int:
         f'wrote {out}: {count} readings on {args.topic}'
         + (f'; refused: {rejected}' if rejected else '')
     )
-    return 0
+    never = [c for k, c in enumerate(clients) if k not in came_up]
+    for client in never:  # an empty bag from a server never reached is a failure, not a pass
+        where = f'{host}:{port}' if hasattr(client, 'qos') else args.opcua
+        why = f': {client.last_error}' if client.last_error else ''
+        print(f'physical-ai iot record: error: never connected to {where}{why}', file=sys.stderr)
+    return 1 if never else 0

@@ -147,8 +147,19 @@ class MqttBridgeClient:
         self.connected = True
 
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
-        for reading in self.bridge.on_message(message.topic, message.payload, self.clock_ns()):
-            self.on_reading(reading)
+        # nothing may escape into paho's network thread: an exception there ends the thread
+        # while ``connected`` stays true, and nothing more arrives (seen before the bounds)
+        try:
+            topic = message.topic
+        except UnicodeDecodeError:  # a topic that is not UTF-8 (MQTT requires it)
+            self.bridge.status.rejected['bad topic'] += 1
+            return
+        try:
+            for reading in self.bridge.on_message(topic, message.payload, self.clock_ns()):
+                self.on_reading(reading)
+        except Exception as exc:  # a defect, not a payload: counted, said, survived
+            self.bridge.status.rejected['internal error'] += 1
+            self.last_error = f'internal error on {topic[:80]}: {type(exc).__name__}: {exc}'[:300]
 
     def _on_connect_fail(self, client: Any, userdata: Any) -> None:
         # paho hands the reason to its logger only; the exception is still being handled

@@ -34,6 +34,13 @@ from physical_ai_ros.core.errors import PhysicalAiError
 
 #: Largest payload decoded: a device that sends megabytes is refused, not parsed.
 MAX_PAYLOAD_BYTES = 64 * 1024
+#: Longest JSON number read (digits, sign, exponent): a 400-digit number is refused, not
+#: converted (``float()`` of it raises OverflowError, ``int()`` of 5,000 digits ValueError).
+MAX_NUMBER_CHARS = 64
+#: Device stamps believed: from 2000-01-01 to the end of ROS 2's int32 seconds (2038-01-19).
+#: Outside (1e30 ms, microseconds sent as ms, seconds as ms) the reading is stamped on receipt
+#: and flagged ``bad stamp``: a stamp that cannot be a ROS time must not abort a recording.
+STAMP_WINDOW_NS = (946_684_800 * 1_000_000_000, (2**31 - 1) * 1_000_000_000)
 
 #: Unit conversions (from, to) -> function; the same unit converts to itself.
 CONVERSIONS: dict[tuple[str, str], Callable[[float], float]] = {
@@ -102,11 +109,15 @@ class PayloadSpec:
 
 @dataclass(frozen=True)
 class DecodedValue:
-    """A payload read: the value (device unit), when, whether the device said it is good."""
+    """A payload read: the value (device unit), when, whether the device said it is good.
+
+    ``stamp_source`` is ``bad stamp`` where the device's stamp was not believed (see
+    :data:`STAMP_WINDOW_NS`): the reading is then stamped on receipt.
+    """
 
     value: float
     stamp_ns: int
-    stamp_source: Literal['device', 'receipt']
+    stamp_source: Literal['device', 'receipt', 'bad stamp']
     good: bool
 
 
@@ -131,20 +142,48 @@ def decode_payload(payload: bytes, spec: PayloadSpec, receipt_ns: int) -> Decode
     if spec.format == 'number':
         return DecodedValue(_finite(text.strip(), 'value'), receipt_ns, 'receipt', True)
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_int=_bounded_int, parse_float=_bounded_float)
+    except RecursionError:
+        raise PayloadError('bad payload', 'JSON nested too deep') from None
+    except PayloadError:
+        raise  # a number too long, said by the hooks below
     except ValueError as exc:
-        raise PayloadError('bad payload', f'not JSON ({exc})') from None
+        raise PayloadError('bad payload', f'not JSON ({str(exc)[:120]})') from None
     value = _finite(_field(document, spec.value), spec.value)
     stamp, source = receipt_ns, 'receipt'
     if spec.timestamp:
         raw = _field(document, spec.timestamp)
         if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
             raise PayloadError('bad timestamp', f'{spec.timestamp}={raw!r} is not a number')
-        stamp, source = int(raw * _TO_NS[spec.timestamp_unit]), 'device'
+        stamp, source = device_stamp(raw * _TO_NS[spec.timestamp_unit], receipt_ns)
     good = True
     if spec.quality:
-        good = _field(document, spec.quality) in spec.good
+        good = is_good(_field(document, spec.quality), spec.good)
     return DecodedValue(value, stamp, source, good)  # type: ignore[arg-type]
+
+
+def device_stamp(stamp_ns: float, receipt_ns: int) -> tuple[int, str]:
+    """(stamp, source): the device's stamp, or the receipt time where it is not believable."""
+    if not STAMP_WINDOW_NS[0] <= stamp_ns < STAMP_WINDOW_NS[1]:
+        return receipt_ns, 'bad stamp'
+    return int(stamp_ns), 'device'
+
+
+def is_good(quality: Any, good: tuple[Any, ...]) -> bool:
+    """Whether a quality value is one of ``good``, typed: ``true`` is not 1, ``0`` not false."""
+    return any(type(quality) is type(g) and quality == g for g in good)
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise PayloadError('bad value', f'a number of {len(text)} characters')
+    return int(text)
+
+
+def _bounded_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise PayloadError('bad value', f'a number of {len(text)} characters')
+    return float(text)
 
 
 def _field(document: Any, path: str) -> Any:
@@ -159,10 +198,12 @@ def _field(document: Any, path: str) -> Any:
 def _finite(raw: Any, name: str) -> float:
     if isinstance(raw, bool):
         raise PayloadError('bad value', f'{name}={raw!r} is not a number')
+    if isinstance(raw, str) and len(raw) > MAX_NUMBER_CHARS:
+        raise PayloadError('bad value', f'{name}: a number of {len(raw)} characters')
     try:
         value = float(raw)
-    except (TypeError, ValueError):
-        raise PayloadError('bad value', f'{name}={raw!r} is not a number') from None
+    except (TypeError, ValueError, OverflowError):
+        raise PayloadError('bad value', f'{name}={str(raw)[:40]!r} is not a number') from None
     if not math.isfinite(value):
         raise PayloadError('bad value', f'{name}={raw!r} is not finite')
     return value
@@ -211,11 +252,15 @@ def topic_matches(topic_filter: str, topic: str) -> bool:
 
 __all__ = [
     'CONVERSIONS',
+    'MAX_NUMBER_CHARS',
     'MAX_PAYLOAD_BYTES',
+    'STAMP_WINDOW_NS',
     'DecodedValue',
     'PayloadError',
     'PayloadSpec',
     'converter',
     'decode_payload',
+    'device_stamp',
+    'is_good',
     'topic_matches',
 ]  # fmt: skip

@@ -88,8 +88,12 @@ def subscriptions(data_topic_filter: str) -> list[str]:
 
 
 #: Sparkplug B data types (sparkplug_b.proto DataType) that carry a number, and where.
-_INT_TYPES = {1: 8, 2: 16, 3: 32, 5: 0, 6: 0, 7: 0}  # int_value; bits of a signed type
-_LONG_TYPES = {4: 64, 8: 0, 13: 0}  # long_value (INT64, UINT64, DateTime in ms)
+#: Sparkplug integer datatypes: (bits, signed). Int8/16/32, UInt8/16/32, Int64, UInt64 and
+#: DateTime (ms, unsigned 64).
+_INTEGER_BITS = {
+    1: (8, True), 2: (16, True), 3: (32, True), 4: (64, True),
+    5: (8, False), 6: (16, False), 7: (32, False), 8: (64, False), 13: (64, False),
+}  # fmt: skip
 _FLOAT, _DOUBLE, _BOOLEAN = 9, 10, 11
 
 
@@ -163,10 +167,9 @@ def decode(topic: SparkplugTopic, payload: bytes, birth: Birth | None) -> tuple[
 def _number(metric: Any, datatype: int) -> float:
     """The metric's value as a float; NaN when it is not a number (a string, a dataset)."""
     field = metric.WhichOneof('value')
-    if datatype in _INT_TYPES and field == 'int_value':
-        return float(_signed(metric.int_value, _INT_TYPES[datatype]))
-    if datatype in _LONG_TYPES and field == 'long_value':
-        return float(_signed(metric.long_value, _LONG_TYPES[datatype]))
+    if datatype in _INTEGER_BITS and field in ('int_value', 'long_value'):
+        width = 32 if field == 'int_value' else 64
+        return _integer(getattr(metric, field), *_INTEGER_BITS[datatype], width)
     if datatype in (_FLOAT, _DOUBLE) and field in ('float_value', 'double_value'):
         value = float(getattr(metric, field))
         return value if math.isfinite(value) else math.nan
@@ -175,11 +178,23 @@ def _number(metric: Any, datatype: int) -> float:
     return math.nan
 
 
-def _signed(raw: int, bits: int) -> int:
-    """Sparkplug carries signed integers two's-complement in unsigned fields."""
-    if bits and raw >= 1 << (bits - 1):
-        return raw - (1 << bits)
-    return raw
+def _integer(raw: int, bits: int, signed: bool, width: int) -> float:
+    """An integer metric from its unsigned field (``width`` bits); NaN outside its type.
+
+    Encoders differ for signed types narrower than the field: Eclipse Tahu's Java encoder
+    sign-extends (Int8 -5 arrives as 0xFFFFFFFB in ``int_value``), its Python encoder adds
+    2^bits (251). Both read as -5. Unsigned types may come in either field (a UInt32 in
+    ``long_value`` as some encoders send it).
+    """
+    if signed:
+        if raw >= 1 << (width - 1):
+            raw -= 1 << width  # sign-extended to the field
+        elif bits < width and 1 << (bits - 1) <= raw < 1 << bits:
+            raw -= 1 << bits  # two's complement in the type's own bits
+        low, high = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    else:
+        low, high = 0, (1 << bits) - 1
+    return float(raw) if low <= raw <= high else math.nan
 
 
 _CLASS: list[Any] = []

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from physical_ai_ros.core.params.spec import CrossCheck, ParamError, ParamSet, ParamSpec
 
@@ -50,9 +51,23 @@ def check_iot_bridge(values: Mapping[str, Any]) -> list[ParamError]:
         "the application certificate's private key, for Basic256Sha256",
     )
     endpoint = values['opcua.endpoint']
-    check.need('opcua.endpoint', not endpoint or endpoint.startswith('opc.tcp://'),
+    check.need('opcua.endpoint', not endpoint or opcua_endpoint_ok(endpoint),
                'opc.tcp://HOST:PORT[/PATH], or "" for no OPC UA server')  # fmt: skip
     return check.errors
+
+
+def opcua_endpoint_ok(endpoint: str) -> bool:
+    """Whether ``endpoint`` is ``opc.tcp://HOST:PORT[/PATH]`` with a host and a valid port.
+
+    ``opc.tcp://:::garbage:::`` passed a prefix check, and ``iot record`` then retried it for
+    its whole duration.
+    """
+    try:
+        url = urlsplit(endpoint)
+        port = url.port
+    except ValueError:  # a port that is no number, or out of range
+        return False
+    return url.scheme == 'opc.tcp' and bool(url.hostname) and port is not None
 
 
 # fmt: off

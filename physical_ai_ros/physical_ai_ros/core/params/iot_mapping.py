@@ -56,7 +56,7 @@ from physical_ai_ros.core.errors import PhysicalAiError
 from physical_ai_ros.core.files import load_yaml_file
 from physical_ai_ros.core.messages.payloads import converter, PayloadError, PayloadSpec
 from physical_ai_ros.core.messages.sparkplug import NAMESPACE
-from physical_ai_ros.core.perception.bridge import MqttRoute, OpcUaRoute
+from physical_ai_ros.core.perception.bridge import MqttRoute, OpcUaRoute, template_problem
 from physical_ai_ros.core.perception.iot import SCALAR_TYPES
 
 SENSOR_KEYS = {
@@ -125,6 +125,9 @@ def _route(entry: Any, where: str) -> MqttRoute:
     topic = text['topic']
     if '#' in topic[:-1] or any('+' in level and level != '+' for level in topic.split('/')):
         raise MappingError(f"{where}.topic={topic!r}: '+' a whole level, '#' last only")
+    problem = template_problem(text['sensor_id'], topic)
+    if problem:
+        raise MappingError(f'{where}.sensor_id={text["sensor_id"]!r}: {problem}')
     payload = _payload(entry.get('payload'), where)
     parts = topic.split('/')
     if payload.format == 'sparkplug' and not (

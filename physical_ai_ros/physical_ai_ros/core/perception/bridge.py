@@ -34,12 +34,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 import math
+import re
 from typing import Any
 
 from physical_ai_ros.core.messages import sparkplug
 from physical_ai_ros.core.messages.payloads import (
     converter,
     decode_payload,
+    device_stamp,
     PayloadError,
     PayloadSpec,
     topic_matches,
@@ -56,6 +58,10 @@ from physical_ai_ros.core.perception.iot import (
 MAX_SENSORS = 4096
 #: Sparkplug B senders whose BIRTH is kept (to name aliases); more are refused and counted.
 MAX_SPARKPLUG_SENDERS = 1024
+
+#: Longest sensor id a template may build from a topic's levels.
+MAX_SENSOR_ID_CHARS = 128
+_LEVEL = re.compile(r'\{(\d{1,3})\}')
 
 #: Where a sensor's values come from: ('mqtt',), ('opcua',) or ('sparkplug', g, edge, dev).
 Origin = tuple[str, ...]
@@ -111,7 +117,7 @@ class BridgeStatus:
 
     accepted: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
-    stamped: Counter[str] = field(default_factory=Counter)  # 'device' or 'receipt'
+    stamped: Counter[str] = field(default_factory=Counter)  # 'device', 'receipt', 'bad stamp'
     last_rejection: str = ''
 
 
@@ -148,6 +154,7 @@ class IotBridge:
         self._origin: dict[str, Origin] = {}
         self._last_accepted_ns: dict[str, int] = {}
         self._births: dict[tuple[str, str, str], sparkplug.Birth] = {}
+        self._configured = {r.sensor_id for r in every if '{' not in r.sensor_id}
 
     def scalar_outputs(self) -> dict[str, str]:
         """Sensor id -> sensor_msgs scalar type, for the routes that ask for one."""
@@ -169,21 +176,29 @@ class IotBridge:
         spb = sparkplug.parse_topic(topic) if self._sparkplug else None
         if spb is not None:
             return self._on_sparkplug(spb, payload, receipt_ns)
-        route = next((r for r in self._plain if topic_matches(r.topic, topic)), None)
-        if route is None:
+        routes = [r for r in self._plain if topic_matches(r.topic, topic)]
+        if not routes:
             self._reject('unknown topic', topic)
             return []
-        try:
-            decoded = decode_payload(payload, route.payload, receipt_ns)
-        except PayloadError as exc:
-            self._reject(exc.reason, f'{topic}: {exc}')
-            return []
-        status = STATUS_OK if decoded.good else STATUS_ERROR
-        reading = self._accept(
-            route, _sensor_id(route.sensor_id, topic), decoded.value, decoded.stamp_ns,
-            decoded.stamp_source, status, receipt_ns, ('mqtt',),
-        )  # fmt: skip
-        return [reading] if reading is not None else []
+        readings = []
+        for route in routes:  # every route on the topic, in the mapping's order
+            try:
+                decoded = decode_payload(payload, route.payload, receipt_ns)
+            except PayloadError as exc:
+                self._reject(exc.reason, f'{topic}: {exc}')
+                continue
+            sensor = _sensor_id(route.sensor_id, topic)
+            if sensor is None:
+                self._reject('bad sensor id', f'{topic}: {route.sensor_id!r} names no id')
+                continue
+            status = STATUS_OK if decoded.good else STATUS_ERROR
+            reading = self._accept(
+                route, sensor, decoded.value, decoded.stamp_ns, decoded.stamp_source, status,
+                receipt_ns, ('mqtt',),
+            )  # fmt: skip
+            if reading is not None:
+                readings.append(reading)
+        return readings
 
     def on_opcua(
         self, node_id: str, value: Any, status_code: int, source_ns: int | None, receipt_ns: int
@@ -200,7 +215,9 @@ class IotBridge:
                 self._reject('bad value', f'{node_id}: {value!r} is not a finite number')
                 return None
             number = math.nan  # a Bad value often comes without one; its status says why
-        stamp, source = (source_ns, 'device') if source_ns else (receipt_ns, 'receipt')
+        stamp, source = (
+            device_stamp(source_ns, receipt_ns) if source_ns else (receipt_ns, 'receipt')
+        )
         return self._accept(route, route.sensor_id, number, stamp, source, status, receipt_ns,
                             ('opcua',))  # fmt: skip
 
@@ -250,11 +267,13 @@ class IotBridge:
                 self._reject('bad value', f'{data_topic}: {metric.name} is not a finite number')
                 continue
             stamp_ms = metric.timestamp_ms or decoded.timestamp_ms
-            reading = self._accept(
-                route, _sensor_id(route.sensor_id, data_topic), metric.value,
-                stamp_ms * 1_000_000, 'device', STATUS_OK, receipt_ns,
-                ('sparkplug', *topic.source),
-            )  # fmt: skip
+            stamp, source = device_stamp(stamp_ms * 1_000_000, receipt_ns)
+            sensor = _sensor_id(route.sensor_id, data_topic)
+            if sensor is None:
+                self._reject('bad sensor id', f'{data_topic}: {route.sensor_id!r} names no id')
+                continue
+            reading = self._accept(route, sensor, metric.value, stamp, source, STATUS_OK,
+                                   receipt_ns, ('sparkplug', *topic.source))  # fmt: skip
             if reading is not None:
                 readings.append(reading)
         return readings
@@ -263,7 +282,7 @@ class IotBridge:
         self, route: SensorRoute, sensor: str, value: float, stamp_ns: int, stamp_source: str,
         status: int, receipt_ns: int, origin: Origin,
     ) -> Reading | None:  # fmt: skip
-        if sensor not in self.last and len(self.last) >= MAX_SENSORS:
+        if sensor not in self.last and len(self.last) >= MAX_SENSORS and not self._evict():
             self._reject('too many sensors', sensor)
             return None
         last = self._last_accepted_ns.get(sensor)
@@ -275,13 +294,31 @@ class IotBridge:
             self._reject('rate limit', f'{sensor} over {route.max_rate_hz:g} Hz')
             return None
         value = self._convert[id(route)](value * route.scale + route.offset)
+        if stamp_source == 'bad stamp' and status == STATUS_OK:
+            status = STATUS_WARN  # the value is fine; when it was measured is not known
         reading = Reading(sensor, route.quantity, value, route.to_unit, stamp_ns, status)
         self._last_accepted_ns[sensor] = receipt_ns
+        self.last.pop(sensor, None)  # newest last: the table evicts from the front
         self.last[sensor] = reading
         self._origin[sensor] = origin
         self.status.accepted += 1
         self.status.stamped[stamp_source] += 1
         return reading
+
+    def _evict(self) -> bool:
+        """Forget the least recently seen sensor a template named; False if there is none.
+
+        Sensors the mapping names outright are never forgotten: a flood of made-up ids on a
+        templated topic cannot lock out a configured sensor.
+        """
+        victim = next((s for s in self.last if s not in self._configured), None)
+        if victim is None:
+            return False
+        del self.last[victim]
+        self._origin.pop(victim, None)
+        self._last_accepted_ns.pop(victim, None)
+        self.status.rejected['evicted'] += 1
+        return True
 
     def _stale(self, fed_by: Callable[[Origin], bool], now_ns: int) -> list[Reading]:
         return [
@@ -303,17 +340,42 @@ def _finite_or_none(value: Any) -> float | None:
     return None
 
 
-def _sensor_id(template: str, topic: str) -> str:
+def template_problem(template: str, topic_filter: str) -> str | None:
+    """Why ``template`` cannot name sensors from ``topic_filter``'s topics (None: it can).
+
+    A template may only name topic levels, as ``{N}``: no attribute access, no index, no
+    format spec (``{1.nope}`` raised, ``{1:>1500000000}`` built a 1.5 GB id per message).
+    """
+    rest = _LEVEL.sub('', template)
+    if '{' in rest or '}' in rest:
+        return 'only {N} fields (topic level N, from 0) may appear; no attributes or formats'
+    levels = topic_filter.split('/')
+    for index in map(int, _LEVEL.findall(template)):
+        if index >= len(levels) and levels[-1] != '#':
+            return f'{{{index}}}: the topic {topic_filter!r} has levels 0 to {len(levels) - 1}'
+    return None
+
+
+def _sensor_id(template: str, topic: str) -> str | None:
+    """The sensor id ``template`` names for ``topic``; None where too long or levels missing."""
     if '{' not in template:
         return template
     levels = topic.split('/')
     try:
-        return template.format(*levels)
-    except (IndexError, ValueError, KeyError):
-        return template
+        sensor = _LEVEL.sub(lambda m: levels[int(m.group(1))], template)
+    except IndexError:
+        return None
+    return sensor if len(sensor) <= MAX_SENSOR_ID_CHARS else None
 
 
 __all__ = [
-    'MAX_SENSORS', 'MAX_SPARKPLUG_SENDERS', 'BridgeStatus', 'IotBridge', 'MqttRoute', 'OpcUaRoute',
+    'MAX_SENSORS',
+    'MAX_SENSOR_ID_CHARS',
+    'MAX_SPARKPLUG_SENDERS',
+    'BridgeStatus',
+    'IotBridge',
+    'MqttRoute',
+    'OpcUaRoute',
     'opcua_status',
+    'template_problem',
 ]  # fmt: skip

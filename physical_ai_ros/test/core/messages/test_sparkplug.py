@@ -127,3 +127,38 @@ def test_a_device_death_leaves_other_devices_alone() -> None:
     (stale,) = bridge.on_message(DEVICE.format('DDEATH'), NDEATH, 2)
     assert stale.sensor_id == 'oil' and stale.status == STATUS_STALE
     assert len(bridge.on_message('spBv1.0/plant1/DDATA/edge7/press4', DDATA, 3)) == 1
+
+
+def _birth_with(metrics: list[tuple[str, int, str, int]]) -> bytes:
+    """A DBIRTH encoded with the published schema: (name, datatype, value field, raw value)."""
+    payload = sparkplug._payload_class()()
+    payload.timestamp, payload.seq = 1_796_040_000_000, 0
+    for name, datatype, field, raw in metrics:
+        metric = payload.metrics.add()
+        metric.name, metric.datatype = name, datatype
+        setattr(metric, field, raw)
+    return bytes(payload.SerializeToString())
+
+
+@pytest.mark.parametrize(
+    ('datatype', 'field', 'raw', 'value'),
+    [
+        (1, 'int_value', -5 & 0xFFFF_FFFF, -5.0),  # Int8 as Tahu's Java encoder sends it
+        (1, 'int_value', -5 + 2**8, -5.0),  # Int8 as Tahu's Python encoder sends it
+        (2, 'int_value', -300 & 0xFFFF_FFFF, -300.0),  # Int16, Java
+        (2, 'int_value', -300 + 2**16, -300.0),  # Int16, Python
+        (3, 'int_value', -70_000 & 0xFFFF_FFFF, -70_000.0),  # Int32
+        (4, 'long_value', -5 & 0xFFFF_FFFF_FFFF_FFFF, -5.0),  # Int64
+        (7, 'int_value', 4_000_000_000, 4e9),  # UInt32 in int_value
+        (7, 'long_value', 4_000_000_000, 4e9),  # UInt32 in long_value (was refused)
+        (5, 'int_value', 255, 255.0),  # UInt8
+        (1, 'int_value', 1000, math.nan),  # not an Int8 in either encoding
+        (5, 'int_value', 256, math.nan),  # not a UInt8
+    ],
+)
+def test_integers_decode_as_tahu_encodes_them(
+    datatype: int, field: str, raw: int, value: float
+) -> None:
+    born, _ = sparkplug.decode(topic('DBIRTH'), _birth_with([('m', datatype, field, raw)]), None)
+    (metric,) = born.metrics
+    assert metric.value == value or (math.isnan(value) and math.isnan(metric.value))

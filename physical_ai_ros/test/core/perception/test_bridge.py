@@ -162,13 +162,18 @@ def test_a_mapping_file_is_checked_with_its_line(tmp_path: Path) -> None:
 
 
 def test_sensors_are_bounded_when_a_wildcard_meets_a_flood_of_devices() -> None:
-    bridge = IotBridge([route(topic='factory/line3/+/temperature')])
+    fixed = route(topic='factory/line3/press/temperature', sensor_id='press')
+    bridge = IotBridge([fixed, route(topic='factory/line3/+/temperature')])
+    assert bridge.on_message('factory/line3/press/temperature', message(60.0), T)
     for k in range(MAX_SENSORS + 500):  # each topic level is a new sensor id
         bridge.on_message(f'factory/line3/o{k}/temperature', message(70.0), T + k)
-    assert len(bridge.last) == MAX_SENSORS and bridge.status.accepted == MAX_SENSORS
-    assert bridge.status.rejected == {'too many sensors': 500}
-    assert 'oven_o0' in bridge.last  # the sensors already known keep reporting
-    assert bridge.on_message('factory/line3/o0/temperature', message(80.0), T + 10**9)
+    # the table stays bounded: the least recently seen made-up ids go, never refused
+    assert len(bridge.last) == MAX_SENSORS and bridge.status.rejected == {'evicted': 502}
+    assert 'press' in bridge.last  # a sensor the mapping names is never evicted
+    assert 'oven_o0' not in bridge.last and f'oven_o{MAX_SENSORS + 499}' in bridge.last
+    # a new legitimate sensor after the flood is accepted (it was refused forever before)
+    assert bridge.on_message('factory/line3/fresh/temperature', message(80.0), T + 10**9)
+    assert 'oven_fresh' in bridge.last and len(bridge.last) == MAX_SENSORS
 
 
 OPCUA = OpcUaRoute('ns=2;s=Press3.Pressure', 'press3', 'pressure', 'bar', 'Pa')
