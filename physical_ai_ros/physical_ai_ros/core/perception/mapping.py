@@ -27,13 +27,35 @@ from dataclasses import dataclass
 import math
 from typing import Any
 
-import cv2
 import numpy as np
 
 from physical_ai_ros.core.messages.stamps import NS_PER_S
 from physical_ai_ros.core.perception.grid import GridGeometry, SpatialGrid
 
 Floats = np.ndarray[Any, np.dtype[np.float32]]
+
+
+def nearest_cells(
+    width: int, height: int, matrix: tuple[float, float, float, float, float, float]
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Where each cell of a grid comes from under an affine map: flat index, and inside or not.
+
+    ``matrix`` is (a, b, c, d, e, f): x' = a x + b y + c, y' = d x + e y + f, in cells, from a
+    cell of the new grid to the old; rounded to the nearest cell (halves up).
+
+    Written out rather than ``cv2.warpAffine(..., INTER_NEAREST)``: OpenCV's fixed-point
+    rounding changed between 4.x and 5.x, and with it the grid (a golden recorded with one
+    failed on the other at ``/occupancy data[18014]``). Here each coordinate is a few IEEE
+    double operations, element by element: the same cells on every numpy and OpenCV.
+    """
+    a, b, c, d, e, f = matrix
+    cols = np.arange(width, dtype=np.float64)[None, :]
+    rows = np.arange(height, dtype=np.float64)[:, None]
+    x = np.floor(a * cols + b * rows + c + 0.5)
+    y = np.floor(d * cols + e * rows + f + 0.5)
+    inside = (x >= 0) & (x < width) & (y >= 0) & (y < height)
+    index = np.where(inside, y * width + x, 0).astype(np.intp).ravel()
+    return index, inside.ravel()
 
 
 @dataclass(frozen=True)
@@ -158,19 +180,19 @@ class GridMapper:
                 geometry.origin[1] / geometry.resolution + 0.5,
             ]
         )
-        rotation = np.array([[c, -s], [s, c]])
-        offset = rotation @ o + np.array([dx_cells, dy_cells]) - o
-        matrix = np.hstack([rotation, offset[:, None]])  # new (col, row) -> old (col, row)
-        size = (geometry.width, geometry.height)
-        flags = cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP
+        # new (col, row) -> old (col, row), nearest cell; outside the old grid: unknown
+        ox = c * o[0] - s * o[1] + dx_cells - o[0]
+        oy = s * o[0] + c * o[1] + dy_cells - o[1]
+        index, inside = nearest_cells(geometry.width, geometry.height, (c, -s, ox, s, c, oy))
 
         def warp(image: np.ndarray[Any, Any], fill: float) -> np.ndarray[Any, Any]:
-            return cv2.warpAffine(
-                image, matrix, size, flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=fill
-            )
+            flat = image.reshape(*image.shape[:-2], -1)
+            out: np.ndarray[Any, Any] = flat[..., index]
+            out[..., ~inside] = fill
+            shaped: np.ndarray[Any, Any] = out.reshape(image.shape)
+            return shaped
 
-        for layer in range(self.grid.data.shape[0]):
-            self.grid.data[layer] = warp(self.grid.data[layer], float('nan'))
+        self.grid.data[...] = warp(self.grid.data, float('nan'))
         self.log_odds[...] = warp(self.log_odds, 0.0)
         self.last_seen_s[...] = warp(self.last_seen_s, float('nan'))
 
