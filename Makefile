@@ -3,6 +3,7 @@
 #   make test   set up .venv, lint, and run the test suite (also against numpy 1.x)
 #   make bench  run the benchmarks in bench/ (figures beside same-run baselines)
 #   make lint   ruff + mypy (strict on core/ and replay/)
+#   make docs   build the docs site into site/ (MkDocs, strict: broken links fail)
 
 PYTHON ?= python3
 VENV := .venv
@@ -14,14 +15,21 @@ DEMO_DIR ?= demo_output
 LEARN_DIR ?= learn_output
 CONTRACT := $(PKG)/config/learn/bc_contract.yaml
 
-.PHONY: demo demo-learn test bench lint format clean sysdeps setup test-oldest
+.PHONY: demo demo-learn test bench lint format clean sysdeps setup test-oldest docs
 
-$(VENV)/.installed: $(PKG)/setup.py requirements/constraints.txt
+# What the demo needs: the package and the simulator (about 600 MB).
+$(VENV)/.demo-installed: $(PKG)/setup.py requirements/constraints.txt
 	bash tools/install_sysdeps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install -q --disable-pip-version-check -c requirements/constraints.txt \
-		-e '$(PKG)[test,sim,dev,remote,interop,iot,fleet,train]'
+		-e '$(PKG)[sim]'
+	touch $@
+
+# The development set: every extra (Ray, MLServer, scikit-learn, the docs tool ...: ~1.6 GB).
+$(VENV)/.installed: $(VENV)/.demo-installed
+	$(PY) -m pip install -q --disable-pip-version-check -c requirements/constraints.txt \
+		-e '$(PKG)[test,sim,dev,remote,interop,iot,fleet,train,docs]'
 	touch $@
 
 $(OLD_VENV)/.installed: $(PKG)/setup.py requirements/oldest.txt
@@ -35,7 +43,7 @@ setup: $(VENV)/.installed
 # The main job: record the built-in MuJoCo scenario (the reference policy drives the robot
 # in closed loop), replay it through perception, policy and safety gate, compare with the
 # first replay's outputs, and write the report.
-demo: $(VENV)/.installed
+demo: $(VENV)/.demo-installed
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	$(VENV)/bin/physical-ai sim record --scenario aisle --seconds 20 --seed 0 \
 		--params $(PKG)/config/mobile_base.yaml --out $(DEMO_DIR)/scenario
@@ -65,8 +73,8 @@ demo-learn: $(VENV)/.installed
 		--out-dir $(LEARN_DIR)/eval_forklift
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check $(PKG) bench
-	$(VENV)/bin/ruff format --check $(PKG) bench
+	$(VENV)/bin/ruff check $(PKG) bench tools
+	$(VENV)/bin/ruff format --check $(PKG) bench tools
 	$(VENV)/bin/mypy --strict $(SRC)/core $(SRC)/replay
 	$(VENV)/bin/mypy $(SRC)/cli $(SRC)/sim $(SRC)/policies $(SRC)/nodes $(SRC)/inference $(SRC)/iot $(SRC)/suite $(SRC)/learn
 
@@ -77,7 +85,10 @@ format: $(VENV)/.installed
 test-oldest: $(OLD_VENV)/.installed
 	$(OLD_VENV)/bin/pytest -q -p no:cacheprovider $(PKG)/test/core
 
-test: lint $(VENV)/.installed test-oldest
+docs: $(VENV)/.installed
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+test: lint $(VENV)/.installed test-oldest docs
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 # open3d (a baseline in bench/perception.py) is not part of the default install: 900 MB.
@@ -99,4 +110,4 @@ bench: $(VENV)/.bench-installed
 	$(PY) bench/live.py  # skips without a sourced ROS 2
 
 clean:
-	rm -rf $(VENV) $(OLD_VENV) $(DEMO_DIR) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(OLD_VENV) $(DEMO_DIR) site .mypy_cache .ruff_cache .pytest_cache

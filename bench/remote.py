@@ -37,7 +37,8 @@ from timing import HEADER, measure_interleaved
 from physical_ai_ros.core.policy.runtime import PolicyModel
 from physical_ai_ros.inference.client import RemoteConfig, RemoteSession
 from physical_ai_ros.inference.hybrid import HybridSession
-from physical_ai_ros.inference.server import OnnxInferenceService, start_server
+from physical_ai_ros.inference.rest import start_rest_server
+from physical_ai_ros.inference.server import load_service, OnnxInferenceService, start_server
 from physical_ai_ros.policies.reference import SHIPPED
 
 RUNS = 300
@@ -57,10 +58,15 @@ def round_trips(label: str, path: Path) -> None:
     model = PolicyModel.load(path)
     feeds = feeds_for(model)
     output = model.contract.output.tensor
-    server, port = start_server(path, port=0)
+    service = load_service(path)
+    server, port = start_server(path, port=0, service=service)
+    rest, rest_port = start_rest_server(service, port=0)  # the REST binding, same model
     try:
         endpoint = f'127.0.0.1:{port}'
         remote = RemoteSession(RemoteConfig(endpoint, 'policy', timeout_s=1.0))
+        over_rest = RemoteSession(
+            RemoteConfig(f'127.0.0.1:{rest_port}', 'policy', timeout_s=1.0, transport='http')
+        )
         hybrid = HybridSession(remote, model.session)
         bare_client = oip.InferenceServerClient(endpoint)
         inputs = []
@@ -93,6 +99,7 @@ def round_trips(label: str, path: Path) -> None:
             ('grpcio + generated stubs, no client lib', stubs),
             ('RemoteSession.run', lambda: remote.run([output], feeds)),
             ('HybridSession.run (remote answers)', lambda: hybrid.run([output], feeds)),
+            ('RemoteSession.run over REST (JSON)', lambda: over_rest.run([output], feeds)),
             ('local onnxruntime session.run', lambda: model.session.run([output], feeds)),
         ]
         stats = measure_interleaved(cases, runs=RUNS)
@@ -110,6 +117,7 @@ def round_trips(label: str, path: Path) -> None:
         bare_client.close()
         remote.close()
     finally:
+        rest.shutdown()
         server.stop(grace=None)
 
 

@@ -69,6 +69,8 @@ setup(
         # open3d (900 MB) is a benchmark baseline only; the package never imports it.
         'bench': ['open3d>=0.17'],
         'dev': ['ruff>=0.5', 'mypy>=1.8', 'types-PyYAML'],
+        # the docs site (make docs; make test builds it in strict mode)
+        'docs': ['mkdocs>=1.6', 'mkdocs-material>=9.5'],
     },
     zip_safe=True,
     maintainer='physical_ai_ros maintainers',

@@ -20,11 +20,13 @@ import argparse
 from collections.abc import Iterator
 from pathlib import Path
 import re
+import sys
 from typing import Any
 
 import pytest
 
 from physical_ai_ros.cli import build_parser, main
+from physical_ai_ros.policies.reference import SHIPPED
 
 
 def run(argv: list[str]) -> int:
@@ -124,7 +126,7 @@ def test_version_names_every_library(capsys: Any) -> None:
     assert re.search(r'rosbags \d+\.\d+', out), out
 
 
-def test_iot_check_names_each_route_or_the_first_problem(tmp_path: Path, capsys: Any) -> None:
+def test_iot_check_names_each_route_or_every_problem(tmp_path: Path, capsys: Any) -> None:
     good = tmp_path / 'bridge.yaml'
     good.write_text(
         "mqtt:\n  - {topic: f/+/t, sensor_id: 't_{1}', quantity: temperature, unit: degF,"
@@ -135,11 +137,25 @@ def test_iot_check_names_each_route_or_the_first_problem(tmp_path: Path, capsys:
         'f/+/t -> t_{1} (temperature, degF -> degC, json, receipt time)' in capsys.readouterr().out
     )
     bad = tmp_path / 'bad.yaml'
-    bad.write_text('mqtt:\n  - {topic: f, sensor_id: s, quantity: q, unit: degC, scale: x}\n')
-    assert main(['iot', 'check', str(bad)]) == 2
-    err = capsys.readouterr().err
-    assert "bad.yaml:2: mqtt[0].scale='x'" in err and len(err.strip().splitlines()) == 1
-    bad.write_text('mqtt:\n  - {topic: f, sensor_id: t_{1}}\n')  # not YAML: one line too
+    bad.write_text(
+        'mqtt:\n  - {topic: f, sensor_id: s, quantity: q, unit: degC, scale: x}\n'
+        '  - {topic: g, sensor_id: t, quantity: temprature, unit: degC}\n'
+        '  - {topic: h, sensor_id: u, quantity: temperature, unit: Pa}\n'
+    )
+    # every problem, one line each, then the count; exit 1 as check-config does
+    assert main(['iot', 'check', str(bad)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith(f"{bad}:2: mqtt[0].scale='x'")
+    assert err[1] == (
+        f"{bad}:3: mqtt[1].quantity='temprature': not a known quantity; did you mean "
+        "'temperature'? (known: temperature, pressure, relative_humidity, illuminance, "
+        'vibration_rms)'
+    )
+    assert err[2] == f"{bad}:4: mqtt[2].unit='Pa': temperature is measured in degC, K, degF"
+    assert err[3] == f'{bad}: 3 problem(s)'
+    assert main(['check-config', str(good)]) == 1  # a params file's problems: exit 1 as well
+    capsys.readouterr()
+    bad.write_text('mqtt:\n  - {topic: f, sensor_id: t_{1}}\n')  # not YAML: one line, exit 2
     assert main(['iot', 'check', str(bad)]) == 2
     err = capsys.readouterr().err
     assert 'bad.yaml:2:' in err and len(err.strip().splitlines()) == 1
@@ -164,6 +180,25 @@ def test_every_option_and_argument_has_help_text() -> None:
         and not (action.help or '').strip()
     ]
     assert not missing, missing
+
+
+def test_the_generated_cli_reference_names_every_command_and_option() -> None:
+    from physical_ai_ros.cli.reference import markdown
+
+    page = markdown()
+    for path, parser in _parsers(build_parser(), 'physical-ai'):
+        if any(isinstance(a, argparse._SubParsersAction) for a in parser._actions):
+            continue  # a group: its commands have sections
+        assert f'## `{path}`' in page, path
+        for action in parser._actions:
+            if action.help == argparse.SUPPRESS or isinstance(action, argparse._HelpAction):
+                continue
+            name = (
+                action.option_strings[0]
+                if action.option_strings
+                else action.metavar or action.dest
+            )
+            assert f'`{name}' in page.split(f'## `{path}`')[1].split('\n## ')[0], (path, name)
 
 
 def test_help_shows_the_defaults(capsys: Any) -> None:
@@ -209,3 +244,53 @@ def test_iot_record_from_a_broker_never_reached_exits_1_saying_so(
         f'physical-ai iot record: error: never connected to 127.0.0.1:{port}'
     )
     assert 'Connection refused' in err[-1]
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_exit_2(capsys: Any) -> None:
+    import socket
+
+    pytest.importorskip('grpc', reason='serve needs the remote extra')
+    with socket.socket() as taken:
+        taken.bind(('127.0.0.1', 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = run(['serve', str(SHIPPED), '--port', str(port)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert err[0] == (f'physical-ai serve: error: cannot listen on 127.0.0.1:{port}: the port is '
+                      'in use or not ours to take (choose another with --port)')  # fmt: skip
+
+
+def test_serve_refuses_plaintext_beyond_loopback_unless_insecure(capsys: Any) -> None:
+    code = run(['serve', str(SHIPPED), '--host', '0.0.0.0', '--port', '0'])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert err[0].startswith('physical-ai serve: error: --host 0.0.0.0 without TLS: the network')
+
+
+@pytest.mark.parametrize(
+    ('argv', 'module', 'extra'),
+    [
+        (['sim', 'record', '--out', '{tmp}/bag'], 'mujoco', 'sim'),
+        (['serve', '{model}'], 'grpc', 'remote'),
+        (['train', 'bc', '--dataset', '{tmp}/ds', '--contract', '{tmp}/c.yaml', '--out',
+          '{tmp}/m.onnx'], 'sklearn', 'train'),
+        (['dataset', 'export', '{tmp}/bag', '--params', '{tmp}/p.yaml', '--contract',
+          '{tmp}/c.yaml', '--out', '{tmp}/ds'], 'pyarrow', 'train'),
+        (['iot', 'record', '--mapping', '{tmp}/m.yaml', '--out', '{tmp}/bag', '--seconds', '1'],
+         'paho', 'iot'),
+    ],
+)  # fmt: skip
+def test_a_base_install_names_the_extra_to_install(
+    argv: list[str], module: str, extra: str, tmp_path: Path, capsys: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setitem(sys.modules, module, None)  # as if not installed
+    code = run([a.replace('{tmp}', str(tmp_path)).replace('{model}', str(SHIPPED)) for a in argv])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert (
+        f"needs {module}, from the '{extra}' extra: pip install -e 'physical_ai_ros[{extra}]'"
+        in (err[0])
+    )
+    assert not list(tmp_path.iterdir())  # checked before anything was written

@@ -84,6 +84,48 @@ RESTAMP_HELP = (
 )
 
 
+#: What each optional import belongs to: the extra that installs it (setup.py).
+EXTRA_OF = {
+    'mujoco': 'sim', 'grpc': 'remote', 'tritonclient': 'remote', 'paho': 'iot',
+    'asyncua': 'iot', 'google.protobuf': 'iot', 'ray': 'fleet', 'pyarrow': 'train',
+    'sklearn': 'train', 'onnx': 'train',
+}  # fmt: skip
+
+
+def needs(parser: argparse.ArgumentParser, *modules: str) -> None:
+    """Say that the command imports ``modules`` (each from an extra in :data:`EXTRA_OF`).
+
+    ``main`` checks them before the command starts, so a base install gets one line naming
+    the extra to install, not a traceback half way through.
+    """
+    parser.set_defaults(needs=modules)
+
+
+def missing_extra(modules: Sequence[str]) -> str | None:
+    """The first of ``modules`` that cannot be imported, said with its extra; None if none."""
+    import importlib.util
+
+    for module in modules:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):  # a parent missing, or a module set to None
+            found = False
+        if not found:
+            return install_hint(module)
+    return None
+
+
+def install_hint(module: str) -> str:
+    """``module`` is missing: which extra brings it, and the command that installs it."""
+    extra = EXTRA_OF.get(module) or EXTRA_OF.get(module.split('.')[0], '')
+    if not extra:
+        return f'needs {module}, which is not installed'
+    return (
+        f"needs {module}, from the '{extra}' extra: pip install -e "
+        f"'physical_ai_ros[{extra}]' in the repository's folder (make setup installs all)"
+    )
+
+
 def add_topic_mapping(parser: argparse.ArgumentParser) -> None:
     """``--namespace``, ``--remap`` and ``--restamp``: how the nodes' topics meet a bag's."""
     parser.add_argument('--namespace', default='', help='namespace the bag was recorded in')

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 
 def register(commands: Commands) -> None:
-    """Add ``version``, ``info`` and ``make-demo-bag``."""
+    """Add ``version``, ``info``, ``bag recover`` and ``make-demo-bag``."""
     version = commands.add_parser('version', help='print versions of the package and its runtime')
     version.set_defaults(handler=_version)
 
@@ -40,6 +40,18 @@ def register(commands: Commands) -> None:
     )
     info.add_argument('bag', help='rosbag2 directory, .mcap file or .db3 file')
     info.set_defaults(handler=_info)
+
+    bag = commands.add_parser('bag', help='repair bags: recover one cut short by a crash')
+    bag_commands = bag.add_subparsers(dest='bag_command', metavar='ACTION', required=True)
+    recover = bag_commands.add_parser(
+        'recover',
+        help='rewrite a bag cut short by a crash as a complete one (index, footer, metadata)',
+        description='Write every message of a cut-short MCAP up to its last complete chunk '
+        'into a new, complete rosbag2 that rosbags, ros2 bag and Foxglove open.',
+    )
+    recover.add_argument('bag', help='the cut-short bag (directory or .mcap file)')
+    recover.add_argument('out', help='bag directory to write (must not exist)')
+    recover.set_defaults(handler=_recover)
 
     demo_bag = commands.add_parser(
         'make-demo-bag',
@@ -85,6 +97,16 @@ def _info(args: argparse.Namespace) -> int:
     from physical_ai_ros.replay.baginfo import format_summary, summarize_bag
 
     print(format_summary(summarize_bag(args.bag)))
+    return 0
+
+
+def _recover(args: argparse.Namespace) -> int:
+    """Rewrite a cut-short bag as a complete one."""
+    from physical_ai_ros.replay.recover import recover_bag
+
+    recovery = recover_bag(args.bag, args.out)
+    print(f'wrote {args.out}: {recovery.messages} messages, {recovery.seconds:.3f} s, '
+          f'recovered from {recovery.file} ({recovery.reason})')  # fmt: skip
     return 0
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import sys
 from typing import Any, TYPE_CHECKING
 
-from physical_ai_ros.cli.arguments import positive, positive_int
+from physical_ai_ros.cli.arguments import needs, positive, positive_int
 from physical_ai_ros.core.errors import PhysicalAiError
 
 if TYPE_CHECKING:
@@ -61,13 +61,23 @@ def register(commands: Commands) -> None:
     )
     iot_record.add_argument('--force', action='store_true', help='replace an existing bag')
     iot_record.set_defaults(handler=_record)
+    needs(iot_record, 'paho')
 
 
 def _check(args: argparse.Namespace) -> int:
-    """Check an IoT bridge mapping file; one line per route, or the first problem (exit 2)."""
-    from physical_ai_ros.core.params.iot_mapping import load_mapping
+    """Check an IoT bridge mapping file: one line per route, or every problem (exit 1).
 
-    mapping = load_mapping(args.mapping)
+    As ``check-config``: problems on stderr, one per line, then their count; exit 1. A file
+    that cannot be read at all is bad input (exit 2).
+    """
+    from physical_ai_ros.core.params.iot_mapping import check_mapping
+
+    mapping, problems = check_mapping(args.mapping)
+    if mapping is None:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(f'{args.mapping}: {len(problems)} problem(s)', file=sys.stderr)
+        return 1
     for route in mapping.mqtt:
         rate = f', at most {route.max_rate_hz:g} Hz' if route.max_rate_hz else ''
         spec = route.payload

@@ -26,6 +26,7 @@ from physical_ai_ros.cli.arguments import (
     add_jobs,
     hidden_layers,
     jobs,
+    needs,
     non_negative_int,
     not_negative,
     positive,
@@ -67,6 +68,7 @@ def register(commands: Commands) -> None:
     export.add_argument('--force', action='store_true', help='replace an existing --out')
     add_jobs(export, 'bags exported')
     export.set_defaults(handler=_dataset_export)
+    needs(export, 'pyarrow')
 
     train = commands.add_parser('train', help='learn a policy from a dataset')
     train_commands = train.add_subparsers(dest='train_command', metavar='METHOD', required=True)
@@ -102,6 +104,7 @@ def register(commands: Commands) -> None:
     )
     add_jobs(bc, 'networks of --ensemble fitted')
     bc.set_defaults(handler=_train_bc, stop_note='training stopped; no model was written')
+    needs(bc, 'sklearn', 'pyarrow', 'onnx')
 
 
 def _dataset_export(args: argparse.Namespace) -> int:
@@ -237,6 +240,7 @@ def register_collect(sim_commands: Commands) -> None:
         help='keep the episode bags (~250 MB per 30 s) after export',
     )
     collect.set_defaults(handler=_collect)
+    needs(collect, 'mujoco', 'pyarrow')
 
 
 def _collect(args: argparse.Namespace) -> int:

@@ -27,11 +27,23 @@ import threading
 
 from physical_ai_ros import __version__
 from physical_ai_ros.cli import bags, iot, learn, model, params, replay, sim, suite
-from physical_ai_ros.cli.arguments import Handler, HelpFormatter
+from physical_ai_ros.cli.arguments import (
+    EXTRA_OF,
+    Handler,
+    HelpFormatter,
+    install_hint,
+    missing_extra,
+)
 from physical_ai_ros.core.errors import PhysicalAiError
 
 #: The command modules, in the order ``--help`` lists their commands.
 COMMAND_MODULES = (bags, replay, params, model, sim, learn, suite, iot)
+
+#: What the exit code says, for every command (``--help``'s epilog and the docs).
+EXIT_CODES = (
+    'Exit codes: 0 done, 1 a failed comparison or check, 2 bad input, '
+    '128 + N stopped by signal N (130 Ctrl-C, 143 SIGTERM).'
+)
 
 #: Where libraries keep caches unless told otherwise: $HOME (see main).
 SCRATCH_VARIABLES = ('MPLCONFIGDIR', 'XDG_CACHE_HOME')
@@ -45,8 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
             'Offline tools of physical_ai_ros: inspect bags, check parameter files, '
             'replay recordings through the pipeline. Run "physical-ai COMMAND --help" for details.'
         ),
-        epilog='Exit codes: 0 done, 1 a failed comparison or check, 2 bad input, '
-        '128 + N stopped by signal N.',
+        epilog=EXIT_CODES,
         formatter_class=HelpFormatter,
     )
     parser.add_argument('--version', action='version', version=f'physical_ai_ros {__version__}')
@@ -107,9 +118,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         own = [name for name in SCRATCH_VARIABLES if name not in os.environ]
         os.environ.update(dict.fromkeys(own, scratch))
         try:
+            missing = missing_extra(getattr(args, 'needs', ()))
+            if missing:
+                raise PhysicalAiError(missing)
             return handler(args)
         except PhysicalAiError as exc:
             print(f'physical-ai {args.command}: error: {exc}', file=sys.stderr)
+            return 2
+        except ModuleNotFoundError as exc:  # an optional import not declared with needs()
+            if not exc.name or exc.name.split('.')[0] not in {m.split('.')[0] for m in EXTRA_OF}:
+                raise
+            print(f'physical-ai {args.command}: error: {install_hint(exc.name)}', file=sys.stderr)
             return 2
         except KeyboardInterrupt as exc:
             signum = (

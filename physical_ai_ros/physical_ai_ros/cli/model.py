@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+import sys
 from typing import TYPE_CHECKING
 
+from physical_ai_ros.cli.arguments import needs
 from physical_ai_ros.core.errors import PhysicalAiError
 
 if TYPE_CHECKING:
@@ -56,12 +58,26 @@ def register(commands: Commands) -> None:
     serve.add_argument('model', help='ONNX model (float32 tensors)')
     serve.add_argument('--name', default='policy', help='model name in requests')
     serve.add_argument('--host', default='127.0.0.1', help='address to listen on')
-    serve.add_argument('--port', type=int, default=8001, help='port (0: any free one)')
+    serve.add_argument('--port', type=int, default=8001, help='gRPC port (0: any free one)')
+    serve.add_argument(
+        '--rest-port',
+        type=int,
+        default=None,
+        help="also serve the protocol's REST binding on this port (0: any free one); "
+        'default: gRPC only',
+    )
     serve.add_argument('--tls-cert', help='server certificate (PEM): serve TLS')
     serve.add_argument('--tls-key', help='private key of the server certificate (PEM)')
     serve.add_argument('--client-ca', help='CA of client certificates (PEM): mutual TLS')
     serve.add_argument('--token-env', help='environment variable with a bearer token to require')
+    serve.add_argument(
+        '--insecure',
+        action='store_true',
+        help='allow plaintext on an address other than loopback (anyone on the network can '
+        'read the requests and the token)',
+    )
     serve.set_defaults(handler=_serve, stop_note='the server closed its connections and exited')
+    needs(serve, 'grpc')
 
 
 def _inspect(args: argparse.Namespace) -> int:
@@ -116,28 +132,52 @@ def _make_reference(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     """Serve an ONNX policy over the Open Inference Protocol until SIGINT or SIGTERM."""
-    from physical_ai_ros.inference.server import start_server
+    from physical_ai_ros.inference.rest import start_rest_server
+    from physical_ai_ros.inference.server import load_service, start_server
     from physical_ai_ros.inference.tls import read_token, TlsFiles
 
     if bool(args.tls_cert) != bool(args.tls_key):
         raise PhysicalAiError('--tls-cert and --tls-key go together')
     if args.client_ca and not args.tls_cert:
         raise PhysicalAiError('--client-ca (mutual TLS) needs --tls-cert and --tls-key')
+    loopback = args.host in ('127.0.0.1', '::1', 'localhost') or args.host.startswith('127.')
+    if not loopback and not args.tls_cert and not args.insecure:
+        raise PhysicalAiError(
+            f'--host {args.host} without TLS: the network would see every request (and the '
+            'token) in clear; give --tls-cert and --tls-key, or --insecure to accept that'
+        )
+    if not loopback and not args.tls_cert:
+        print(
+            f'physical-ai serve: warning: plaintext on {args.host} (--insecure)', file=sys.stderr
+        )
     tls = TlsFiles(args.client_ca or '', args.tls_cert or '', args.tls_key or '')
     token = read_token(args.token_env or '', '')
+    service = load_service(args.model, name=args.name, token=token)
     server, port = start_server(
         args.model,
-        name=args.name,
         host=args.host,
         port=args.port,
         tls=tls if args.tls_cert else None,
         require_client_cert=bool(args.client_ca),
-        token=token,
+        service=service,
     )
-    mode = 'mutual TLS' if args.client_ca else 'TLS' if args.tls_cert else 'plaintext'
-    print(f'serving {args.model} as {args.name!r} on {args.host}:{port} ({mode})', flush=True)
+    rest = None
     try:
+        where = f'{args.host}:{port} (gRPC)'
+        if args.rest_port is not None:
+            rest, rest_port = start_rest_server(
+                service,
+                host=args.host,
+                port=args.rest_port,
+                tls=tls if args.tls_cert else None,
+                require_client_cert=bool(args.client_ca),
+            )
+            where += f', {args.host}:{rest_port} (REST)'
+        mode = 'mutual TLS' if args.client_ca else 'TLS' if args.tls_cert else 'plaintext'
+        print(f'serving {args.model} as {args.name!r} on {where} ({mode})', flush=True)
         server.wait_for_termination()
     finally:
+        if rest is not None:
+            rest.shutdown()
         server.stop(grace=1.0)
     return 0

@@ -46,7 +46,6 @@ def register(commands: Commands) -> None:
         description='Print every parameter of every node (type, default, unit, range, whether '
         'it can change at run time) as Markdown tables, from the one schema.',
     )
-    params.add_argument('--markdown', action='store_true', help=argparse.SUPPRESS)  # the only form
     params.add_argument('--output', help='write to this file instead of stdout')
     params.set_defaults(handler=_params)
 

@@ -152,7 +152,10 @@ def _replay(args: argparse.Namespace) -> int:
         junit(comparison)
         topic = options.topic(COMMAND_TOPICS[args.output_type or _output_type(options)])
         golden_commands = command_series(args.golden, topic, result.axes)
-    report = None if args.no_report else write_report(result, out, comparison, golden_commands)
+    report = None
+    if not args.no_report:
+        compared = args.golden if args.golden and not args.update_golden else None
+        report = write_report(result, out, comparison, golden_commands, compared)
     print(summary(result, comparison, report))
     if args.update_golden:
         assert golden is not None

@@ -21,7 +21,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from physical_ai_ros.cli.arguments import add_link_arguments, positive, positive_int
+from physical_ai_ros.cli.arguments import add_link_arguments, needs, positive, positive_int
 from physical_ai_ros.cli.learn import register_collect
 from physical_ai_ros.core.errors import PhysicalAiError
 from physical_ai_ros.policies.adversarial import ADVERSARIES  # onnx only when built
@@ -67,6 +67,7 @@ def _register_record(sim_commands: Commands) -> None:
     )
     record.add_argument('--mqtt-prefix', default='sim', help='topic prefix of --mqtt')
     record.set_defaults(handler=_record)
+    needs(record, 'mujoco')
 
 
 def _register_eval(sim_commands: Commands) -> None:

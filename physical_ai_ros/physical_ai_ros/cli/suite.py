@@ -60,6 +60,12 @@ def register(commands: Commands) -> None:
     suite_run.add_argument('--out', default='suite_run', help='run folder (verdict, logs)')
     suite_run.add_argument('--no-cache', action='store_true', help='replay every case')
     suite_run.add_argument(
+        '--strict-bags',
+        action='store_true',
+        help='a bag cut short by a crash makes its case an error; default: read it up to its '
+        'last complete chunk and say so',
+    )
+    suite_run.add_argument(
         '--allow-new',
         action='store_true',
         help='cases without a golden bag pass (a first run); default: they fail the run',
@@ -84,7 +90,7 @@ def register(commands: Commands) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     """Run a regression suite; exit 1 if a case regressed, 2 on errors."""
-    from physical_ai_ros.suite.case import NEW
+    from physical_ai_ros.suite.case import ERROR, NEW
     from physical_ai_ros.suite.run import run_suite
     from physical_ai_ros.suite.spec import load_suite
     from physical_ai_ros.suite.verdict import exit_code, totals
@@ -104,11 +110,15 @@ def _run(args: argparse.Namespace) -> int:
         no_cache=args.no_cache,
         case_timeout_s=args.case_timeout or 0.0,
         allow_new=args.allow_new,
+        strict_bags=args.strict_bags,
         say=lambda line: print(line, flush=True),
     )
     counts = ', '.join(f'{k} {v}' for k, v in totals(outcome.results).items() if v)
     print(f'[suite] {counts}')
     print(f'[suite] verdict: {run / "index.html"}, {run / "junit.xml"}, {run / "summary.json"}')
+    for result in outcome.results:
+        if result.damaged and result.verdict != ERROR:
+            print(f'[suite] warning: {result.case_id} read a damaged bag: {result.damaged}')
     new = [r.case_id for r in outcome.results if r.verdict == NEW]
     if new and not args.allow_new:
         print(

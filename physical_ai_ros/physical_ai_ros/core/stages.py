@@ -151,6 +151,16 @@ def grid_age(grid: Any, now_ns: int) -> str:
     return f'grid {age_s:.2f} s old' if age_s >= 0 else f'grid stamped {-age_s:.2f} s ahead'
 
 
+def _answering_model(backend: Mapping[str, Any], local_sha256: str) -> str:
+    """The sha256 of the model that answered: as the backend says, else the local one's.
+
+    '' when a server answered and its model's hash is not known here.
+    """
+    if backend.get('model_sha256'):
+        return str(backend['model_sha256'])
+    return local_sha256 if backend.get('backend', 'local') == 'local' else ''
+
+
 class PolicyStage:
     """policy_node's work: an inference on every new grid, and a watchdog at the control rate.
 
@@ -312,7 +322,7 @@ class PolicyStage:
         return self.types.get('physical_ai_ros_interfaces/msg/PolicyStatus')(
             header=make_header(stamp_ns, '', self.types),
             state=state,
-            model_sha256=self.runtime.model.sha256,
+            model_sha256=_answering_model(summary, self.runtime.model.sha256),
             reason_code=code,
             reason=reason,
             inference_ms=0.0 if step is None else float(step.latency_ms),

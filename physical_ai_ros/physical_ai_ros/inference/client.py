@@ -26,10 +26,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+import time
 from typing import Any
 
 import numpy as np
 
+from physical_ai_ros.inference.status import BackendStatus
 from physical_ai_ros.inference.tls import (
     is_loopback,
     read_token,
@@ -90,6 +92,22 @@ class RemoteTensor:
     type: str = 'tensor(float)'
 
 
+def _model_sha256(result: Any) -> str:
+    """The ``model_sha256`` parameter of an answer ('' where the server sends none).
+
+    ``physical-ai serve`` names the model that answered; other servers (Triton, MLServer) do
+    not, and PolicyStatus then says the hash is unknown rather than a wrong one.
+    """
+    try:
+        response = result.get_response()
+        if isinstance(response, dict):  # REST
+            return str(response.get('parameters', {}).get('model_sha256', ''))
+        parameters = response.parameters
+        return str(parameters['model_sha256'].string_param) if 'model_sha256' in parameters else ''
+    except Exception:  # an answer without parameters, or another client's shape
+        return ''
+
+
 class RemoteSession:
     """An Open Inference Protocol model with onnxruntime's session interface (see module)."""
 
@@ -104,6 +122,7 @@ class RemoteSession:
                 unreadable TLS or token files, or a server that does not answer or does not
                 serve the model.
         """
+        self.status = BackendStatus(active='remote')  # PolicyStatus of a remote-only backend
         if config.transport == 'http':
             import tritonclient.http as oip
         else:
@@ -228,6 +247,7 @@ class RemoteSession:
         wanted = [oip.InferRequestedOutput(name, **binary) for name in output_names]
         # HTTP's timeout is the client's network_timeout, set when it was made
         timeout = {'client_timeout': self.config.timeout_s} if grpc else {}
+        began = time.monotonic()
         try:
             result = self.client.infer(
                 self.config.model_name,
@@ -238,8 +258,19 @@ class RemoteSession:
                 **timeout,
             )
         except Exception as exc:  # deadline, transport, server refusal
-            raise RemoteAnswerError(f'remote call failed: {str(exc)[:200]}') from exc
-        return [self._checked(result, name) for name in output_names]
+            error = f'remote call failed: {str(exc)[:200]}'
+            self.status.failures_in_a_row += 1
+            self.status.last_error = error
+            raise RemoteAnswerError(error) from exc
+        try:
+            answer = [self._checked(result, name) for name in output_names]
+        except RemoteAnswerError as exc:
+            self.status.failures_in_a_row += 1
+            self.status.last_error = str(exc)
+            raise
+        self.status.remote_sha256 = _model_sha256(result)
+        self.status.answered_remotely((time.monotonic() - began) * 1000.0)
+        return answer
 
     def _checked(self, result: Any, name: str) -> np.ndarray[Any, Any]:
         expected = next((t for t in self.outputs if t.name == name), None)

@@ -26,50 +26,14 @@ step).
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 import time
 from typing import Any
 
 import numpy as np
 
 from physical_ai_ros.inference.client import RemoteAnswerError
-
-
-@dataclass
-class BackendStatus:
-    """What /diagnostics and PolicyStatus report about the backend."""
-
-    active: str = 'remote'
-    fallbacks: int = 0
-    failures_in_a_row: int = 0
-    last_error: str = ''
-    round_trips_ms: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
-
-    def answered_remotely(self, round_trip_ms: float) -> None:
-        """The remote model answered in time, after ``round_trip_ms``."""
-        self.active = 'remote'
-        self.failures_in_a_row = 0
-        self.round_trips_ms.append(round_trip_ms)
-
-    def fell_back(self, error: str) -> None:
-        """The local model answered instead, because of ``error``."""
-        self.active = 'local'
-        self.fallbacks += 1
-        self.failures_in_a_row += 1
-        self.last_error = error
-
-    def summary(self) -> dict[str, Any]:
-        """Active backend, fallback count, last error, remote round trip p50/p99 [ms]."""
-        out: dict[str, Any] = {
-            'backend': self.active, 'fallbacks': self.fallbacks, 'last_error': self.last_error,
-        }  # fmt: skip
-        if self.round_trips_ms:
-            values = np.asarray(self.round_trips_ms)
-            out['round_trip_ms/p50'] = float(np.median(values))
-            out['round_trip_ms/p99'] = float(np.percentile(values, 99))
-        return out
+from physical_ai_ros.inference.status import BackendStatus
 
 
 class HybridSession:
@@ -83,13 +47,18 @@ class HybridSession:
         breaker_failures: int = 3,
         breaker_backoff_s: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        local_sha256: str = '',
     ) -> None:
-        """``remote`` may be None (the server was unreachable at start): it is local until set."""
+        """``remote`` may be None (the server was unreachable at start): it is local until set.
+
+        ``local_sha256`` is the local model's hash, reported for the steps it answers.
+        """
         self.remote, self.local = remote, local
         self.breaker_failures = breaker_failures
         self.backoff_s = breaker_backoff_s
         self.clock = clock
-        self.status = BackendStatus(active='remote' if remote is not None else 'local')
+        self.status = BackendStatus(active='remote' if remote is not None else 'local',
+                                    local_sha256=local_sha256)  # fmt: skip
         self._closed_until = 0.0
 
     def get_inputs(self) -> Any:
@@ -116,8 +85,11 @@ class HybridSession:
             else:
                 self.status.answered_remotely((self.clock() - now) * 1000.0)
                 return list(answer)
-        self.status.active = 'local'
-        return list(self.local.run(output_names, feeds))
+            answer = self.local.run(output_names, feeds)  # counted by _failed
+        else:
+            answer = self.local.run(output_names, feeds)
+            self.status.answered_locally()  # the breaker keeps the remote one out: a fallback
+        return list(answer)
 
     def _failed(self, error: str, now: float) -> None:
         status = self.status

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from concurrent import futures
 from dataclasses import dataclass
+import hashlib
+import hmac
 import logging
 from pathlib import Path
 from typing import Any
@@ -79,6 +81,7 @@ class OnnxInferenceService(service_pb2_grpc.GRPCInferenceServiceServicer):  # ty
             model, sess_options=options, providers=['CPUExecutionProvider']
         )
         self.name, self.version = name, version
+        self.sha256 = hashlib.sha256(model).hexdigest()  # said in every answer's parameters
         self.inputs = _specs(self.session.get_inputs())
         self.outputs = _specs(self.session.get_outputs())
 
@@ -128,6 +131,10 @@ class OnnxInferenceService(service_pb2_grpc.GRPCInferenceServiceServicer):  # ty
         try:
             feeds = self._feeds(request)
             names = [o.name for o in request.outputs] or [s.name for s in self.outputs]
+            unknown = sorted(set(names) - {s.name for s in self.outputs})
+            if unknown:
+                known = ', '.join(s.name for s in self.outputs)
+                raise RemoteError(f'unknown output {unknown[0]!r}; the model has: {known}')
             results = self.session.run(names, feeds)
         except (RemoteError, ValueError) as exc:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
@@ -136,6 +143,8 @@ class OnnxInferenceService(service_pb2_grpc.GRPCInferenceServiceServicer):  # ty
         response = service_pb2.ModelInferResponse(
             model_name=self.name, model_version=self.version, id=request.id
         )
+        # which model answered, for the robot's PolicyStatus (a protocol extension parameter)
+        response.parameters['model_sha256'].string_param = self.sha256
         for name, value in zip(names, results, strict=True):
             array = np.ascontiguousarray(value, dtype='<f4')
             response.outputs.add(name=name, datatype='FP32', shape=list(array.shape))
@@ -146,7 +155,9 @@ class OnnxInferenceService(service_pb2_grpc.GRPCInferenceServiceServicer):  # ty
         if not self.token:
             return
         metadata = dict(context.invocation_metadata())
-        if metadata.get('authorization') != f'Bearer {self.token}':
+        given = str(metadata.get('authorization', '')).encode()
+        # constant time: how long the comparison takes says nothing about the token
+        if not hmac.compare_digest(given, f'Bearer {self.token}'.encode()):
             context.abort(grpc.StatusCode.UNAUTHENTICATED, 'missing or wrong bearer token')
 
     def _mine(self, request: Any) -> bool:
@@ -154,14 +165,18 @@ class OnnxInferenceService(service_pb2_grpc.GRPCInferenceServiceServicer):  # ty
 
     def _feeds(self, request: Any) -> dict[str, np.ndarray[Any, Any]]:
         expected = {s.name: s for s in self.inputs}
-        if len(request.inputs) != len(expected) or len(request.raw_input_contents) != len(
-            request.inputs
-        ):
+        raw_contents = list(request.raw_input_contents)
+        if not raw_contents and request.inputs:  # typed contents, which the protocol allows
+            raw_contents = [
+                np.asarray(t.contents.fp32_contents, dtype='<f4').tobytes() for t in request.inputs
+            ]
+        if len(request.inputs) != len(expected) or len(raw_contents) != len(request.inputs):
             raise RemoteError(
-                f'expected {len(expected)} inputs as raw contents ({", ".join(expected)})'
+                f'expected {len(expected)} FP32 inputs, as raw or typed contents '
+                f'({", ".join(expected)})'
             )
         feeds = {}
-        for tensor, raw in zip(request.inputs, request.raw_input_contents, strict=True):
+        for tensor, raw in zip(request.inputs, raw_contents, strict=True):
             spec = expected.get(tensor.name)
             if spec is None:
                 raise RemoteError(f'unknown input {tensor.name!r}')
@@ -176,6 +191,19 @@ class OnnxInferenceService(service_pb2_grpc.GRPCInferenceServiceServicer):  # ty
         return feeds
 
 
+def load_service(
+    model: Path | str, *, name: str = 'policy', token: str = ''
+) -> OnnxInferenceService:
+    """Load ``model`` (bounded read) as the service both bindings answer with.
+
+    Raises:
+        RemoteError: an unreadable or oversized file, or a model that is not float32.
+    """
+    path = Path(model)
+    data = read_limited(path, MAX_MODEL_BYTES, lambda reason: RemoteError(f'{path}: {reason}'))
+    return OnnxInferenceService(name, data, token=token)
+
+
 def start_server(
     model: Path | str,
     *,
@@ -187,6 +215,7 @@ def start_server(
     workers: int = 4,
     max_message_bytes: int = 64 << 20,
     token: str = '',
+    service: OnnxInferenceService | None = None,
 ) -> tuple[grpc.Server, int]:
     """Start serving ``model`` and return (the server, the bound port; 0 asks for a free one).
 
@@ -201,13 +230,14 @@ def start_server(
         workers: threads answering requests (concurrent robots).
         max_message_bytes: the largest request or answer.
         token: a bearer token every call must carry ('' = none).
+        service: a service already loaded (:func:`load_service`), to share with the REST
+            binding (:mod:`.rest`); ``model``, ``name`` and ``token`` are then its.
 
     Raises:
         RemoteError: unreadable files, a model that is not float32, or the port is taken.
     """
     path = Path(model)
-    data = read_limited(path, MAX_MODEL_BYTES, lambda reason: RemoteError(f'{path}: {reason}'))
-    service = OnnxInferenceService(name, data, token=token)
+    service = service or load_service(path, name=name, token=token)
     options = [
         ('grpc.max_receive_message_length', max_message_bytes),
         ('grpc.max_send_message_length', max_message_bytes),
@@ -223,11 +253,16 @@ def start_server(
         credentials = grpc.ssl_server_credentials(
             [(key, cert)], root_certificates=ca, require_client_auth=require_client_cert
         )
-        bound = server.add_secure_port(address, credentials)
-    else:
-        bound = server.add_insecure_port(address)
+    try:  # grpcio 1.5x raises where older releases returned 0
+        if tls is not None and tls.cert:
+            bound = server.add_secure_port(address, credentials)
+        else:
+            bound = server.add_insecure_port(address)
+    except RuntimeError:
+        bound = 0
     if bound == 0:
-        raise RemoteError(f'cannot listen on {address}')
+        raise RemoteError(f'cannot listen on {address}: the port is in use or not ours to take '
+                          '(choose another with --port)')  # fmt: skip
     server.start()
     LOG.info('serving %s as %r on %s:%d', path.name, name, host, bound)
     return server, bound

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from physical_ai_ros.core.policy.link import LinkModel
-from physical_ai_ros.inference.hybrid import BackendStatus
+from physical_ai_ros.inference.status import BackendStatus
 
 
 class SimulatedLinkSession:
@@ -43,13 +43,25 @@ class SimulatedLinkSession:
         link: LinkModel,
         timeout_ms: float,
         clock_s: Callable[[], float],
+        *,
+        breaker_failures: int = 3,
+        breaker_backoff_s: float = 5.0,
+        hashes: tuple[str, str] = ('', ''),
     ) -> None:
-        """``clock_s``: seconds since the start of the run (bag time), read at each request."""
+        """``clock_s``: seconds since the start of the run (bag time), read at each request.
+
+        The breaker is the hybrid backend's, on bag time: after ``breaker_failures`` lost or
+        late answers in a row, no request for ``breaker_backoff_s``, then one probe; so a
+        replay follows what the robot would do. ``hashes``: (remote, local) models' sha256.
+        """
         self.remote, self.local, self.link = remote, local, link
         self.timeout_ms = timeout_ms
         self.clock_s = clock_s
-        self.status = BackendStatus(active='remote')
-        self.counts = {'remote': 0, 'lost': 0, 'late': 0}
+        self.breaker_failures, self.backoff_s = breaker_failures, breaker_backoff_s
+        self.status = BackendStatus(active='remote', remote_sha256=hashes[0],
+                                    local_sha256=hashes[1])  # fmt: skip
+        self.counts = {'remote': 0, 'lost': 0, 'late': 0, 'breaker': 0}
+        self._closed_until = -float('inf')
         self._index = 0
         self._answer_bytes = sum(
             4 * int(np.prod([d if isinstance(d, int) else 1 for d in o.shape]))
@@ -71,6 +83,10 @@ class SimulatedLinkSession:
     def run(self, output_names: list[str], feeds: Mapping[str, np.ndarray[Any, Any]]) -> list[Any]:
         """One step: the remote model's answer if the link delivered it in time."""
         t_s = self.clock_s()
+        if t_s < self._closed_until:  # the breaker is open: no request goes out
+            self.counts['breaker'] += 1
+            self.status.answered_locally()
+            return list(self.local.run(output_names, feeds))
         payload = sum(int(np.asarray(v).nbytes) for v in feeds.values()) + self._answer_bytes
         round_trip = self.link.round_trip_ms(self._index, t_s, payload)
         self._index += 1
@@ -85,6 +101,8 @@ class SimulatedLinkSession:
             if round_trip is None
             else f'link: answer after {round_trip:.1f} ms > remote.timeout_ms'
         )
+        if self.status.failures_in_a_row >= self.breaker_failures:
+            self._closed_until = t_s + self.backoff_s  # then one probe, as live
         return list(self.local.run(output_names, feeds))
 
     def summary(self) -> str:
@@ -93,5 +111,6 @@ class SimulatedLinkSession:
         total = sum(c.values())
         return (
             f'{total} policy steps over the modelled link: {c["remote"]} answered remotely, '
-            f'{c["lost"]} lost and {c["late"]} late (> {self.timeout_ms:g} ms) -> local model'
+            f'{c["lost"]} lost and {c["late"]} late (> {self.timeout_ms:g} ms) and '
+            f'{c["breaker"]} while the breaker was open -> local model'
         )

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import hashlib
 import json
 from pathlib import Path
+import shutil
 from typing import Any
 
 import numpy as np
@@ -212,10 +213,20 @@ def export_dataset(
         previous = list(earlier['episodes'])
     elif out.exists() and not force:
         raise DatasetError(f'{out}: exists; choose another --out or --force')
+    created = not out.exists()
     (out / 'episodes').mkdir(parents=True, exist_ok=True)
     tasks = [(bag, index, params, contract_file, out, action_topic, max_label_delay_s)
              for index, bag in enumerate(bags, start=len(previous))]  # fmt: skip
-    episodes = previous + list(ordered_map(export_episode, tasks, jobs))
+    try:
+        episodes = previous + list(ordered_map(export_episode, tasks, jobs))
+    except BaseException:
+        # a refusal leaves what was there before: nothing, or the earlier episodes
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        else:
+            for task in tasks:
+                (out / 'episodes' / f'episode_{task[1]:06d}.parquet').unlink(missing_ok=True)
+        raise
     index_data = {
         'format': FORMAT, 'version': VERSION, 'contract': yaml.safe_load(source.text),
         'contract_sha256': source.sha256,

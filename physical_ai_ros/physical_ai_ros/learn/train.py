@@ -36,7 +36,7 @@ recorded steps.
 ``ensemble`` fits several networks from different seeds (initial weights and order of the
 steps) and exports their mean as one network (:func:`stacked_layers`). Which network a
 seed gives changed the held-out aisle result from 6 to 10 of 10 episodes on one dataset;
-the mean of five is less at the mercy of one seed (see the README), and costs one wider
+the mean of five is less at the mercy of one seed (see docs/learning.md), and costs one wider
 MatMul per layer. ``jobs`` worker processes fit the networks side by side.
 
 Library, chosen by measurement on this machine: scikit-learn 1.9 is a 9 MB wheel (with SciPy

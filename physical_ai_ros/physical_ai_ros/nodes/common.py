@@ -173,7 +173,7 @@ def schedule_this_thread(priority: int) -> tuple[str, bool]:
 
     As ros2_control's controller_manager does with its ``thread_priority``: a real-time
     thread is woken first whatever else loads the CPUs, so a timer fires on time. It needs
-    the right to (root, CAP_SYS_NICE, or an rtprio limit: see the README); without it the
+    the right to (root, CAP_SYS_NICE, or an rtprio limit: see docs/realtime.md); without it the
     thread stays on the normal scheduler and the answer says so.
 
     Returns:

@@ -117,6 +117,7 @@ def _put_remote_in_front(model: PolicyModel, values: Mapping[str, Any]) -> None:
         model.session,
         breaker_failures=values['remote.breaker_failures'],
         breaker_backoff_s=values['remote.breaker_backoff_s'],
+        local_sha256=model.sha256,
     )
     model.providers = model.session.get_providers()
     _warm_up(model)

@@ -151,6 +151,8 @@ def format_summary(summary: BagSummary) -> str:
     ]
     if summary.recovered:
         lines.insert(2, f'recovered: {summary.recovered}')
+        lines.insert(3, f'           (physical-ai bag recover {summary.path} OUT writes it as a '
+                        'complete bag that rosbags, ros2 bag and Foxglove open)')  # fmt: skip
     if summary.topics:
         width_name = max(len(t.name) for t in summary.topics)
         width_type = max(len(t.msgtype) for t in summary.topics)

@@ -70,13 +70,23 @@ def summary(result: ReplayResult, comparison: Comparison | None, report: Path | 
         )
         for topic, msgtype in sorted(result.unused_topics.items()):
             hint = result.remap_hints.get(topic)
+            if not hint and msgtype == 'tf2_msgs/msg/TFMessage' and topic.endswith('/tf'):
+                hint = ('not needed: motion comes from odom, sensor poses from /tf_static or '
+                        'the extrinsics')  # fmt: skip
             lines.append(f'    {topic} ({msgtype})' + (f'  -> {hint}' if hint else ''))
     ticks = max(len(result.commands), 1)
     if result.monitor_interventions is not None:
         lines.append('  collision monitor: ' + monitor_summary(result))
     if result.stops:
+        # stops before the gate first passed a command: the inputs were still arriving
+        first_pass = next((t for t, _, r in result.commands if r == 'NONE'), None)
+        early = Counter(
+            r for t, _, r in result.commands if first_pass is not None and t < first_pass
+        )
         stops = ', '.join(
-            f'{k.lower()} {100.0 * v / ticks:.1f}%' for k, v in result.stops.most_common()
+            f'{k.lower()} {100.0 * v / ticks:.1f}%'
+            + (' (all at start-up, before every input had arrived)' if early[k] == v else '')
+            for k, v in result.stops.most_common()
         )
         lines.append(
             f'  gate stopping in {sum(result.stops.values())} of {ticks} command periods: {stops}'
@@ -251,8 +261,13 @@ def write_report(
     out_dir: Path | str,
     comparison: Comparison | None = None,
     golden_commands: list[tuple[int, list[float]]] | None = None,
+    golden: Path | str | None = None,
 ) -> Path:
-    """Write ``report.html`` (PNGs embedded) and the PNGs beside it; returns the HTML path."""
+    """Write ``report.html`` (PNGs embedded) and the PNGs beside it; returns the HTML path.
+
+    The page stands alone: what was replayed (bag, params, model and its sha256, the golden
+    bag) and with which versions, at the top; tables only where they have rows.
+    """
     import matplotlib
 
     matplotlib.use('Agg')
@@ -271,19 +286,62 @@ def write_report(
     for name, data in images.items():
         (out_dir / name).write_bytes(data)
     page = Template((Path(__file__).parent / 'report_template.html').read_text(encoding='utf-8'))
+    counts = ''.join(
+        _row(source, kind.value, str(n))
+        for (source, kind), n in sorted(result.faults.items(), key=_fault_order)
+    )
     text = page.substitute(
+        about=_about(result, golden),
         summary=html.escape(summary(result, comparison, None)),
         verdict=_verdict(comparison),
         images=''.join(_img(name, data) for name, data in images.items()),
-        faults=_fault_rows(result) or '<tr><td colspan="4">none</td></tr>',
-        counts=''.join(
-            _row(source, kind.value, str(n))
-            for (source, kind), n in sorted(result.faults.items(), key=_fault_order)
+        faults=_table(
+            'Faults in the bag and what the gate did next',
+            ('t [s]', 'source', 'fault', 'safety consequence'),
+            _fault_rows(result),
+            'No fault in the bag: every message decoded, in order, on time.',
         ),
+        counts=_table('Fault counts', ('source', 'kind', 'count'), counts, ''),
     )
     path = out_dir / 'report.html'
     path.write_text(text, encoding='utf-8')
     return path
+
+
+def _about(result: ReplayResult, golden: Path | str | None) -> str:
+    """What the report is about: inputs, the golden bag, versions."""
+    inputs = result.inputs
+    rows = [
+        ('bag', inputs.get('bag', '')),
+        ('params', inputs.get('params', '')),
+        ('model', f'{inputs.get("model", "")} (sha256 {result.model_sha256})'),
+        ('golden bag', str(golden) if golden is not None else '(none: no comparison)'),
+        ('versions', _library_versions()),
+    ]
+    return '<table>' + ''.join(_row(k, v) for k, v in rows) + '</table>'
+
+
+def _library_versions() -> str:
+    import importlib.metadata
+
+    # by distribution name: ``physical_ai_ros.__version__`` would not do in a Ray worker
+    # started in the repository's root, where the ROS package's folder shadows the package
+    names = ('physical_ai_ros', 'numpy', 'opencv-python-headless', 'onnxruntime', 'rosbags')
+    found = []
+    for name in names:
+        try:
+            found.append(f'{name} {importlib.metadata.version(name)}')
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return ', '.join(found)
+
+
+def _table(title: str, head: tuple[str, ...], rows: str, empty: str) -> str:
+    """A titled table, or only ``empty`` (a sentence; '' leaves the section out) without rows."""
+    if not rows:
+        return f'<h2>{html.escape(title)}</h2><p>{html.escape(empty)}</p>' if empty else ''
+    header = '<tr>' + ''.join(f'<th>{html.escape(h)}</th>' for h in head) + '</tr>'
+    return f'<h2>{html.escape(title)}</h2><table>{header}{rows}</table>'
 
 
 def _row(*cells: str) -> str:

@@ -131,6 +131,8 @@ class ReplayResult:
     #: the collision monitor's interventions per zone (None: the monitor was off)
     monitor_interventions: dict[str, int] | None = None
     monitor_nearest_m: float | None = None  # its nearest return to the footprint (None: none)
+    #: what the replay was of: bag, params, model (path), as given
+    inputs: dict[str, str] = field(default_factory=dict)
 
     @property
     def deadline_misses(self) -> int:
@@ -197,6 +199,9 @@ class ReplayRunner:
             LinkModel.load(self.options.link),
             values['remote.timeout_ms'],
             lambda: (self._step_ns - self._result.start_ns) / NS_PER_S,
+            breaker_failures=values['remote.breaker_failures'],
+            breaker_backoff_s=values['remote.breaker_backoff_s'],
+            hashes=(remote.sha256, local.sha256),
         )
         local.session = self._link_session
         return local
@@ -237,6 +242,11 @@ class ReplayRunner:
             axes=tuple(self.values['safety_node']['axes']),
             model_sha256=self.model.sha256,
             deadline_ms=float(self.values['policy_node']['deadline_ms']),
+            inputs={
+                'bag': str(bag),
+                'params': str(self.options.params or '(built-in defaults)'),
+                'model': str(self.model.path),
+            },
         )
         wall_start = time.perf_counter()
         reader, recovery = open_bag(bag)

@@ -36,7 +36,6 @@ import stat
 
 from rosbags.highlevel import AnyReader
 
-import physical_ai_ros
 from physical_ai_ros.core.files import MAX_TEXT_BYTES
 from physical_ai_ros.core.params.config_check import load_node_params
 from physical_ai_ros.core.params.schema import resolve
@@ -69,7 +68,9 @@ def code_digest(root: Path | None = None) -> str:
 
 @functools.cache
 def _installed_code_digest() -> str:
-    return code_digest(Path(physical_ai_ros.__file__).parent)
+    # this file's package folder, not ``physical_ai_ros.__file__``: a Ray worker started in the
+    # repository's root sees the ROS package's folder of the same name as a namespace package
+    return code_digest(Path(__file__).resolve().parents[1])
 
 
 def _version(distribution: str) -> str:

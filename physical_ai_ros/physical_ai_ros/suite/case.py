@@ -73,6 +73,8 @@ class CaseResult:
     monitor_nearest_m: float | None = None  # its nearest return to the footprint
     #: the case whose replay this one shares (the same key: the same outputs)
     same_as: str = ''
+    #: what was read of a bag cut short by a crash ('' for a whole bag): messages, seconds
+    damaged: str = ''
     bag_seconds: float = 0.0
     wall_s: float = 0.0
     cached: bool = False
@@ -176,7 +178,7 @@ def _replay_and_judge(
         output_type = str(result_output_type(case))
         topic = options.topic(COMMAND_TOPICS[output_type])
         golden_commands = command_series(golden, topic, result.axes)
-    write_report(result, work, comparison, golden_commands)
+    write_report(result, work, comparison, golden_commands, golden if golden.is_dir() else None)
     outcome = CaseResult(case.case_id, case.group, key, NEW, golden_digest=golden_digest)
     judge(outcome, comparison)
     outcome.stops = dict(sorted(result.stops.items()))
@@ -190,6 +192,7 @@ def _replay_and_judge(
     outcome.faults = sum(result.faults.values())
     outcome.deadline_misses = result.deadline_misses
     outcome.bag_seconds = result.duration_s
+    outcome.damaged = result.recovered
     return outcome
 
 

@@ -112,9 +112,13 @@ class SuiteRun:
 def run_suite(
     suite: Suite, run: Path, *, engine: str = 'local', workers: int = 2, address: str = '',
     no_cache: bool = False, case_timeout_s: float = 0.0, allow_new: bool = False,
-    say: Callable[[str], None] = print,
+    strict_bags: bool = False, say: Callable[[str], None] = print,
 ) -> SuiteRun:  # fmt: skip
-    """Run every case of ``suite`` (see the module docstring); the verdict goes into ``run``."""
+    """Run every case of ``suite`` (see the module docstring); the verdict goes into ``run``.
+
+    A case whose bag was cut short (read up to its last complete chunk) says so in
+    ``damaged``; with ``strict_bags`` it is an error.
+    """
     began = time.monotonic()
     run = run.resolve()
     shutil.rmtree(run / 'logs', ignore_errors=True)  # a log per attempt of this run only
@@ -126,13 +130,18 @@ def run_suite(
     sharing: dict[str, list[tuple[Case, str]]] = {}  # key -> the others waiting for it
     progress = Progress(len(suite.cases), workers, say)
 
+    def judged(result: CaseResult) -> CaseResult:
+        if strict_bags and result.damaged and result.verdict not in (ERROR, CANCELLED):
+            result.verdict, result.error = ERROR, f'damaged bag (--strict-bags): {result.damaged}'
+        return result
+
     def from_cache(case: Case, cached: Path, golden_digest: str, same_as: str = '') -> None:
         result = CaseResult.read(cached)
         if result.golden_digest != golden_digest:
             result = rejudge(result, suite.golden / case.case_id, suite.tolerances, golden_digest)
         result.cached = not same_as
         result.case_id, result.group, result.same_as = case.case_id, case.group, same_as
-        results[case.case_id] = result
+        results[case.case_id] = judged(result)
         progress.finish(result)
 
     for case in suite.cases:
@@ -156,7 +165,7 @@ def run_suite(
                         run / 'logs' / f'{safe_name(case.case_id)}.log'))  # fmt: skip
 
     def report(result: CaseResult) -> None:
-        results[result.case_id] = result
+        results[result.case_id] = judged(result)
         progress.finish(result)
         for other, golden_digest in sharing.get(result.key, []):
             if result.verdict in (ERROR, CANCELLED):
@@ -181,7 +190,7 @@ def run_suite(
     ]  # fmt: skip
     meta = {'suite': str(suite.path.resolve()), 'engine': engine, 'workers': workers,
             'wall_s': time.monotonic() - began, 'interrupted': bool(interrupted),
-            'allow_new': allow_new}  # fmt: skip
+            'allow_new': allow_new, 'strict_bags': strict_bags}  # fmt: skip
     write_summary(ordered, run, meta)
     write_junit(ordered, run, allow_new)
     write_index(ordered, run, meta)

@@ -86,6 +86,37 @@ def test_a_cut_short_mcap_is_read_up_to_its_last_complete_chunk(
     assert 'recovered:' in capsys.readouterr().out
 
 
+def test_bag_recover_writes_a_bag_that_rosbags_and_the_mcap_library_open(
+    bag: Path, tmp_path: Path, capsys: Any
+) -> None:
+    from mcap.reader import make_reader
+
+    cut = cut_short(bag, tmp_path / 'cut', 0.6)
+    with pytest.raises(Exception):  # noqa: B017 (what rosbags raises is its own affair)
+        count(cut)  # rosbags (and so ros2 bag and Foxglove) cannot open it
+    assert main(['info', str(cut)]) == 0
+    assert f'physical-ai bag recover {cut} OUT' in capsys.readouterr().out  # the hint
+    assert main(['bag', 'recover', str(cut), str(tmp_path / 'fixed')]) == 0
+    said = capsys.readouterr().out
+    recovered = summarize_bag(cut).message_count
+    assert f'{recovered} messages' in said
+    fixed = tmp_path / 'fixed'
+    assert count(fixed) == recovered and (fixed / 'metadata.yaml').is_file()
+    with next(fixed.glob('*.mcap')).open('rb') as stream:  # indexed, with its summary
+        reader = make_reader(stream)
+        assert reader.get_summary() is not None
+        assert sum(1 for _ in reader.iter_messages()) == recovered
+    with Reader(fixed) as reader, Reader(bag) as original:
+        got = [(c.topic, t, bytes(d)) for c, t, d in reader.messages()]
+        whole = [(c.topic, t, bytes(d)) for c, t, d in original.messages()]
+    assert got == whole[: len(got)]  # the same messages, bytes and log times, in order
+    # a complete bag, or an output that exists: one line, exit 2, nothing written
+    assert main(['bag', 'recover', str(bag), str(tmp_path / 'again')]) == 2
+    assert 'is complete' in capsys.readouterr().err and not (tmp_path / 'again').exists()
+    assert main(['bag', 'recover', str(cut), str(fixed)]) == 2
+    assert 'exists' in capsys.readouterr().err
+
+
 def test_an_mcap_cut_before_any_topic_is_refused_in_one_line(
     bag: Path, tmp_path: Path, capsys: Any
 ) -> None:

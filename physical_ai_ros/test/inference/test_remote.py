@@ -146,11 +146,13 @@ def test_hybrid_falls_back_when_the_server_dies_and_returns_after_the_backoff(
     remote.client = type(remote.client)(f'127.0.0.1:{_free_port()}')  # nobody listens there
     for _ in range(3):
         assert hybrid.run(['action'], FEED)[0][0, 0] == 7.0
-    assert hybrid.status.active == 'local' and hybrid.status.fallbacks == 2  # then the breaker
+    status = hybrid.status
+    assert status.active == 'local' and status.failures_in_a_row == 2  # then the breaker
+    assert status.fallbacks == 3  # every step the local model answered
     assert 'remote call failed' in hybrid.status.last_error
     clock[0] = 4.9
     hybrid.run(['action'], FEED)
-    assert hybrid.status.fallbacks == 2  # still open: not called
+    assert status.failures_in_a_row == 2 and status.fallbacks == 4  # open: not called
     # the server is back; after the backoff one probe brings the remote model back
     remote.client = type(remote.client)(f'127.0.0.1:{srv_port}')
     clock[0] = 5.1
@@ -270,7 +272,7 @@ def test_physical_ai_serve_serves_until_sigterm(tmp_path: Path) -> None:
         assert proc.stdout is not None
         line = proc.stdout.readline()  # 'serving MODEL as 'policy' on 127.0.0.1:PORT (plaintext)'
         assert 'plaintext' in line, line + (proc.stderr.read() if proc.stderr else '')
-        endpoint = line.split(' on ')[1].split(' ')[0]
+        endpoint = line.split(' on ')[1].split(' ')[0]  # 'HOST:PORT (gRPC)'
         session = RemoteSession(RemoteConfig(endpoint, 'policy', timeout_s=2.0))
         np.testing.assert_array_equal(session.run(['action'], FEED)[0], local_answer())
     finally:
@@ -281,6 +283,23 @@ def test_physical_ai_serve_serves_until_sigterm(tmp_path: Path) -> None:
     assert errors.strip().splitlines()[-1] == (
         'physical-ai serve: stopped by SIGTERM; the server closed its connections and exited'
     )
+
+
+def test_every_step_the_local_model_answers_is_a_fallback_breaker_open_or_not() -> None:
+    port = _free_port()  # nobody listens: every remote call fails
+    values = resolve('policy_node', {
+        'backend': 'hybrid', 'remote.endpoint': f'127.0.0.1:{port}', 'remote.model_name': 'policy',
+        'remote.breaker_failures': 2, 'remote.breaker_backoff_s': 60.0,
+    })  # fmt: skip
+    model = load_policy(values)
+    hybrid = model.session
+    assert isinstance(hybrid, HybridSession)
+    before = hybrid.status.fallbacks  # the warm-up step
+    for _ in range(10):  # 1-2 refused calls open the breaker; the rest are not even sent
+        hybrid.run(['action'], FEED)
+    summary = hybrid.status.summary()
+    assert summary['fallbacks'] - before == 10  # was 2: breaker-open steps went uncounted
+    assert summary['backend'] == 'local' and summary['model_sha256'] == model.sha256
 
 
 def test_hybrid_starts_locally_when_the_server_is_down_and_takes_it_when_it_comes(
@@ -421,3 +440,39 @@ def test_the_remote_backend_without_fallback_stops_the_robot_with_its_reason(
     assert 'policy/command' not in dict(outputs)
     assert status.state == STATE_ERROR and status.reason_code == REASON_STEP_FAILED
     assert 'remote call failed' in status.reason
+
+
+def _infer_stub(port: int) -> Any:
+    import grpc
+    from tritonclient.grpc import service_pb2_grpc
+
+    return service_pb2_grpc.GRPCInferenceServiceStub(grpc.insecure_channel(f'127.0.0.1:{port}'))
+
+
+def test_typed_fp32_contents_are_answered_as_raw_ones(server: int) -> None:
+    """The protocol allows inputs as typed ``contents``; the answer names the model's hash."""
+    from tritonclient.grpc import service_pb2
+
+    from physical_ai_ros.core.policy.runtime import sha256_of
+
+    request = service_pb2.ModelInferRequest(model_name='policy')
+    tensor = request.inputs.add(name='grid', datatype='FP32', shape=[1, 1, 40, 40])
+    tensor.contents.fp32_contents.extend(FEED['grid'].ravel().tolist())
+    response = _infer_stub(server).ModelInfer(request, timeout=5)
+    answer = np.frombuffer(response.raw_output_contents[0], '<f4').reshape(1, 2)
+    np.testing.assert_array_equal(answer, local_answer())
+    assert response.parameters['model_sha256'].string_param == sha256_of(SHIPPED.read_bytes())
+
+
+def test_an_unknown_requested_output_is_invalid_argument_not_internal(server: int) -> None:
+    import grpc
+    from tritonclient.grpc import service_pb2
+
+    request = service_pb2.ModelInferRequest(model_name='policy')
+    request.inputs.add(name='grid', datatype='FP32', shape=[1, 1, 40, 40])
+    request.raw_input_contents.append(FEED['grid'].tobytes())
+    request.outputs.add(name='nope')
+    with pytest.raises(grpc.RpcError) as refused:
+        _infer_stub(server).ModelInfer(request, timeout=5)
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "unknown output 'nope'" in refused.value.details()

@@ -159,10 +159,11 @@ def test_bad_datasets_are_refused_with_the_file_and_the_reason(
     write_synthetic_bag(silent, ScenarioConfig(seconds=1.0, seed=0))
     with pytest.raises(DatasetError, match='no commands recorded on /cmd_vel'):
         export_dataset([silent], PARAMS, SHIPPED, tmp_path / 'ds2')
+    assert not (tmp_path / 'ds2').exists()  # the corrected rerun needs no --force
     # raised in a worker process, it arrives as the same error, and no index is written
     with pytest.raises(DatasetError, match=f'{silent}: no commands recorded on /cmd_vel'):
         export_dataset([episode_bag, silent], PARAMS, SHIPPED, tmp_path / 'ds3', jobs=2)
-    assert not (tmp_path / 'ds3' / 'dataset.json').exists()
+    assert not (tmp_path / 'ds3').exists()  # not even the episode the first worker wrote
 
 
 def test_an_append_keeps_earlier_episodes_and_refuses_another_contract(

@@ -409,6 +409,40 @@ def test_a_modelled_link_decides_deterministically_who_answers(
         assert gate['min_velocity'][1] <= twist.angular.z <= gate['max_velocity'][1]
 
 
+def test_a_modelled_link_has_the_live_breaker_and_status_names_who_answered(
+    bags: dict[str, Path], tmp_path: Path
+) -> None:
+    """An outage, and the breaker as live: 2 failures, then no request for 0.3 s of bag time.
+
+    Every step the local model answered is a fallback; each status names its model.
+    """
+    from physical_ai_ros.core.policy.runtime import sha256_of
+
+    remote = _constant_policy(tmp_path / 'remote.onnx', (0.25, 0.0))
+    data = small_params()
+    data['policy_node']['ros__parameters'].update(
+        {'remote': {'breaker_failures': 2, 'breaker_backoff_s': 0.3}})  # fmt: skip
+    (tmp_path / 'params.yaml').write_text(yaml.safe_dump(data))
+    (tmp_path / 'link.yaml').write_text('latency_ms: {median: 5.0, p99: 5.0}\n'
+                                        'outages: [[0.5, 1.5]]\n')  # fmt: skip
+    options = ReplayOptions(params=tmp_path / 'params.yaml', link=tmp_path / 'link.yaml',
+                            remote_model=remote)  # fmt: skip
+    result = replay(bags['mcap'], tmp_path / 'out', options)
+    assert ' while the breaker was open' in result.link
+    breaker = int(result.link.split(' and ')[-1].split(' while')[0])
+    assert breaker > 0  # requests the outage's steps did not send
+    types = TypestoreTypes()
+    statuses = [types.deserialize(raw, 'physical_ai_ros_interfaces/msg/PolicyStatus')
+                for _, raw in messages(result.out_bag)['/policy/status']]  # fmt: skip
+    hashes = {'remote': sha256_of(remote.read_bytes()), 'local': result.model_sha256}
+    answered = [s for s in statuses if s.action.size]  # statuses of steps (not degraded ones)
+    assert {s.backend for s in answered} == {'remote', 'local'}
+    for status in answered:
+        assert status.model_sha256 == hashes[status.backend], status.backend
+    local_steps = sum(s.backend == 'local' for s in answered)
+    assert answered[-1].fallbacks == local_steps  # breaker-open steps counted too
+
+
 def test_a_replay_calling_a_live_server_is_marked_non_deterministic(
     bags: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -424,6 +458,39 @@ def test_a_replay_calling_a_live_server_is_marked_non_deterministic(
     from physical_ai_ros.replay.report import summary
 
     assert 'NOT DETERMINISTIC' in summary(result, None, None)
+
+
+def test_a_replay_answered_by_a_remote_server_says_so_in_policy_status(
+    bags: dict[str, Path], tmp_path: Path
+) -> None:
+    pytest.importorskip('tritonclient.grpc', reason='tritonclient[grpc] is not installed')
+    from physical_ai_ros.inference.server import start_server
+    from physical_ai_ros.policies.reference import CONTRACT, SHIPPED
+
+    (tmp_path / 'contract.yaml').write_text(yaml.safe_dump(CONTRACT))
+    server, port = start_server(SHIPPED, port=0)
+    try:
+        data = small_params()
+        data['policy_node']['ros__parameters'].update(
+            backend='remote', contract_path=str(tmp_path / 'contract.yaml'),
+            remote={'endpoint': f'127.0.0.1:{port}', 'model_name': 'policy'},
+        )  # fmt: skip
+        (tmp_path / 'remote.yaml').write_text(yaml.safe_dump(data))
+        result = replay(
+            bags['mcap'], tmp_path / 'out', ReplayOptions(params=tmp_path / 'remote.yaml')
+        )
+    finally:
+        server.stop(grace=None)
+    types = TypestoreTypes()
+    statuses = [types.deserialize(raw, 'physical_ai_ros_interfaces/msg/PolicyStatus')
+                for _, raw in messages(result.out_bag)['/policy/status']]  # fmt: skip
+    answered = [s for s in statuses if s.action.size]
+    assert answered and {s.backend for s in answered} == {'remote'}  # was 'local'
+    assert answered[-1].fallbacks == 0 and answered[-1].round_trip_p50_ms > 0.0
+    # the server names the model that answered (a parameter of its answers)
+    from physical_ai_ros.core.policy.runtime import sha256_of
+
+    assert {s.model_sha256 for s in answered} == {sha256_of(SHIPPED.read_bytes())}
 
 
 def test_the_collision_monitor_reports_its_interventions_and_nearest_return(

@@ -44,9 +44,17 @@ def test_a_topic_name_that_looks_like_tex_is_shown_literally(tmp_path: Path) -> 
 def test_a_replay_with_no_messages_reports_without_library_warnings(tmp_path: Path) -> None:
     import warnings
 
-    result = ReplayResult(out_bag=tmp_path / 'output', start_ns=0, end_ns=0)
+    result = ReplayResult(
+        out_bag=tmp_path / 'output', start_ns=0, end_ns=0, model_sha256='ab' * 32,
+        inputs={'bag': 'run7', 'params': 'robot.yaml', 'model': 'policy.onnx'},
+    )  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter('error')  # matplotlib's "no artists with labels" among them
-        write_report(result, tmp_path)
+        page = write_report(result, tmp_path, golden='goldens/run7').read_text()
     for plot in ('commands.png', 'latency.png', 'timeline.png'):
         assert (tmp_path / plot).stat().st_size > 0, plot
+    # it says what it is about, and leaves out the tables it has no rows for
+    for cell in ('run7', 'robot.yaml', f'policy.onnx (sha256 {"ab" * 32})', 'goldens/run7',
+                 'physical_ai_ros 0.1', 'numpy '):  # fmt: skip
+        assert cell in page, cell
+    assert 'Fault counts' not in page and 'No fault in the bag' in page

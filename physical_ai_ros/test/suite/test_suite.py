@@ -113,7 +113,7 @@ def test_local_and_ray_give_the_bytes_of_single_replays(
                         say=lambda _: None)  # fmt: skip
     assert [r.case_id for r in ray_run.results] == list(by_case)
     for result in ray_run.results:
-        assert result.verdict == NEW and not result.cached
+        assert result.verdict == NEW and not result.cached, (result.error, result.log_tail)
         got = messages(Path(result.folder) / 'output')
         assert got == messages(by_case[result.case_id])  # the Ray run replaced the cached one
     for case in suite.cases[:3] + suite.cases[-3:]:  # the same as physical-ai replay
@@ -491,3 +491,26 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(('127.0.0.1', 0))
         return int(probe.getsockname()[1])
+
+
+def test_a_cut_short_bag_is_reported_and_fails_with_strict_bags(
+    fleet: Path, tmp_path: Path
+) -> None:
+    work = one_group(fleet, tmp_path, 'bags/robot[01]')
+    shutil.rmtree(work / 'bags' / 'robot1')
+    write_synthetic_bag(work / 'bags' / 'robot1', small(3.0, 1))  # a few chunks long
+    mcap = next((work / 'bags' / 'robot1').glob('*.mcap'))
+    data = mcap.read_bytes()
+    mcap.write_bytes(data[: int(len(data) * 0.8)])  # as a hard kill leaves it
+    (work / 'bags' / 'robot1' / 'metadata.yaml').unlink()
+    suite = load_suite(work / 'suite.yaml')
+    run = run_suite(suite, tmp_path / 'run', allow_new=True, say=lambda _: None)
+    whole, cut = run.results
+    assert whole.damaged == '' and whole.verdict == NEW
+    assert 'cut short' in cut.damaged and 'recovered' in cut.damaged and cut.verdict == NEW
+    assert exit_code(run.results, allow_new=True) == 0
+    strict = run_suite(suite, tmp_path / 'strict', allow_new=True, strict_bags=True,
+                       say=lambda _: None)  # fmt: skip
+    assert [r.verdict for r in strict.results] == [NEW, ERROR]  # from the cache, judged anew
+    assert strict.results[1].error.startswith('damaged bag (--strict-bags): ')
+    assert exit_code(strict.results, allow_new=True) == 2

@@ -46,6 +46,7 @@ A wrong entry is refused with ``FILE:LINE: mqtt[k].key=value: what is allowed`` 
 from __future__ import annotations
 
 from dataclasses import dataclass
+import difflib
 import math
 from pathlib import Path
 from typing import Any
@@ -79,16 +80,43 @@ class IotMapping:
     opcua: tuple[OpcUaRoute, ...]
 
 
+#: Quantities the message definitions name (IotReading.msg, the sensor_msgs scalar types)
+#: and the units each may come in. Others are allowed (a plant's own); a near miss of one of
+#: these (``temprature``) or a unit that cannot measure it (temperature in Pa) is refused.
+KNOWN_QUANTITIES: dict[str, tuple[str, ...]] = {
+    'temperature': ('degC', 'K', 'degF'),
+    'pressure': ('Pa', 'kPa', 'hPa', 'bar', 'psi'),
+    'relative_humidity': ('1', '%'),
+    'illuminance': ('lx',),
+    'vibration_rms': ('m/s2', 'g', 'mm/s'),
+}
+
+
 def load_mapping(path: Path | str) -> IotMapping:
     """Read and check a mapping file.
 
     Raises:
-        MappingError: the first problem, with its file and line.
+        MappingError: the first problem, with its file and line (:func:`check_mapping` gives
+            every one).
+    """
+    mapping, problems = check_mapping(path)
+    if problems:
+        raise MappingError(problems[0])
+    assert mapping is not None
+    return mapping
+
+
+def check_mapping(path: Path | str) -> tuple[IotMapping | None, list[str]]:
+    """Read and check a mapping file: the mapping (None if any problem) and every problem.
+
+    Raises:
+        MappingError: the file cannot be read or is not a mapping of mqtt/opcua lists.
     """
     path = Path(path)
     data, node = load_yaml_file(path, MappingError)
     if not isinstance(data, dict) or not data or set(data) - {'mqtt', 'opcua'}:
         raise MappingError(f'{path}:1: expected a mapping with the keys mqtt and/or opcua')
+    problems: list[str] = []
     sections: dict[str, list[Any]] = {}
     for section in ('mqtt', 'opcua'):
         entries = data.get(section) or []
@@ -96,17 +124,40 @@ def load_mapping(path: Path | str) -> IotMapping:
             line = _entry_lines(node, section).get(-1, 1)
             raise MappingError(f'{path}:{line}: {section}: a list of entries')
         lines = _entry_lines(node, section)
-        sections[section] = [
-            (_route if section == 'mqtt' else _opcua)(entry, f'{path}:{lines.get(k, 1)}: '
-                                                             f'{section}[{k}]')
-            for k, entry in enumerate(entries)
-        ]  # fmt: skip
+        sections[section] = []
+        for k, entry in enumerate(entries):
+            where = f'{path}:{lines.get(k, 1)}: {section}[{k}]'
+            try:
+                route = (_route if section == 'mqtt' else _opcua)(entry, where)
+            except MappingError as exc:
+                problems.append(str(exc))
+                continue
+            problems.extend(_quantity_problems(route, where))
+            sections[section].append(route)
     node_ids = [r.node_id for r in sections['opcua']]
     for k, node_id in enumerate(node_ids):
         if node_id in node_ids[:k]:
             line = _entry_lines(node, 'opcua').get(k, 1)
-            raise MappingError(f'{path}:{line}: opcua[{k}].node_id={node_id!r}: mapped twice')
-    return IotMapping(tuple(sections['mqtt']), tuple(sections['opcua']))
+            problems.append(f'{path}:{line}: opcua[{k}].node_id={node_id!r}: mapped twice')
+    if problems:
+        return None, problems
+    return IotMapping(tuple(sections['mqtt']), tuple(sections['opcua'])), []
+
+
+def _quantity_problems(route: MqttRoute | OpcUaRoute, where: str) -> list[str]:
+    """A quantity that misspells a known one, or a unit that cannot measure it."""
+    quantity = route.quantity
+    units = KNOWN_QUANTITIES.get(quantity)
+    if units is None:
+        near = difflib.get_close_matches(quantity, KNOWN_QUANTITIES, n=1, cutoff=0.8)
+        if near:
+            return [f'{where}.quantity={quantity!r}: not a known quantity; did you mean '
+                    f'{near[0]!r}? (known: {", ".join(KNOWN_QUANTITIES)})']  # fmt: skip
+        return []
+    wrong = [u for u in (route.unit, route.to_unit) if u not in units]
+    if wrong:
+        return [f'{where}.unit={wrong[0]!r}: {quantity} is measured in {", ".join(units)}']
+    return []
 
 
 def _entry_lines(node: Any, section: str) -> dict[int, int]:
@@ -264,4 +315,4 @@ def _payload(entry: Any, where: str) -> PayloadSpec:
                        tuple(good), metric)  # fmt: skip
 
 
-__all__ = ['IotMapping', 'MappingError', 'load_mapping']
+__all__ = ['KNOWN_QUANTITIES', 'IotMapping', 'MappingError', 'check_mapping', 'load_mapping']

@@ -18,7 +18,7 @@
 Each node's declarations live in their own module (:mod:`.perception_params`,
 :mod:`.policy_params`, :mod:`.safety_params`). Nodes declare them with rclpy
 ParameterDescriptors; ``physical-ai check-config`` validates params files against them;
-``physical-ai params --markdown`` documents them; replay builds the same core objects from them.
+``physical-ai params`` documents them; replay builds the same core objects from them.
 """
 
 from __future__ import annotations
