@@ -160,6 +160,16 @@ class MqttBridgeClient:
         except Exception as exc:  # a defect, not a payload: counted, said, survived
             self.bridge.status.rejected['internal error'] += 1
             self.last_error = f'internal error on {topic[:80]}: {type(exc).__name__}: {exc}'[:300]
+        self._send_rebirth_requests(client)
+
+    def _send_rebirth_requests(self, client: Any) -> None:
+        """Publish ``Node Control/Rebirth`` to each node the bridge asks (a seq gap, an alias)."""
+        from physical_ai_ros.core.messages.sparkplug import encode_rebirth, NAMESPACE
+
+        requests, self.bridge.rebirth_requests[:] = list(self.bridge.rebirth_requests), []
+        for group, edge in requests:
+            payload = encode_rebirth(self.clock_ns() // 1_000_000)
+            client.publish(f'{NAMESPACE}/{group}/NCMD/{edge}', payload, qos=0)
 
     def _on_connect_fail(self, client: Any, userdata: Any) -> None:
         # paho hands the reason to its logger only; the exception is still being handled

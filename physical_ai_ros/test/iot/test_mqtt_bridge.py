@@ -213,6 +213,12 @@ def test_sparkplug_births_data_and_deaths_through_the_broker(broker: Broker) -> 
         IotBridge([oil]), '127.0.0.1', broker.port, received, qos=1, protocol=311
     )  # fmt: skip  (MQTT 3.1.1, as many edge nodes)
     client.start()
+    commands: list[tuple[str, bytes]] = []  # what the edge node would receive
+    node = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
+    node.on_message = lambda c, u, m: commands.append((m.topic, bytes(m.payload)))
+    node.connect('127.0.0.1', broker.port)
+    node.subscribe('spBv1.0/plant1/NCMD/edge7')
+    node.loop_start()
     try:
         assert until(lambda: client.connected)
         time.sleep(0.2)
@@ -225,7 +231,19 @@ def test_sparkplug_births_data_and_deaths_through_the_broker(broker: Broker) -> 
             (100.0, STATUS_OK), (110.0, STATUS_OK), (110.0, STATUS_STALE),
         ]  # fmt: skip
         assert client.bridge.status.rejected == {'no birth': 1}
+        # data it could not name: the host asked the edge node for its births (NCMD)
+        assert until(lambda: len(commands) == 1)
+        from physical_ai_ros.core.messages import sparkplug
+
+        request = sparkplug._payload_class()()
+        request.ParseFromString(commands[0][1])
+        assert commands[0][0] == 'spBv1.0/plant1/NCMD/edge7'
+        assert [(m.name, m.boolean_value) for m in request.metrics] == [
+            ('Node Control/Rebirth', True)
+        ]
     finally:
+        node.loop_stop()
+        node.disconnect()
         client.stop()
 
 

@@ -97,21 +97,39 @@ _INTEGER_BITS = {
 _FLOAT, _DOUBLE, _BOOLEAN = 9, 10, 11
 
 
+#: The ``Quality`` property's values (as Ignition and OPC DA write them): 0 Bad, 192 Good;
+#: anything else is uncertain.
+QUALITY_BAD, QUALITY_GOOD = 0, 192
+
+
 @dataclass(frozen=True)
 class Metric:
-    """One metric of a payload: its name, value as a float (None if null), its stamp (ms)."""
+    """One metric of a payload: its name, value as a float (None if null), its stamp (ms).
+
+    ``quality`` is the metric's ``Quality`` property (None when it has none); ``historical``
+    says the value is a stored one being sent late, not a current one.
+    """
 
     name: str
     value: float | None
     timestamp_ms: int | None
+    quality: int | None = None
+    historical: bool = False
 
 
 @dataclass(frozen=True)
 class Decoded:
-    """A decoded Sparkplug payload: its timestamp (ms since the epoch) and its metrics."""
+    """A decoded Sparkplug payload: its timestamp (ms), metrics and ``seq`` (None: none)."""
 
     timestamp_ms: int
     metrics: tuple[Metric, ...]
+    seq: int | None = None
+
+    @property
+    def bd_seq(self) -> int | None:
+        """The ``bdSeq`` metric (an NBIRTH's session number), None without one."""
+        value = next((m.value for m in self.metrics if m.name == 'bdSeq'), None)
+        return int(value) if value is not None and math.isfinite(value) else None
 
 
 @dataclass(frozen=True)
@@ -158,10 +176,53 @@ def decode(topic: SparkplugTopic, payload: bytes, birth: Birth | None) -> tuple[
         datatype = metric.datatype or (birth.types.get(name, 0) if birth is not None else 0)
         value = None if metric.is_null else _number(metric, datatype)
         stamp = metric.timestamp if metric.HasField('timestamp') else None
-        metrics.append(Metric(name, value, stamp))
+        metrics.append(Metric(name, value, stamp, _quality(metric), bool(metric.is_historical)))
     if birth is None:  # DATA from a sender never born, that named all its metrics
         birth = Birth({}, {})
-    return Decoded(int(message.timestamp), tuple(metrics)), birth
+    seq = int(message.seq) if message.HasField('seq') else None
+    return Decoded(int(message.timestamp), tuple(metrics), seq), birth
+
+
+def _quality(metric: Any) -> int | None:
+    """The metric's ``Quality`` property, as an integer (None without one)."""
+    if not metric.HasField('properties'):
+        return None
+    for key, value in zip(metric.properties.keys, metric.properties.values, strict=False):
+        if key == 'Quality' and not value.is_null:
+            field = value.WhichOneof('value')
+            if field in ('int_value', 'long_value'):
+                raw = int(getattr(value, field))
+                return raw - (1 << 32) if field == 'int_value' and raw >= 1 << 31 else raw
+    return None
+
+
+def death_bd_seq(payload: bytes) -> int | None:
+    """The ``bdSeq`` metric of an NDEATH payload (None if it has none or cannot be read)."""
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        return None
+    message = _payload_class()()
+    try:
+        message.ParseFromString(payload)
+    except Exception:  # protobuf's DecodeError: a death without a readable payload
+        return None
+    for metric in message.metrics:
+        if metric.name == 'bdSeq' and metric.WhichOneof('value') in ('int_value', 'long_value'):
+            return int(getattr(metric, metric.WhichOneof('value')))
+    return None
+
+
+def encode_rebirth(timestamp_ms: int) -> bytes:
+    """An NCMD payload asking an edge node to send its births again (``Node Control/Rebirth``).
+
+    What a host application sends on a ``seq`` gap or a metric alias it cannot name
+    (Sparkplug 3.0, host application's duties); encoded as Tahu's encoders do.
+    """
+    message = _payload_class()()
+    message.timestamp = timestamp_ms
+    metric = message.metrics.add()
+    metric.name, metric.datatype, metric.timestamp = 'Node Control/Rebirth', _BOOLEAN, timestamp_ms
+    metric.boolean_value = True
+    return bytes(message.SerializeToString())
 
 
 def _number(metric: Any, datatype: int) -> float:
@@ -200,6 +261,20 @@ def _integer(raw: int, bits: int, signed: bool, width: int) -> float:
 _CLASS: list[Any] = []
 
 
+def _scalar_fields(
+    message: Any, first_value: int, fields: tuple[tuple[int, str, int], ...]
+) -> None:
+    """Declare optional scalar ``fields``; those numbered from ``first_value`` form a oneof."""
+    from google.protobuf import descriptor_pb2
+
+    optional = descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL
+    for number, name, kind in fields:
+        field = message.field.add(name=name, number=number, type=kind, label=optional)
+        if number >= first_value:
+            field.oneof_index = 0
+    message.oneof_decl.add(name='value')
+
+
 def _payload_class() -> Any:
     """The Payload message class, built once from the schema below."""
     if _CLASS:
@@ -219,7 +294,7 @@ def _payload_class() -> Any:
     )  # fmt: skip
     payload = schema.message_type.add(name='Payload')
     metric = payload.nested_type.add(name='Metric')
-    for number, name, kind in (
+    _scalar_fields(metric, 10, (
         (1, 'name', kinds.TYPE_STRING), (2, 'alias', kinds.TYPE_UINT64),
         (3, 'timestamp', kinds.TYPE_UINT64), (4, 'datatype', kinds.TYPE_UINT32),
         (5, 'is_historical', kinds.TYPE_BOOL), (6, 'is_transient', kinds.TYPE_BOOL),
@@ -227,11 +302,20 @@ def _payload_class() -> Any:
         (11, 'long_value', kinds.TYPE_UINT64), (12, 'float_value', kinds.TYPE_FLOAT),
         (13, 'double_value', kinds.TYPE_DOUBLE), (14, 'boolean_value', kinds.TYPE_BOOL),
         (15, 'string_value', kinds.TYPE_STRING), (16, 'bytes_value', kinds.TYPE_BYTES),
-    ):  # fmt: skip
-        field = metric.field.add(name=name, number=number, type=kind, label=optional)
-        if number >= 10:
-            field.oneof_index = 0
-    metric.oneof_decl.add(name='value')
+    ))  # fmt: skip
+    metric.field.add(name='properties', number=8, type=kinds.TYPE_MESSAGE, label=optional,
+                     type_name='.org.eclipse.tahu.protobuf.Payload.PropertySet')  # fmt: skip
+    properties = payload.nested_type.add(name='PropertySet')
+    properties.field.add(name='keys', number=1, type=kinds.TYPE_STRING, label=repeated)
+    properties.field.add(name='values', number=2, type=kinds.TYPE_MESSAGE, label=repeated,
+                         type_name='.org.eclipse.tahu.protobuf.Payload.PropertyValue')  # fmt: skip
+    value = payload.nested_type.add(name='PropertyValue')
+    _scalar_fields(value, 3, (
+        (1, 'type', kinds.TYPE_UINT32), (2, 'is_null', kinds.TYPE_BOOL),
+        (3, 'int_value', kinds.TYPE_UINT32), (4, 'long_value', kinds.TYPE_UINT64),
+        (5, 'float_value', kinds.TYPE_FLOAT), (6, 'double_value', kinds.TYPE_DOUBLE),
+        (7, 'boolean_value', kinds.TYPE_BOOL), (8, 'string_value', kinds.TYPE_STRING),
+    ))  # fmt: skip
     payload.field.add(name='timestamp', number=1, type=kinds.TYPE_UINT64, label=optional)
     payload.field.add(name='metrics', number=2, type=kinds.TYPE_MESSAGE, label=repeated,
                       type_name='.org.eclipse.tahu.protobuf.Payload.Metric')  # fmt: skip
@@ -252,6 +336,7 @@ def _payload_class() -> Any:
 
 
 __all__ = [
-    'BIRTHS', 'DATA', 'DEATHS', 'NAMESPACE', 'Birth', 'Decoded', 'Metric', 'SparkplugTopic',
-    'decode', 'parse_topic', 'subscriptions',
+    'BIRTHS', 'DATA', 'DEATHS', 'NAMESPACE', 'QUALITY_BAD', 'QUALITY_GOOD', 'Birth', 'Decoded',
+    'Metric', 'SparkplugTopic', 'death_bd_seq', 'decode', 'encode_rebirth', 'parse_topic',
+    'subscriptions',
 ]  # fmt: skip

@@ -59,6 +59,10 @@ MAX_SENSORS = 4096
 #: Sparkplug B senders whose BIRTH is kept (to name aliases); more are refused and counted.
 MAX_SPARKPLUG_SENDERS = 1024
 
+#: A node is asked for a rebirth at most this often (receipt time) [ns].
+REBIRTH_HOLDOFF_NS = 5 * 1_000_000_000
+_NOT_BORN = object()  # a node whose NBIRTH was not seen, or whose NDEATH was
+
 #: Longest sensor id a template may build from a topic's levels.
 MAX_SENSOR_ID_CHARS = 128
 _LEVEL = re.compile(r'\{(\d{1,3})\}')
@@ -155,6 +159,13 @@ class IotBridge:
         self._last_accepted_ns: dict[str, int] = {}
         self._births: dict[tuple[str, str, str], sparkplug.Birth] = {}
         self._configured = {r.sensor_id for r in every if '{' not in r.sensor_id}
+        # Sparkplug host duties: the nodes alive, with their NBIRTH's bdSeq (None: not seen or
+        # none sent), and each one's next seq
+        self._bd_seq: dict[tuple[str, str], int | None] = {}
+        self._next_seq: dict[tuple[str, str], int] = {}
+        self._rebirth_asked: dict[tuple[str, str], int] = {}
+        #: (group, edge node) to send ``Node Control/Rebirth`` to; the MQTT client drains it
+        self.rebirth_requests: list[tuple[str, str]] = []
 
     def scalar_outputs(self) -> dict[str, str]:
         """Sensor id -> sensor_msgs scalar type, for the routes that ask for one."""
@@ -232,6 +243,15 @@ class IotBridge:
     def _on_sparkplug(
         self, topic: sparkplug.SparkplugTopic, payload: bytes, receipt_ns: int
     ) -> list[Reading]:
+        node = topic.source[:2]
+        if topic.kind == 'NDEATH':
+            bd_seq = sparkplug.death_bd_seq(payload)
+            born = self._bd_seq.get(node, _NOT_BORN)
+            if born is _NOT_BORN or (bd_seq is not None and born is not None and bd_seq != born):
+                # a second copy (overlapping subscriptions), or the will of an older session
+                self._reject('stale death', f'{topic.as_data()}: bdSeq {bd_seq}')
+                return []
+            del self._bd_seq[node]
         if topic.kind in sparkplug.DEATHS:  # the node (and its devices) or one device
             dead = topic.source if topic.kind == 'DDEATH' else None
             for key in [k for k in self._births if k[:2] == topic.source[:2]]:
@@ -251,7 +271,10 @@ class IotBridge:
             decoded, birth = sparkplug.decode(topic, payload, self._births.get(topic.source))
         except PayloadError as exc:
             self._reject(exc.reason, f'{data_topic}: {exc}')
+            if exc.reason == 'no birth':  # an alias it cannot name: ask for the births again
+                self._request_rebirth(node, receipt_ns)
             return []
+        self._check_seq(topic, decoded, receipt_ns)
         if topic.kind in sparkplug.BIRTHS:
             if topic.source not in self._births and len(self._births) >= MAX_SPARKPLUG_SENDERS:
                 self._reject('too many senders', data_topic)
@@ -263,6 +286,9 @@ class IotBridge:
             metric = by_name.get(route.payload.metric)
             if metric is None:
                 continue  # DATA carries the metrics that changed
+            if metric.historical:  # a stored value sent late: not the sensor's present
+                self._reject('historical', f'{data_topic}: {metric.name}')
+                continue
             if metric.value is None or not math.isfinite(metric.value):
                 self._reject('bad value', f'{data_topic}: {metric.name} is not a finite number')
                 continue
@@ -272,8 +298,9 @@ class IotBridge:
             if sensor is None:
                 self._reject('bad sensor id', f'{data_topic}: {route.sensor_id!r} names no id')
                 continue
-            reading = self._accept(route, sensor, metric.value, stamp, source, STATUS_OK,
-                                   receipt_ns, ('sparkplug', *topic.source))  # fmt: skip
+            reading = self._accept(route, sensor, metric.value, stamp, source,
+                                   _quality_status(metric.quality), receipt_ns,
+                                   ('sparkplug', *topic.source))  # fmt: skip
             if reading is not None:
                 readings.append(reading)
         return readings
@@ -305,6 +332,33 @@ class IotBridge:
         self.status.stamped[stamp_source] += 1
         return reading
 
+    def _check_seq(
+        self, topic: sparkplug.SparkplugTopic, decoded: sparkplug.Decoded, receipt_ns: int
+    ) -> None:
+        """Births, data and deaths of a node count ``seq`` 0-255; a gap asks for a rebirth."""
+        node = topic.source[:2]
+        if topic.kind == 'NBIRTH':
+            self._bd_seq[node] = decoded.bd_seq
+            if decoded.seq is not None:
+                self._next_seq[node] = (decoded.seq + 1) % 256
+            return
+        self._bd_seq.setdefault(node, None)  # alive (its NBIRTH came before this host did)
+        expected = self._next_seq.get(node)
+        if decoded.seq is None or expected is None:
+            return
+        self._next_seq[node] = (decoded.seq + 1) % 256
+        if decoded.seq != expected:
+            self._reject('seq gap', f'{topic.as_data()}: seq {decoded.seq}, expected {expected}')
+            self._request_rebirth(node, receipt_ns)
+
+    def _request_rebirth(self, node: tuple[str, str], receipt_ns: int) -> None:
+        """Ask ``node`` (group, edge node) for its births, at most once per hold-off."""
+        last = self._rebirth_asked.get(node)
+        if last is not None and receipt_ns - last < REBIRTH_HOLDOFF_NS:
+            return
+        self._rebirth_asked[node] = receipt_ns
+        self.rebirth_requests.append(node)
+
     def _evict(self) -> bool:
         """Forget the least recently seen sensor a template named; False if there is none.
 
@@ -330,6 +384,13 @@ class IotBridge:
     def _reject(self, reason: str, detail: str) -> None:
         self.status.rejected[reason] += 1
         self.status.last_rejection = f'{reason}: {detail}'[:200]
+
+
+def _quality_status(quality: int | None) -> int:
+    """A Sparkplug ``Quality`` property as an IotReading status: Bad an error, else a warning."""
+    if quality is None or quality == sparkplug.QUALITY_GOOD:
+        return STATUS_OK
+    return STATUS_ERROR if quality == sparkplug.QUALITY_BAD else STATUS_WARN
 
 
 def _finite_or_none(value: Any) -> float | None:

@@ -25,7 +25,12 @@ protobuf = pytest.importorskip('google.protobuf', reason='protobuf is not instal
 from physical_ai_ros.core.messages import sparkplug  # noqa: E402
 from physical_ai_ros.core.messages.payloads import PayloadError, PayloadSpec  # noqa: E402
 from physical_ai_ros.core.perception.bridge import IotBridge, MqttRoute  # noqa: E402
-from physical_ai_ros.core.perception.iot import STATUS_OK, STATUS_STALE  # noqa: E402
+from physical_ai_ros.core.perception.iot import (  # noqa: E402
+    STATUS_ERROR,
+    STATUS_OK,
+    STATUS_STALE,
+    STATUS_WARN,
+)
 
 # Encoded by pysparkplug 0.6.1 (DBirth(...).encode(), DData(...).encode(include_dtypes=False)):
 # a press announcing Oil/Temperature DOUBLE 212.0 (alias 1, stamped 1796040000000 ms),
@@ -162,3 +167,102 @@ def test_integers_decode_as_tahu_encodes_them(
     born, _ = sparkplug.decode(topic('DBIRTH'), _birth_with([('m', datatype, field, raw)]), None)
     (metric,) = born.metrics
     assert metric.value == value or (math.isnan(value) and math.isnan(metric.value))
+
+
+NODE = 'spBv1.0/plant1/{}/edge7'
+
+
+def _payload(
+    seq: int | None, metrics: list[dict[str, object]], timestamp: int = 1_796_040_000_000
+) -> bytes:
+    """A payload encoded from the published schema, field by field as Tahu's encoders set them."""
+    message = sparkplug._payload_class()()
+    message.timestamp = timestamp
+    if seq is not None:
+        message.seq = seq
+    for spec in metrics:
+        metric = message.metrics.add()
+        for key, value in spec.items():
+            if key == 'quality':
+                metric.properties.keys.append('Quality')
+                metric.properties.values.add(type=3, int_value=int(value) & 0xFFFF_FFFF)
+            else:
+                setattr(metric, key, value)
+    return bytes(message.SerializeToString())
+
+
+def _node_bridge() -> IotBridge:
+    spec = PayloadSpec('sparkplug', metric='t')
+    return IotBridge(
+        [MqttRoute(NODE.format('NDATA'), 'temp', 'temperature', 'degC', 'degC', spec)]
+    )
+
+
+def _birth(bd_seq: int) -> bytes:
+    return _payload(0, [
+        {'name': 'bdSeq', 'datatype': 8, 'long_value': bd_seq},
+        {'name': 't', 'alias': 1, 'datatype': 10, 'double_value': 20.0},
+    ])  # fmt: skip
+
+
+def test_an_ndeath_counts_only_with_its_births_bdseq_and_only_once() -> None:
+    bridge = _node_bridge()
+    assert bridge.on_message(NODE.format('NBIRTH'), _birth(3), 1)
+    old_will = _payload(None, [{'name': 'bdSeq', 'datatype': 8, 'long_value': 2}])
+    assert bridge.on_message(NODE.format('NDEATH'), old_will, 2) == []  # an older session's
+    assert 'temp' in bridge.last and bridge.status.rejected == {'stale death': 1}
+    death = _payload(None, [{'name': 'bdSeq', 'datatype': 8, 'long_value': 3}])
+    (stale,) = bridge.on_message(NODE.format('NDEATH'), death, 3)
+    assert stale.status == STATUS_STALE
+    assert bridge.on_message(NODE.format('NDEATH'), death, 4) == []  # the second copy
+    assert bridge.status.rejected == {'stale death': 2}
+
+
+def test_a_seq_gap_or_an_unknown_alias_asks_the_node_for_a_rebirth() -> None:
+    bridge = _node_bridge()
+    bridge.on_message(NODE.format('NBIRTH'), _birth(0), 1)
+    data = [{'alias': 1, 'double_value': 21.0}]
+    assert bridge.on_message(NODE.format('NDATA'), _payload(1, data), 2)
+    assert bridge.rebirth_requests == []
+    assert bridge.on_message(NODE.format('NDATA'), _payload(3, data), 3)  # seq 2 was lost
+    assert bridge.status.rejected['seq gap'] == 1
+    assert bridge.rebirth_requests == [('plant1', 'edge7')]
+    bridge.on_message(NODE.format('NDATA'), _payload(9, data), 4)  # within the hold-off
+    assert bridge.rebirth_requests == [('plant1', 'edge7')]
+    fresh = _node_bridge()  # a host that joined late: DATA by alias, no BIRTH seen
+    assert fresh.on_message(NODE.format('NDATA'), _payload(5, data), 1) == []
+    assert fresh.status.rejected == {'no birth': 1} and fresh.rebirth_requests == [
+        ('plant1', 'edge7')
+    ]
+    request = sparkplug._payload_class()()
+    request.ParseFromString(sparkplug.encode_rebirth(7))
+    (metric,) = request.metrics
+    assert (metric.name, metric.datatype, metric.boolean_value) == (
+        'Node Control/Rebirth',
+        11,
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ('quality', 'status'),
+    [(192, STATUS_OK), (0, STATUS_ERROR), (64, STATUS_WARN), (None, STATUS_OK)],
+)
+def test_the_quality_property_sets_the_readings_status(quality: int | None, status: int) -> None:
+    bridge = _node_bridge()
+    bridge.on_message(NODE.format('NBIRTH'), _birth(0), 1)
+    metric: dict[str, object] = {'alias': 1, 'double_value': 21.0}
+    if quality is not None:
+        metric['quality'] = quality
+    (reading,) = bridge.on_message(NODE.format('NDATA'), _payload(1, [metric]), 2)
+    assert reading.status == status
+
+
+def test_a_historical_value_is_not_taken_for_the_present() -> None:
+    bridge = _node_bridge()
+    bridge.on_message(NODE.format('NBIRTH'), _birth(0), 1)
+    old = [
+        {'alias': 1, 'double_value': 99.0, 'is_historical': True, 'timestamp': 1_796_000_000_000}
+    ]
+    assert bridge.on_message(NODE.format('NDATA'), _payload(1, old), 2) == []
+    assert bridge.status.rejected == {'historical': 1} and bridge.last['temp'].value == 20.0
