@@ -21,7 +21,9 @@ and, where actuation is concerned, a stop.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+import functools
+from typing import Any, TypeVar
 
 
 class PhysicalAiError(Exception):
@@ -80,11 +82,52 @@ class CameraInfoError(MessageFormatError):
         super().__init__('sensor_msgs/msg/CameraInfo', field, value, reason)
 
 
+class IotReadingError(MessageFormatError):
+    """An IoT reading (IotReading, or a sensor_msgs scalar) cannot be read."""
+
+    def __init__(self, field: str, value: Any, reason: str) -> None:
+        super().__init__('physical_ai_ros_interfaces/msg/IotReading', field, value, reason)
+
+
 class StampError(MessageFormatError):
     """A builtin_interfaces/Time is out of range."""
 
     def __init__(self, field: str, value: Any, reason: str) -> None:
         super().__init__('builtin_interfaces/msg/Time', field, value, reason)
+
+
+#: What a hand-built message with a missing or wrongly typed field makes Python raise.
+_FIELD_ERRORS = (AttributeError, TypeError, ValueError, OverflowError, KeyError, IndexError)
+F = TypeVar('F', bound=Callable[..., Any])
+
+
+def message_boundary(error: Callable[[str, Any, str], MessageFormatError]) -> Callable[[F], F]:
+    """Decorate a decoder so that a message it cannot read raises ``error``, never an untyped one.
+
+    ROS and rosbags messages have typed fields; a message built by hand may miss one or hold
+    a string where a number goes. The decoders check what they can name (and raise ``error``
+    with the field); whatever else Python trips on while reading the message's fields
+    (AttributeError, TypeError, OverflowError ...) becomes ``error`` too, naming it.
+    """
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except PhysicalAiError:
+                raise
+            except _FIELD_ERRORS as exc:
+                raise error(
+                    '<fields>',
+                    type(args[0]).__name__ if args else None,
+                    f'a field is missing or of the wrong type ({type(exc).__name__}: '
+                    f'{str(exc)[:120]})',
+                ) from exc
+
+        return checked  # type: ignore[return-value]
+
+    return decorate
 
 
 class MessageTypeError(PhysicalAiError, LookupError):

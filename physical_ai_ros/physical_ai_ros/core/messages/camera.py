@@ -27,7 +27,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from physical_ai_ros.core.errors import CameraInfoError, ImageError
+from physical_ai_ros.core.errors import CameraInfoError, ImageError, message_boundary
 
 #: Distortion models and the coefficient counts OpenCV accepts for them.
 DISTORTION_MODELS: dict[str, tuple[int, ...]] = {
@@ -80,6 +80,7 @@ class PinholeCamera:
     _bounds: np.ndarray[Any, Any] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
+    @message_boundary(CameraInfoError)
     def from_camera_info(cls, msg: Any) -> PinholeCamera:
         """Build the model from a CameraInfo message (rclpy or rosbags).
 

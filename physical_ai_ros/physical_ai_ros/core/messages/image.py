@@ -31,7 +31,7 @@ import zlib
 import cv2
 import numpy as np
 
-from physical_ai_ros.core.errors import CompressedImageError, ImageError
+from physical_ai_ros.core.errors import CompressedImageError, ImageError, message_boundary
 from physical_ai_ros.core.messages.buffers import byte_view
 from physical_ai_ros.core.messages.msgtypes import MessageTypes
 
@@ -131,6 +131,7 @@ def _as_int(field: str, value: Any) -> int:
     return int(value)
 
 
+@message_boundary(ImageError)
 def image_to_array(msg: ImageLike, desired_encoding: str | None = None) -> np.ndarray[Any, Any]:
     """Decode an Image into ``(H, W)`` or ``(H, W, C)`` in native byte order.
 
@@ -334,6 +335,7 @@ REDUCE_FACTORS = (1, 2, 4, 8)
 MAX_PIXELS = 50_000_000
 
 
+@message_boundary(CompressedImageError)
 def compressed_to_array(
     msg: Any,
     desired_encoding: str | None = None,
@@ -469,6 +471,7 @@ def _check_size(data: np.ndarray[Any, Any], max_pixels: int) -> None:
         )
 
 
+@message_boundary(CompressedImageError)
 def compressed_size(msg: Any) -> tuple[int, int] | None:
     """(width, height) a JPEG or PNG CompressedImage's header declares, before any decoding.
 

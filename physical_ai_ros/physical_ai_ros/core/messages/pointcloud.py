@@ -29,7 +29,7 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from physical_ai_ros.core.errors import PointCloudError
+from physical_ai_ros.core.errors import message_boundary, PointCloudError
 from physical_ai_ros.core.messages.buffers import byte_view
 from physical_ai_ros.core.messages.msgtypes import MessageTypes
 
@@ -159,6 +159,7 @@ def _buffer(field: str, data: Any) -> np.ndarray[Any, np.dtype[np.uint8]]:
         raise PointCloudError(field, type(data).__name__, f'is not a byte buffer ({exc})') from exc
 
 
+@message_boundary(PointCloudError)
 def cloud_to_array(msg: PointCloud2Like) -> np.ndarray[Any, np.dtype[Any]]:
     """Decode a PointCloud2 into a structured array, one record per point, row-major.
 
@@ -198,6 +199,7 @@ def cloud_to_array(msg: PointCloud2Like) -> np.ndarray[Any, np.dtype[Any]]:
     return points
 
 
+@message_boundary(PointCloudError)
 def cloud_to_xyz(msg: PointCloud2Like, *, remove_nans: bool = False) -> np.ndarray[Any, Any]:
     """Return the cloud's x, y, z as a contiguous ``(N, 3)`` float32 array.
 

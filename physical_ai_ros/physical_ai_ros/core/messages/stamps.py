@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from physical_ai_ros.core.errors import StampError
+from physical_ai_ros.core.errors import message_boundary, StampError
 from physical_ai_ros.core.messages.msgtypes import MessageTypes
 
 NS_PER_S = 1_000_000_000
@@ -37,6 +37,7 @@ class StampLike(Protocol):
     nanosec: int
 
 
+@message_boundary(StampError)
 def stamp_to_ns(stamp: StampLike) -> int:
     """Return a ``builtin_interfaces/Time`` as integer nanoseconds.
 

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from physical_ai_ros.core.errors import IotReadingError, message_boundary
 from physical_ai_ros.core.messages.stamps import NS_PER_S, stamp_to_ns
 from physical_ai_ros.core.perception.grid import GridGeometry
 from physical_ai_ros.core.perception.reasons import Drop, DropKind
@@ -89,13 +90,15 @@ class Reading:
     status: int = STATUS_OK
 
 
+@message_boundary(IotReadingError)
 def reading_from_msg(msg: Any, sensor_id: str = '') -> Reading:
     """Turn an ``IotReading`` or a scalar sensor_msgs message into a :class:`Reading`.
 
     ``sensor_id`` names the sensor for scalar types, which carry no id.
 
     Raises:
-        ValueError: the message is neither kind.
+        IotReadingError: the message is neither kind, or a field is missing or mistyped
+            (a ValueError too, as callers caught before).
     """
     stamp = stamp_to_ns(msg.header.stamp)
     msgtype = getattr(msg, '__msgtype__', '') or _rclpy_type(msg)
@@ -113,7 +116,7 @@ def reading_from_msg(msg: Any, sensor_id: str = '') -> Reading:
             stamp,
             int(msg.status),
         )
-    raise ValueError(f'not an IoT reading: {type(msg).__name__}')
+    raise IotReadingError('<type>', type(msg).__name__, 'not an IoT reading')
 
 
 def _rclpy_type(msg: Any) -> str:
