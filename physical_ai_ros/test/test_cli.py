@@ -294,3 +294,27 @@ def test_a_base_install_names_the_extra_to_install(
         in (err[0])
     )
     assert not list(tmp_path.iterdir())  # checked before anything was written
+
+
+def test_check_config_warns_on_a_valid_but_unlikely_value_without_refusing_it(
+    tmp_path: Path, capsys: Any
+) -> None:
+    import yaml
+
+    data = yaml.safe_load((SHIPPED.parents[2] / 'config' / 'mobile_base.yaml').read_text())
+    safety = data['safety_node']['ros__parameters']
+    safety['max_velocity'] = [8.0, 1.0]  # 0.8 was meant
+    safety['monitor']['enabled'] = False  # (with it on, a field longer than its reach: refused)
+    path = tmp_path / 'fast.yaml'
+    path.write_text(yaml.safe_dump(data))
+    assert run(['check-config', str(path)]) == 0  # allowed: a warning, not a refusal
+    out, err = capsys.readouterr()
+    assert out.strip() == f'{path}: OK (1 warning(s))'
+    assert err.strip() == (
+        f'{path}: warning: safety_node: max_velocity=[8.0, 1.0]: a linear limit above 3 m/s, '
+        'faster than mobile bases run among people (config/mobile_base.yaml: 0.8); a '
+        'misplaced decimal point?'
+    )
+    shipped = SHIPPED.parents[2] / 'config' / 'mobile_base.yaml'
+    assert run(['check-config', str(shipped)]) == 0
+    assert 'warning' not in capsys.readouterr().err  # the shipped files are plausible

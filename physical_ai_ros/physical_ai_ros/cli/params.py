@@ -53,6 +53,7 @@ def register(commands: Commands) -> None:
 def _check_config(args: argparse.Namespace) -> int:
     """Validate ros__parameters files; exit 1 when any problem is found."""
     from physical_ai_ros.core.params.config_check import check_params_file
+    from physical_ai_ros.core.params.plausible import plausibility_warnings
 
     failed = False
     for path in args.files:
@@ -64,8 +65,11 @@ def _check_config(args: argparse.Namespace) -> int:
         if problems:
             failed = True
             print(f'{path}: {len(problems)} problem(s)', file=sys.stderr)
-        else:
-            print(f'{path}: OK')
+            continue
+        warnings = plausibility_warnings(path)
+        for warning in warnings:  # allowed, but unlikely: said, not refused
+            print(warning, file=sys.stderr)
+        print(f'{path}: OK' + (f' ({len(warnings)} warning(s))' if warnings else ''))
     return 1 if failed else 0
 
 

@@ -249,9 +249,8 @@ def load_node_params(path: Path | str, node: str) -> dict[str, Any]:
     problems = check_params_file(path)
     if problems:
         first = problems[0]
-        raise ParamError(
-            first.node, first.name, first.value, f'{first.allowed} ({first.format(str(path))})'
-        )
+        where = f'{path}:{first.line}' if first.line else str(path)
+        raise ParamError(first.node, first.name, first.value, f'{first.allowed} ({where})')
     data = yaml.safe_load(read_text_limited(Path(path), _RefusedError)) or {}  # checked above
     merged: dict[str, Any] = {}
     for key, body in data.items():
