@@ -23,6 +23,7 @@ Ctrl-C leaves the finished cases usable; the JUnit file is valid against a schem
 from __future__ import annotations
 
 from collections.abc import Iterator
+import contextlib
 import os
 from pathlib import Path
 import shutil
@@ -466,12 +467,15 @@ def test_the_readme_ray_command_joins_a_ray_start_head_cluster(
     env.pop('RAY_ADDRESS', None)
     port = _free_port()
     scratch = tempfile.mkdtemp(prefix='ray-')  # short: Ray's socket paths must fit 107 bytes
-    start = [str(ray_cli), 'start', '--head', '--node-ip-address', '127.0.0.1', '--port',
-             str(port), '--num-cpus', '2', '--include-dashboard=false', '--disable-usage-stats',
-             '--temp-dir', scratch]  # fmt: skip
-    started = subprocess.run(start, env=env, capture_output=True, text=True, timeout=120)
-    assert started.returncode == 0, started.stdout + started.stderr
+    # --block: the cluster lives as long as this process group, which the test ends itself;
+    # `ray stop` would kill every Ray on the machine, another job's or a user's included
+    start = [str(ray_cli), 'start', '--head', '--block', '--node-ip-address', '127.0.0.1',
+             '--port', str(port), '--num-cpus', '2', '--include-dashboard=false',
+             '--disable-usage-stats', '--temp-dir', scratch]  # fmt: skip
+    head = subprocess.Popen(start, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)  # fmt: skip
     try:
+        _wait_for_port(port, head)
         command = [sys.executable, '-m', 'physical_ai_ros.cli', 'suite', 'run', 'suite.yaml',
                    '--engine', 'ray', '--address', f'127.0.0.1:{port}', '--allow-new']  # fmt: skip
         done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True,
@@ -480,9 +484,35 @@ def test_the_readme_ray_command_joins_a_ray_start_head_cluster(
         summary = yaml.safe_load((work / 'suite_run' / 'summary.json').read_text())
         assert [c['verdict'] for c in summary['cases']] == ['new', 'new']
     finally:
-        subprocess.run([str(ray_cli), 'stop', '--force'], env=env, capture_output=True,
-                       timeout=120)  # fmt: skip
+        _end_group(head)
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _wait_for_port(port: int, head: subprocess.Popen[bytes], timeout_s: float = 120.0) -> None:
+    """Until the head's GCS accepts connections (or the head died, or time ran out)."""
+    import socket
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert head.poll() is None, head.stderr.read().decode() if head.stderr else 'ray died'
+        with socket.socket() as probe:
+            if probe.connect_ex(('127.0.0.1', port)) == 0:
+                time.sleep(1.0)  # the GCS listens before the raylet has joined it
+                return
+        time.sleep(0.2)
+    raise AssertionError(f'ray start --head did not listen on {port} in {timeout_s:g} s')
+
+
+def _end_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the process group (the head and what it started), then SIGKILL if needed."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
 
 
 def _free_port() -> int:
