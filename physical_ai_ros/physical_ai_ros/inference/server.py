@@ -131,11 +131,7 @@ class OnnxInferenceService(service_pb2_grpc.GRPCInferenceServiceServicer):  # ty
         try:
             feeds = self._feeds(request)
             names = [o.name for o in request.outputs] or [s.name for s in self.outputs]
-            unknown = sorted(set(names) - {s.name for s in self.outputs})
-            if unknown:
-                known = ', '.join(s.name for s in self.outputs)
-                raise RemoteError(f'unknown output {unknown[0]!r}; the model has: {known}')
-            results = self.session.run(names, feeds)
+            results = self.infer(feeds, names)
         except (RemoteError, ValueError) as exc:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         except Exception as exc:  # onnxruntime's own errors
@@ -150,6 +146,32 @@ class OnnxInferenceService(service_pb2_grpc.GRPCInferenceServiceServicer):  # ty
             response.outputs.add(name=name, datatype='FP32', shape=list(array.shape))
             response.raw_output_contents.append(array.tobytes())
         return response
+
+    def input_spec(self, name: str, datatype: Any, shape: Any) -> TensorSpec:
+        """The model's input ``name``, if ``datatype`` and ``shape`` fit it (both bindings).
+
+        Raises:
+            RemoteError: no such input, or another type or shape.
+        """
+        spec = next((s for s in self.inputs if s.name == name), None)
+        if spec is None:
+            raise RemoteError(f'unknown input {name!r}')
+        if datatype != 'FP32' or not isinstance(shape, list) or tuple(shape) != spec.shape:
+            raise RemoteError(f'{name}: {datatype}{shape}, expected FP32{list(spec.shape)}')
+        return spec
+
+    def infer(self, feeds: dict[str, np.ndarray[Any, Any]], names: list[str]) -> list[Any]:
+        """Run the model for the outputs ``names`` (both bindings).
+
+        Raises:
+            RemoteError: an output the model does not have.
+        """
+        unknown = sorted(set(names) - {s.name for s in self.outputs})
+        if unknown:
+            known = ', '.join(s.name for s in self.outputs)
+            raise RemoteError(f'unknown output {unknown[0]!r}; the model has: {known}')
+        results: list[Any] = self.session.run(names, feeds)
+        return results
 
     def _authorize(self, context: Any) -> None:
         if not self.token:
@@ -177,14 +199,7 @@ class OnnxInferenceService(service_pb2_grpc.GRPCInferenceServiceServicer):  # ty
             )
         feeds = {}
         for tensor, raw in zip(request.inputs, raw_contents, strict=True):
-            spec = expected.get(tensor.name)
-            if spec is None:
-                raise RemoteError(f'unknown input {tensor.name!r}')
-            if tensor.datatype != 'FP32' or tuple(tensor.shape) != spec.shape:
-                raise RemoteError(
-                    f'{tensor.name}: {tensor.datatype}{list(tensor.shape)}, expected '
-                    f'FP32{list(spec.shape)}'
-                )
+            spec = self.input_spec(tensor.name, tensor.datatype, list(tensor.shape))
             if len(raw) != spec.nbytes:
                 raise RemoteError(f'{tensor.name}: {len(raw)} bytes, expected {spec.nbytes}')
             feeds[tensor.name] = np.frombuffer(raw, dtype='<f4').reshape(spec.shape)
