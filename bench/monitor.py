@@ -66,11 +66,11 @@ def main() -> None:
     stage = SafetyStage(values, types)
     assert stage.monitor is not None
     stage.gate.motion.output[:] = (0.8, 0.0)  # moving at full speed: the longest field
-    clock = [T0]
+    now = T0 + 1_000_000  # one instant: the cloud stays fresh over every run
 
     def check() -> None:
-        clock[0] += 1_000_000
-        stage.on_range_data('lidar', cloud, clock[0])
+        # a message is a new check (the tracker's version moves): nothing is reused
+        stage.on_range_data('lidar', cloud, now)
 
     box = np.array([-5.0, -5.0, -0.5]), np.array([5.0, 5.0, 1.4])
 

@@ -143,7 +143,8 @@ class MonitorVerdict:
     Attributes:
         action: the most restrictive action asked.
         zone: the zone that asked it ('' when free); for ``BLIND`` the source's name.
-        points: returns inside that zone.
+        points: returns inside that zone; once the returns surely inside reach the zone's
+            ``min_points``, the rest are not counted (the verdict is certain): at least.
         nearest_m: the nearest return's distance from the footprint now [m] (inf: none).
         scale: factor on the command (slowdown, approach), in [0, 1].
         linear_limit: cap on |linear| [m/s] (inf: none).
@@ -254,7 +255,9 @@ class CollisionMonitor:
         self.nearest_m = min(self.nearest_m, nearest)
         verdicts = []
         field = self._field_poses(velocity, command)
-        inside = _count_swept(points, field, config.footprint, config.lateral_margin_m)
+        inside = _count_swept(
+            points, field, config.footprint, config.lateral_margin_m, enough=config.min_points
+        )
         if inside >= config.min_points:
             verdicts.append(MonitorVerdict(MonitorAction.STOP, PROTECTIVE_FIELD, inside, nearest))
         for zone in config.zones:
@@ -317,7 +320,7 @@ class CollisionMonitor:
         if zone.action is ZoneAction.APPROACH:
             return self._approach(zone, points, command, nearest)
         assert zone.shape is not None
-        inside = points.count_within(zone.shape.signed_distance, 0.0)
+        inside = points.count_within(zone.shape.signed_distance, 0.0, enough=zone.min_points)
         if inside < zone.min_points:
             return None
         action = MonitorAction[zone.action.name]
@@ -340,7 +343,8 @@ class CollisionMonitor:
             return None
         poses, times = constant_poses(command[0], command[1], horizon)
         for k in range(poses.shape[0]):  # the first pose that hits: later ones need no test
-            hits = points.count_within(_footprint_at(self.config.footprint, poses[k : k + 1]), 0.0)
+            footprint = _footprint_at(self.config.footprint, poses[k : k + 1])
+            hits = points.count_within(footprint, 0.0, enough=zone.min_points)
             if hits >= zone.min_points:
                 return MonitorVerdict(
                     MonitorAction.APPROACH, zone.name, hits, nearest,
@@ -367,6 +371,8 @@ def _footprint_at(footprint: Shape, poses: Poses) -> Distance:
     return distance
 
 
-def _count_swept(points: Returns, poses: Poses, footprint: Shape, margin: float) -> int:
-    """Returns within ``margin`` of the footprint at any of ``poses``."""
-    return points.count_within(_footprint_at(footprint, poses), margin)
+def _count_swept(
+    points: Returns, poses: Poses, footprint: Shape, margin: float, *, enough: int
+) -> int:
+    """Returns within ``margin`` of the footprint at any of ``poses`` (at least ``enough``)."""
+    return points.count_within(_footprint_at(footprint, poses), margin, enough=enough)

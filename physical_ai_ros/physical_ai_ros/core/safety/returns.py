@@ -78,19 +78,25 @@ class Returns:
         """
         if not points.shape[0]:
             return cls(points, np.zeros(0, np.intp), np.zeros((0, 2)), np.zeros(0, np.int64))
-        ij = np.floor(points * (1.0 / CELL)).astype(np.int64)
+        # row and column apart, in place where possible: each temporary is a pass over N
+        i = np.floor(points[:, 0] * (1.0 / CELL)).astype(np.intp)
+        j = np.floor(points[:, 1] * (1.0 / CELL)).astype(np.intp)
         if box is not None:
-            low = np.floor(np.array(box[:2]) / CELL).astype(np.int64)
-            high = np.floor(np.array(box[2:]) / CELL).astype(np.int64)
+            low = np.floor(np.array(box[:2]) / CELL).astype(np.intp)
+            high = np.floor(np.array(box[2:]) / CELL).astype(np.intp)
         else:
-            low, high = ij.min(axis=0), ij.max(axis=0)
-        ij -= low
+            low = np.array([i.min(), j.min()])
+            high = np.array([i.max(), j.max()])
+        i -= low[0]
+        j -= low[1]
         rows, cols = (int(v) + 1 for v in high - low)
-        if box is not None:  # points kept from before a smaller box (parameters changed)
-            inside = (ij[:, 0] >= 0) & (ij[:, 0] < rows) & (ij[:, 1] >= 0) & (ij[:, 1] < cols)
-            if not inside.all():
-                points, ij = points[inside], ij[inside]
-        key = ij[:, 0] * cols + ij[:, 1]
+        # points kept from before a smaller box (parameters changed): rare, so tested by
+        # four reductions first rather than four masks
+        if i.min() < 0 or i.max() >= rows or j.min() < 0 or j.max() >= cols:
+            inside = (i >= 0) & (i < rows) & (j >= 0) & (j < cols)
+            points, i, j = points[inside], i[inside], j[inside]
+        key = i * cols
+        key += j
         if rows * cols <= MAX_GRID_CELLS:
             per_key = np.bincount(key, minlength=rows * cols)
             cells = np.flatnonzero(per_key)
@@ -111,14 +117,24 @@ class Returns:
         chosen: Points = self.points[which[self.cell]]
         return chosen
 
-    def count_within(self, distance: Distance, threshold: float) -> int:
-        """How many returns have ``distance(return) <= threshold`` (exactly)."""
+    def count_within(
+        self, distance: Distance, threshold: float, *, enough: int | None = None
+    ) -> int:
+        """How many returns have ``distance(return) <= threshold``.
+
+        Exact, unless ``enough`` is given and the cells wholly within already hold that many:
+        then the count of those cells (a lower bound, at least ``enough``), and the returns of
+        the cells on the boundary, which cannot change a verdict taken at ``enough``, are not
+        tested one by one (near a wall they are thousands: ``bench/monitor.py``).
+        """
         if not self.size:
             return 0
         d = distance(self.centres)
         whole = d <= threshold - HALF_DIAGONAL
-        edge = ~whole & (d <= threshold + HALF_DIAGONAL)
         inside = int(self.counts[whole].sum())
+        if enough is not None and inside >= enough:
+            return inside
+        edge = ~whole & (d <= threshold + HALF_DIAGONAL)
         if edge.any():
             inside += int(np.count_nonzero(distance(self._members(edge)) <= threshold))
         return inside
