@@ -87,6 +87,11 @@ MONITOR_PARAMS = (
       'm', 0.0, 5.0),
     P('monitor.lateral_margin', 'double', 0.03, 'Clearance of the field beside the swept '
       'footprint.', 'm', 0.0, 2.0),
+    P('monitor.mover_speed', 'double', 0.0, 'How fast a person or vehicle may come at the '
+      'robot: the speed is capped so that none could reach the braking path first (ISO 13855 '
+      'approach speed); 0 = off.', 'm/s', 0.0, 3.0),
+    P('monitor.mover_min_speed', 'double', 0.1, 'The lowest speed the mover field tries; '
+      'where even that one is not clear, the robot stands until it is.', 'm/s', 0.01, 1.0),
     P('monitor.min_points', 'int', 3, 'Returns inside the protective field before it stops '
       "(also the zones' default).", '', 1, 100_000),
     P('monitor.resume', 'string', 'clear', 'After a stop: resume once clear for release_time_s, '
@@ -264,6 +269,8 @@ def band(values: Mapping[str, Any], zones: tuple[Zone, ...] | None = None) -> Ba
     # the speed gained while reacting, and a sampling step, on top
     v = vmax + values['max_accel'][k] * values['monitor.reaction_time_s']
     half = extent + max(v * t + values['monitor.margin'], v * look)
+    # a mover this far out could reach the path before the robot stands
+    half += values['monitor.mover_speed'] * (t + v / values['max_decel'][k])
     half += values['monitor.lateral_margin'] + 0.1
     box = [-half, -half, half, half]
     for zone in zones:
@@ -299,6 +306,8 @@ def monitor_config(values: Mapping[str, Any]) -> MonitorConfig:
         zones=parse_zones(values['monitor.zones'], values['monitor.min_points']),
         resume=values['monitor.resume'],
         release_time_s=values['monitor.release_time_s'],
+        mover_speed=values['monitor.mover_speed'],
+        mover_min_speed=values['monitor.mover_min_speed'],
     )
 
 
@@ -330,6 +339,12 @@ def check_monitor(check: CrossCheck) -> None:
     check.need('monitor.footprint', not problem, f'a simple polygon of x y pairs: {problem}')
     check.need('monitor.footprint_radius', bool(flat) or values['monitor.footprint_radius'] > 0,
                '> 0 when monitor.footprint is empty (the robot needs an outline)')  # fmt: skip
+    linear = values['monitor.linear_axis']
+    if values['monitor.mover_speed'] > 0 and linear in axes:
+        top = values['max_velocity'][axes.index(linear)]
+        check.need('monitor.mover_min_speed', values['monitor.mover_min_speed'] < top,
+                   f'less than the max_velocity of {linear} ({top:g} m/s): the mover field '
+                   'tries the speeds between the two')  # fmt: skip
     if check.errors:
         return
     try:

@@ -15,7 +15,7 @@
 
 """Where the robot will be: its braking path and its path under a constant command.
 
-A differential (unicycle) base at speed ``v`` and turn rate ``w``. :func:`braking_poses`
+A differential (unicycle) base at speed ``v`` and turn rate ``w``. :func:`braking_path`
 keeps the command for the reaction time and then brakes each axis at its own deceleration,
 as the gate does on a stop; the footprint swept along those poses is the speed-dependent
 protective field. :func:`constant_poses` keeps the command for a while (the approach zone).
@@ -39,7 +39,7 @@ def stopping_distance(speed: float, reaction_time_s: float, decel: float) -> flo
     return v * reaction_time_s + v * v / (2.0 * decel)
 
 
-def braking_poses(
+def braking_path(
     v: float,
     w: float,
     *,
@@ -49,11 +49,13 @@ def braking_poses(
     extra_m: float = 0.0,
     step_m: float = 0.05,
     step_rad: float = 0.1,
-) -> Poses:
-    """Poses from now until the robot stands, braking after ``reaction_time_s``.
+) -> tuple[Poses, np.ndarray[Any, np.dtype[np.float64]]]:
+    """Poses from now until the robot stands, braking after ``reaction_time_s``; and the time
+    the robot is at each [s].
 
     ``extra_m`` goes on beyond the standing pose, straight along its heading in the direction
-    of travel: the margin a stop must keep from an obstacle ahead (none sideways).
+    of travel: the margin a stop must keep from an obstacle ahead (none sideways); those poses
+    get the time the robot stands.
     """
     t_v = reaction_time_s + abs(v) / decel
     t_w = reaction_time_s + abs(w) / angular_decel
@@ -73,14 +75,15 @@ def braking_poses(
         step_m=step_m,
         step_rad=step_rad,
     )
+    times = np.linspace(0.0, max(horizon, 0.0), poses.shape[0])
     if extra_m <= 0.0 or v == 0.0:
-        return poses
+        return poses, times
     steps = np.linspace(0.0, extra_m, 2 + math.ceil(extra_m / step_m))[1:] * math.copysign(1, v)
     x, y, yaw = poses[-1]
     beyond = np.stack(
         [x + steps * math.cos(yaw), y + steps * math.sin(yaw), np.full_like(steps, yaw)], axis=1
     )
-    return np.concatenate([poses, beyond])
+    return np.concatenate([poses, beyond]), np.concatenate([times, np.full(len(steps), horizon)])
 
 
 def constant_poses(

@@ -24,6 +24,16 @@ gate's own ``max_decel``) and on by a margin: it grows with speed as a safety sc
 field sets do, and a hand-drawn stop zone can add to it, never shrink it. A zone acts when at
 least ``min_points`` returns are inside it.
 
+A return cannot say whether it is a rack or a person about to step out. The **mover field**
+(``mover_speed`` > 0) treats every return as one that may come at the robot at that speed, as
+ISO 13855 adds an approach speed times the stopping time to a safety distance: a return ahead
+of the braking path counts as inside when it could reach the footprint at a pose before the
+robot gets there. The robot's speed is then capped at the fastest of a ladder of speeds whose
+field is clear, down to ``mover_min_speed``; where none is, it stands until one is (a crossing
+forklift passes). It slows past a person standing by the aisle, or a pallet; an aisle narrower
+than the allowance at the lowest speed needs a lower ``mover_speed`` there (as a scanner's
+field sets are switched per area).
+
 The monitor reads only :class:`~.sources.SourceTracker`'s raw points: no grid, no policy. A
 silent or blind source is a stop. Stops resume once the field has been clear for
 ``release_time_s``, or stay latched until :meth:`CollisionMonitor.reset`. No clock: every
@@ -41,7 +51,7 @@ import numpy as np
 
 from physical_ai_ros.core.messages.stamps import NS_PER_S
 from physical_ai_ros.core.safety.kinematics import (
-    braking_poses,
+    braking_path,
     constant_poses,
     Poses,
     to_pose_frames,
@@ -52,6 +62,13 @@ from physical_ai_ros.core.safety.sources import SourceProblem, SourceTracker
 
 #: The zone name of the speed-dependent protective field.
 PROTECTIVE_FIELD = 'protective_field'
+#: The zone name of the speed cap that leaves a mover no time to reach the braking path.
+MOVER_FIELD = 'mover_field'
+#: Each lower speed the mover field tries is this fraction of the one before.
+MOVER_SPEED_STEP = 0.7
+#: A return's allowance for a mover rises from none beside a pose to full this far ahead of
+#: it [m]: what walks into the robot's flank is not driven into, what comes in front is.
+MOVER_RAMP_M = 0.2
 
 
 class ZoneAction(enum.Enum):
@@ -109,6 +126,8 @@ class MonitorConfig:
         resume: ``clear``: a stop ends once the field is clear for ``release_time_s``;
             ``latched``: only :meth:`CollisionMonitor.reset` ends it.
         release_time_s: how long clear before a stop ends [s].
+        mover_speed: how fast an obstacle may come at the robot [m/s]; 0: no mover field.
+        mover_min_speed: the lowest speed the mover field tries before it caps at 0 [m/s].
     """
 
     footprint: Shape
@@ -123,6 +142,8 @@ class MonitorConfig:
     zones: tuple[Zone, ...] = ()
     resume: Literal['clear', 'latched'] = 'clear'
     release_time_s: float = 0.5
+    mover_speed: float = 0.0
+    mover_min_speed: float = 0.1
 
 
 class MonitorAction(enum.Enum):
@@ -254,12 +275,17 @@ class CollisionMonitor:
         nearest = points.min_distance(config.footprint.signed_distance)
         self.nearest_m = min(self.nearest_m, nearest)
         verdicts = []
-        field = self._field_poses(velocity, command)
+        v, w = self._reachable(velocity, command)
+        field = self._braking(v, w)
         inside = _count_swept(
             points, field, config.footprint, config.lateral_margin_m, enough=config.min_points
         )
         if inside >= config.min_points:
             verdicts.append(MonitorVerdict(MonitorAction.STOP, PROTECTIVE_FIELD, inside, nearest))
+        else:
+            capped = self._mover_cap(points, v, w, nearest)
+            if capped is not None:
+                verdicts.append(capped)
         for zone in config.zones:
             if zone.enabled:
                 found = self._zone(zone, points, command, nearest)
@@ -287,7 +313,7 @@ class CollisionMonitor:
         import cv2
 
         c = self.config
-        poses = braking_poses(
+        poses, _ = braking_path(
             velocity[0], velocity[1], reaction_time_s=c.reaction_time_s, decel=c.decel,
             angular_decel=c.angular_decel, extra_m=c.margin_m,
         )  # fmt: skip
@@ -299,20 +325,62 @@ class CollisionMonitor:
         hull = cv2.convexHull(swept).reshape(-1, 2)
         return [(float(px), float(py)) for px, py in hull]
 
-    def _field_poses(self, velocity: tuple[float, float], command: tuple[float, float]) -> Poses:
-        """The braking path from the speed the robot may reach while reacting."""
+    def _reachable(
+        self, velocity: tuple[float, float], command: tuple[float, float]
+    ) -> tuple[float, float]:
+        """The speed the robot may reach while reacting: the field is drawn from it."""
         c = self.config
         t = c.reaction_time_s
 
         def reachable(now: float, wanted: float, accel: float) -> float:
             return now + float(np.clip(wanted - now, -accel * t, accel * t))
 
-        v = reachable(velocity[0], command[0], c.accel)
-        w = reachable(velocity[1], command[1], c.angular_accel)
-        return braking_poses(
-            v, w, reaction_time_s=t, decel=c.decel, angular_decel=c.angular_decel,
-            extra_m=c.margin_m,
+        return reachable(velocity[0], command[0], c.accel), reachable(
+            velocity[1], command[1], c.angular_accel
+        )
+
+    def _braking(self, v: float, w: float) -> Poses:
+        """The braking path from ``(v, w)``, on by the margin."""
+        c = self.config
+        poses, _ = braking_path(
+            v, w, reaction_time_s=c.reaction_time_s, decel=c.decel,
+            angular_decel=c.angular_decel, extra_m=c.margin_m,
         )  # fmt: skip
+        return poses
+
+    def _mover_cap(
+        self, points: Returns, v: float, w: float, nearest: float
+    ) -> MonitorVerdict | None:
+        """The mover field's speed cap; None when the speed ``v`` itself leaves it clear.
+
+        Tries ``v``, then each :data:`MOVER_SPEED_STEP` of the one before while above
+        ``mover_min_speed``: the first clear one is the cap, 0 when none is. The path at a
+        tried speed is drawn as if the robot went at it now (the gate brakes to a lower cap
+        at ``max_decel``).
+        """
+        c = self.config
+        if c.mover_speed <= 0.0 or v == 0.0 or not points.size:
+            return None
+        speed, found = abs(v), 0  # the returns that ask for a cap: those at ``v``
+        while speed == abs(v) or speed >= c.mover_min_speed:
+            tried = math.copysign(speed, v)
+            poses, times = braking_path(
+                tried, w, reaction_time_s=c.reaction_time_s, decel=c.decel,
+                angular_decel=c.angular_decel, extra_m=c.margin_m,
+            )  # fmt: skip
+            distance, lipschitz = _mover_distance(c.footprint, poses, times, c.mover_speed, tried)
+            inside = points.count_within(
+                distance, c.lateral_margin_m, enough=c.min_points, lipschitz=lipschitz
+            )
+            if inside < c.min_points:
+                if speed == abs(v):
+                    return None
+                return MonitorVerdict(
+                    MonitorAction.LIMIT, MOVER_FIELD, found, nearest, linear_limit=speed
+                )
+            found = found or inside
+            speed *= MOVER_SPEED_STEP
+        return MonitorVerdict(MonitorAction.LIMIT, MOVER_FIELD, found, nearest, linear_limit=0.0)
 
     def _zone(
         self, zone: Zone, points: Returns, command: tuple[float, float], nearest: float
@@ -369,6 +437,28 @@ def _footprint_at(footprint: Shape, poses: Poses) -> Distance:
         return least
 
     return distance
+
+
+def _mover_distance(
+    footprint: Shape, poses: Poses, times: np.ndarray[Any, Any], speed: float, v: float
+) -> tuple[Distance, float]:
+    """The mover field's distance, and its Lipschitz bound.
+
+    At each pose, the distance to the footprint less what a mover covers at ``speed`` by the
+    time the robot is there, for returns ahead of the pose in the direction of travel (the
+    allowance ramps in over :data:`MOVER_RAMP_M`); the least over the poses.
+    """
+    allowance = speed * np.asarray(times, dtype=np.float64)[:, None]  # (K, 1)
+    forward = 1.0 if v >= 0.0 else -1.0
+
+    def distance(points: Points) -> np.ndarray[Any, np.dtype[np.float64]]:
+        local = to_pose_frames(points, poses)
+        d = footprint.signed_distance(local.reshape(-1, 2)).reshape(local.shape[:2])
+        ahead = np.clip(forward * local[..., 0] * (1.0 / MOVER_RAMP_M), 0.0, 1.0)
+        least: np.ndarray[Any, np.dtype[np.float64]] = (d - allowance * ahead).min(axis=0)
+        return least
+
+    return distance, 1.0 + float(allowance.max(initial=0.0)) / MOVER_RAMP_M
 
 
 def _count_swept(

@@ -47,8 +47,8 @@ Box = tuple[float, float, float, float]
 #: The largest grid counted with ``bincount`` (8 MB of counts); beyond, keys are sorted.
 MAX_GRID_CELLS = 1 << 20
 
-#: A 1-Lipschitz distance of many points ((N, 2) in, (N,) out): a signed distance to a shape,
-#: or the least of several.
+#: A Lipschitz distance of many points ((N, 2) in, (N,) out): a signed distance to a shape,
+#: or the least of several (1-Lipschitz), or one that grows with time along a path.
 Distance = Callable[[Points], np.ndarray[Any, np.dtype[np.float64]]]
 
 
@@ -118,7 +118,12 @@ class Returns:
         return chosen
 
     def count_within(
-        self, distance: Distance, threshold: float, *, enough: int | None = None
+        self,
+        distance: Distance,
+        threshold: float,
+        *,
+        enough: int | None = None,
+        lipschitz: float = 1.0,
     ) -> int:
         """How many returns have ``distance(return) <= threshold``.
 
@@ -126,15 +131,18 @@ class Returns:
         then the count of those cells (a lower bound, at least ``enough``), and the returns of
         the cells on the boundary, which cannot change a verdict taken at ``enough``, are not
         tested one by one (near a wall they are thousands: ``bench/monitor.py``).
+        ``lipschitz``: how much ``distance`` changes at most per metre moved (1 for a signed
+        distance): it sets how far from the boundary a cell must lie to count whole.
         """
         if not self.size:
             return 0
+        reach = HALF_DIAGONAL * lipschitz
         d = distance(self.centres)
-        whole = d <= threshold - HALF_DIAGONAL
+        whole = d <= threshold - reach
         inside = int(self.counts[whole].sum())
         if enough is not None and inside >= enough:
             return inside
-        edge = ~whole & (d <= threshold + HALF_DIAGONAL)
+        edge = ~whole & (d <= threshold + reach)
         if edge.any():
             inside += int(np.count_nonzero(distance(self._members(edge)) <= threshold))
         return inside

@@ -29,12 +29,14 @@ from physical_ai_ros.core.messages.stamps import make_header
 from physical_ai_ros.core.params.schema import check_node, resolve
 from physical_ai_ros.core.perception.transforms import extrinsic
 from physical_ai_ros.core.safety.gate import StopReason
-from physical_ai_ros.core.safety.kinematics import braking_poses, stopping_distance
+from physical_ai_ros.core.safety.kinematics import braking_path, stopping_distance
 from physical_ai_ros.core.safety.monitor import (
     _footprint_at,
+    _mover_distance,
     CollisionMonitor,
     MonitorAction,
     MonitorConfig,
+    MOVER_FIELD,
     PROTECTIVE_FIELD,
     Zone,
     ZoneAction,
@@ -117,16 +119,21 @@ def test_bad_polygons_are_named(vertices: Any, problem: str) -> None:
 
 
 def test_the_braking_path_ends_at_the_stopping_distance_plus_the_margin() -> None:
-    poses = braking_poses(0.8, 0.0, reaction_time_s=0.2, decel=1.5, angular_decel=4.0, extra_m=0.1)
+    poses, times = braking_path(0.8, 0.0, reaction_time_s=0.2, decel=1.5, angular_decel=4.0,
+                                extra_m=0.1)  # fmt: skip
     expected = 0.8 * 0.2 + 0.8**2 / 3.0 + 0.1
     assert poses[-1, 0] == pytest.approx(expected, abs=1e-3)  # sampled every 5 cm
     assert stopping_distance(0.8, 0.2, 1.5) == pytest.approx(expected - 0.1)
-    turning = braking_poses(0.8, 1.0, reaction_time_s=0.2, decel=1.5, angular_decel=4.0)
+    turning, _ = braking_path(0.8, 1.0, reaction_time_s=0.2, decel=1.5, angular_decel=4.0)
     assert turning[-1, 1] > 0.02  # a left turn sweeps to the left
     assert (
         np.all(np.diff(poses[:, 0]) > 0)
         and np.max(np.hypot(*np.diff(poses[:, :2], axis=0).T)) <= 0.051
     )
+    # the time at each pose: from now to standing (0.2 s reacting, 0.53 s braking), held over
+    # the margin's poses beyond it
+    assert times[0] == 0.0 and np.all(np.diff(times) >= 0.0)
+    assert times[-1] == pytest.approx(0.2 + 0.8 / 1.5)
 
 
 # --- the protective field ---------------------------------------------------------------
@@ -374,6 +381,61 @@ def test_a_bad_monitor_setting_is_one_line_naming_it(
     assert message in text and '\n' not in text, text
 
 
+# --- the mover field ---------------------------------------------------------------------
+
+
+def post(x: float, y: float, n: int = 20) -> list[tuple[float, float, float]]:
+    """A person-sized cluster of ``n`` returns at ``(x, y)``."""
+    angles = np.linspace(0.0, 2.0 * math.pi, n, endpoint=False)
+    return [(x + 0.1 * math.cos(a), y + 0.1 * math.sin(a), 0.8) for a in angles]
+
+
+def test_a_mover_beside_the_path_ahead_caps_the_speed_down_to_a_stand(types: Any) -> None:
+    # 0.6 m ahead, its edge 0.25 m beside the footprint's: outside the protective field,
+    # but a person there walking at 0.8 m/s reaches the path before a robot at 0.8 stands
+    beside = post(0.6, 0.32 + 0.25 + 0.1)
+    plain = CollisionMonitor(monitor_config(), tracked(types, beside))
+    assert plain.check(T0, (0.8, 0.0), (0.8, 0.0)).action is MonitorAction.FREE
+    monitor = CollisionMonitor(monitor_config(mover_speed=0.8), tracked(types, beside))
+    capped = monitor.check(T0, (0.8, 0.0), (0.8, 0.0))
+    assert capped.action is MonitorAction.LIMIT and capped.zone == MOVER_FIELD
+    assert 0.1 <= capped.linear_limit < 0.8 and capped.points >= 3
+    # at the cap the field is clear, one step up it is not: the fastest safe speed
+    at_cap = CollisionMonitor(monitor_config(mover_speed=0.8), tracked(types, beside))
+    cap = (capped.linear_limit, 0.0)
+    assert at_cap.check(T0, cap, cap).action is MonitorAction.FREE
+    # close beside it: even the slowest tried speed is not clear: the robot stands, and
+    # a policy asking for less than the lowest tried speed is not let through either
+    close = CollisionMonitor(
+        monitor_config(mover_speed=1.5, mover_min_speed=0.15), tracked(types, post(0.5, 0.5))
+    )
+    stand = close.check(T0, (0.8, 0.0), (0.8, 0.0))
+    assert stand.action is MonitorAction.LIMIT and stand.linear_limit == 0.0
+    slow = CollisionMonitor(monitor_config(mover_speed=1.5, mover_min_speed=0.15),
+                            tracked(types, post(0.5, 0.5)))  # fmt: skip
+    assert slow.check(T0, (0.05, 0.0), (0.05, 0.0)).linear_limit == 0.0
+    # standing still and asked to stay: nothing to cap
+    assert slow.check(T0, (0.0, 0.0), (0.0, 0.0)).action is MonitorAction.FREE
+
+
+def test_what_stands_beside_or_behind_the_robot_does_not_cap_it(types: Any) -> None:
+    # a rack 0.1 m beside the body and a pallet behind: a mover there walks into the
+    # robot's flank or back, which driving slower does not prevent
+    flank = [(x, 0.32 + 0.1 + 0.05, 0.5) for x in np.linspace(-1.0, -0.1, 20)]
+    behind = post(-0.8, 0.0)
+    monitor = CollisionMonitor(monitor_config(mover_speed=0.8), tracked(types, flank + behind))
+    assert monitor.check(T0, (0.8, 0.0), (0.8, 0.0)).action is MonitorAction.FREE
+    # backing up, the same pallet is ahead of the travel: it caps
+    back = CollisionMonitor(monitor_config(mover_speed=0.8), tracked(types, post(-0.8, 0.2)))
+    reversing = back.check(T0, (-0.2, 0.0), (-0.2, 0.0))
+    assert reversing.action is MonitorAction.LIMIT and reversing.linear_limit < 0.2
+
+
+def test_the_protective_field_still_stops_inside_the_mover_field(types: Any) -> None:
+    monitor = CollisionMonitor(monitor_config(mover_speed=0.8), tracked(types, wall(0.6)))
+    assert monitor.check(T0, (0.8, 0.0), (0.8, 0.0)).zone == PROTECTIVE_FIELD
+
+
 # --- cells: exact answers, fewer tests ----------------------------------------------------
 
 
@@ -388,7 +450,7 @@ def test_cell_grouped_counts_and_nearest_equal_testing_every_return(seed: int) -
     ])  # fmt: skip
     returns = Returns.of(points)
     assert returns.counts.sum() == len(points) and returns.centres.shape[0] < len(points)
-    poses = braking_poses(0.7, 0.6, reaction_time_s=0.2, decel=1.5, angular_decel=4.0,
+    poses, _ = braking_path(0.7, 0.6, reaction_time_s=0.2, decel=1.5, angular_decel=4.0,
                           extra_m=0.1)  # fmt: skip
     square = Polygon(((0.3, -0.4), (1.0, -0.4), (1.0, 0.4), (0.3, 0.4)))
     for distance, threshold in (
@@ -400,6 +462,13 @@ def test_cell_grouped_counts_and_nearest_equal_testing_every_return(seed: int) -
         assert returns.count_within(distance, threshold) == brute
         assert returns.min_distance(distance) == pytest.approx(float(distance(points).min()))
     assert np.array_equal(Returns.of(np.zeros((0, 2))).counts, [])
+    # the mover field's distance changes faster than 1 per metre: its bound keeps it exact
+    path, times = braking_path(0.7, 0.6, reaction_time_s=0.2, decel=1.5, angular_decel=4.0,
+                               extra_m=0.1)  # fmt: skip
+    distance, lipschitz = _mover_distance(BODY, path, times, 0.8, 0.7)
+    assert lipschitz > 2.0
+    brute = int(np.count_nonzero(distance(points) <= 0.03))
+    assert returns.count_within(distance, 0.03, lipschitz=lipschitz) == brute
 
 
 def test_returns_outside_a_smaller_box_are_left_out() -> None:
