@@ -71,6 +71,12 @@ def register(commands: Commands) -> None:
         help='cases without a golden bag pass (a first run); default: they fail the run',
     )
     suite_run.add_argument(
+        '--reports',
+        choices=('failing', 'all'),
+        default='failing',
+        help="build a case's report.html only when it does not pass (default), or for all",
+    )
+    suite_run.add_argument(
         '--case-timeout',
         type=positive,
         default=None,
@@ -111,6 +117,7 @@ def _run(args: argparse.Namespace) -> int:
         case_timeout_s=args.case_timeout or 0.0,
         allow_new=args.allow_new,
         strict_bags=args.strict_bags,
+        all_reports=args.reports == 'all',
         say=lambda line: print(line, flush=True),
     )
     counts = ', '.join(f'{k} {v}' for k, v in totals(outcome.results).items() if v)

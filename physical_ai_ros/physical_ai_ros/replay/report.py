@@ -75,6 +75,9 @@ def summary(result: ReplayResult, comparison: Comparison | None, report: Path | 
                         'the extrinsics')  # fmt: skip
             lines.append(f'    {topic} ({msgtype})' + (f'  -> {hint}' if hint else ''))
     ticks = max(len(result.commands), 1)
+    if result.nearest_obstacle_m is not None:
+        lines.append(f'  nearest obstacle in the grid: {result.nearest_obstacle_m:.2f} m from '
+                     'the footprint')  # fmt: skip
     if result.monitor_interventions is not None:
         lines.append('  collision monitor: ' + monitor_summary(result))
     if result.stops:

@@ -42,8 +42,10 @@ from physical_ai_ros.core.errors import PhysicalAiError
 from physical_ai_ros.core.messages.diagnostics import diagnostic_array
 from physical_ai_ros.core.messages.stamps import NS_PER_S, ns_to_stamp, stamp_to_ns
 from physical_ai_ros.core.params.config_check import load_node_params
+from physical_ai_ros.core.params.monitor_params import footprint
 from physical_ai_ros.core.params.schema import resolve
 from physical_ai_ros.core.params.topics import input_topics, OUTPUT_TOPICS
+from physical_ai_ros.core.perception.grid import nearest_occupied
 from physical_ai_ros.core.perception.reasons import Drop, DropKind, Stale
 from physical_ai_ros.core.perception.tf_static import StaticTransforms
 from physical_ai_ros.core.policy.contract import check_against_model
@@ -131,6 +133,9 @@ class ReplayResult:
     #: the collision monitor's interventions per zone (None: the monitor was off)
     monitor_interventions: dict[str, int] | None = None
     monitor_nearest_m: float | None = None  # its nearest return to the footprint (None: none)
+    #: the nearest occupied cell of perception's grid to the footprint over the run (None:
+    #: none occupied): the clearance a bag without a simulator can tell
+    nearest_obstacle_m: float | None = None
     #: what the replay was of: bag, params, model (path), as given
     inputs: dict[str, str] = field(default_factory=dict)
 
@@ -340,6 +345,7 @@ class ReplayRunner:
         self._reason = StopReason.NONE
         span = end_ns > start_ns
         self._snapshot_times = list(np.linspace(start_ns, end_ns, 6)[1:]) if span else []
+        self._footprint = footprint(self.values['safety_node'])  # the monitor's, on or off
 
     def advance(self, until_ns: int) -> None:
         """Fire the timers due up to ``until_ns``."""
@@ -541,6 +547,7 @@ class ReplayRunner:
                 self._track_stale(update.stale, now, result)
                 self._write(writer, stage.outputs(update, grid=self._grid_due(now)), now)
                 self._snapshot(update.grid, now, result)
+                self._clearance(update.grid, result)
                 if self.policy.grid_due(now):  # the policy steps on a new grid at once
                     self._policy_step(now, writer, result, new_grid=True)
         elif role == 'image':
@@ -603,6 +610,12 @@ class ReplayRunner:
             if source not in stale:
                 self._event(result, Event(now, EventKind.FRESH, source, 'fresh again'))
         self._stale = dict(stale)
+
+    def _clearance(self, grid: Any, result: ReplayResult) -> None:
+        nearest = nearest_occupied(grid, self._footprint.signed_distance)
+        if math.isfinite(nearest):
+            known = result.nearest_obstacle_m
+            result.nearest_obstacle_m = nearest if known is None else min(known, nearest)
 
     def _snapshot(self, grid: Any, now: int, result: ReplayResult) -> None:
         if self._snapshot_times and now >= self._snapshot_times[0]:

@@ -38,6 +38,8 @@ import numpy as np
 from physical_ai_ros.suite.spec import Case
 
 PASSED, REGRESSED, NEW, ERROR, CANCELLED = 'passed', 'regressed', 'new', 'error', 'cancelled'
+#: A case's report in its folder (built when it does not pass, or for all: ``--reports``).
+REPORT_FILE = 'report.html'
 COMMANDS_FILE = 'commands.json'
 
 
@@ -67,7 +69,8 @@ class CaseResult:
     jerk_rms: float = 0.0
     faults: int = 0
     deadline_misses: int = 0
-    min_clearance_m: float | None = None  # known in simulation only
+    #: the nearest occupied cell of perception's grid to the footprint (None: none seen)
+    min_clearance_m: float | None = None
     #: the collision monitor's interventions per minute by zone (empty: none, or it was off)
     monitor_per_min: dict[str, float] = field(default_factory=dict)
     monitor_nearest_m: float | None = None  # its nearest return to the footprint
@@ -102,9 +105,12 @@ class CaseResult:
 
 def run_case(
     case: Case, key: str, golden: Path, tolerances: Path | None, folder: Path,
-    golden_digest: str = '',
+    golden_digest: str = '', *, all_reports: bool = False,
 ) -> CaseResult:  # fmt: skip
     """Replay ``case`` into ``folder`` (replaced when done) and judge it against ``golden``.
+
+    Its ``report.html`` is built when it did not pass, or for every case with
+    ``all_reports``: plotting a passed case's report is time a CI run does not need.
 
     Raises whatever the replay raises (a bad bag, params or model); engines turn that into an
     error result with the log's tail.
@@ -115,7 +121,8 @@ def run_case(
     work.mkdir(parents=True)
     (work / 'pid').write_text(str(os.getpid()))  # for whoever needs to find a running case
     try:
-        outcome = _replay_and_judge(case, key, golden, tolerances, work, golden_digest)
+        outcome = _replay_and_judge(case, key, golden, tolerances, work, golden_digest,
+                                    all_reports)  # fmt: skip
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)  # a failed case leaves no scratch behind
         raise
@@ -162,8 +169,9 @@ def install(work: Path, folder: Path) -> None:
 
 
 def _replay_and_judge(
-    case: Case, key: str, golden: Path, tolerances: Path | None, work: Path, golden_digest: str
-) -> CaseResult:
+    case: Case, key: str, golden: Path, tolerances: Path | None, work: Path, golden_digest: str,
+    all_reports: bool,
+) -> CaseResult:  # fmt: skip
     from physical_ai_ros.core.stages import COMMAND_TOPICS
     from physical_ai_ros.replay.golden import command_series, compare_bags, Tolerances
     from physical_ai_ros.replay.report import write_report
@@ -178,9 +186,11 @@ def _replay_and_judge(
         output_type = str(result_output_type(case))
         topic = options.topic(COMMAND_TOPICS[output_type])
         golden_commands = command_series(golden, topic, result.axes)
-    write_report(result, work, comparison, golden_commands, golden if golden.is_dir() else None)
     outcome = CaseResult(case.case_id, case.group, key, NEW, golden_digest=golden_digest)
     judge(outcome, comparison)
+    if all_reports or outcome.verdict != PASSED:
+        write_report(result, work, comparison, golden_commands,
+                     golden if golden.is_dir() else None)  # fmt: skip
     outcome.stops = dict(sorted(result.stops.items()))
     outcome.time_stopped_s, outcome.jerk_rms = behaviour(result.commands)
     write_commands(result.commands, work / COMMANDS_FILE)
@@ -189,6 +199,7 @@ def _replay_and_judge(
         zone: round(n / minutes, 3) for zone, n in (result.monitor_interventions or {}).items()
     }
     outcome.monitor_nearest_m = result.monitor_nearest_m
+    outcome.min_clearance_m = result.nearest_obstacle_m
     outcome.faults = sum(result.faults.values())
     outcome.deadline_misses = result.deadline_misses
     outcome.bag_seconds = result.duration_s
@@ -279,7 +290,21 @@ def read_commands(folder: Path) -> np.ndarray:
 
 
 __all__ = [
-    'CANCELLED', 'ERROR', 'NEW', 'PASSED', 'REGRESSED', 'CaseResult', 'TopicResult',
-    'behaviour', 'install', 'judge', 'read_commands', 'rejudge', 'remove_work_folders',
-    'run_case', 'work_folder', 'write_commands',
+    'CANCELLED',
+    'ERROR',
+    'NEW',
+    'PASSED',
+    'REGRESSED',
+    'REPORT_FILE',
+    'CaseResult',
+    'TopicResult',
+    'behaviour',
+    'install',
+    'judge',
+    'read_commands',
+    'rejudge',
+    'remove_work_folders',
+    'run_case',
+    'work_folder',
+    'write_commands',
 ]  # fmt: skip

@@ -66,6 +66,7 @@ class Job:
     tolerances: Path | None
     folder: Path
     log: Path
+    all_reports: bool = False  # False: a report only for a case that did not pass
 
 
 Report = Callable[[CaseResult], None]
@@ -123,7 +124,7 @@ def _run_logged(job: Job) -> CaseResult:
         try:
             with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
                 return run_case(job.case, job.key, job.golden, job.tolerances, job.folder,
-                                job.golden_digest)  # fmt: skip
+                                job.golden_digest, all_reports=job.all_reports)  # fmt: skip
         finally:
             log.flush()
             os.dup2(saved[0], 1)

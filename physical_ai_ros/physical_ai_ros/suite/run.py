@@ -39,7 +39,15 @@ import numpy as np
 
 from physical_ai_ros.replay.outputs import replace_golden
 from physical_ai_ros.suite.cache import Keys
-from physical_ai_ros.suite.case import CANCELLED, CaseResult, ERROR, NEW, read_commands, rejudge
+from physical_ai_ros.suite.case import (
+    CANCELLED,
+    CaseResult,
+    ERROR,
+    NEW,
+    read_commands,
+    rejudge,
+    REPORT_FILE,
+)  # fmt: skip
 from physical_ai_ros.suite.engines import Job, run_jobs
 from physical_ai_ros.suite.spec import Case, Suite
 from physical_ai_ros.suite.verdict import (
@@ -112,9 +120,12 @@ class SuiteRun:
 def run_suite(
     suite: Suite, run: Path, *, engine: str = 'local', workers: int = 2, address: str = '',
     no_cache: bool = False, case_timeout_s: float = 0.0, allow_new: bool = False,
-    strict_bags: bool = False, say: Callable[[str], None] = print,
+    strict_bags: bool = False, all_reports: bool = False, say: Callable[[str], None] = print,
 ) -> SuiteRun:  # fmt: skip
     """Run every case of ``suite`` (see the module docstring); the verdict goes into ``run``.
+
+    A case's ``report.html`` is built when it does not pass; ``all_reports`` builds every
+    one (a cached case without its report is then replayed).
 
     A case whose bag was cut short (read up to its last complete chunk) says so in
     ``damaged``; with ``strict_bags`` it is an error.
@@ -158,11 +169,12 @@ def run_suite(
                 sharing[key].append((case, golden_digest))
             continue
         owner_of[key], sharing[key] = case.case_id, []
-        if not no_cache and (folder / 'result.json').is_file():
+        reported = not all_reports or (folder / REPORT_FILE).is_file()
+        if not no_cache and reported and (folder / 'result.json').is_file():
             from_cache(case, folder / 'result.json', golden_digest)
             continue
         jobs.append(Job(case, key, golden, golden_digest, suite.tolerances, folder,
-                        run / 'logs' / f'{safe_name(case.case_id)}.log'))  # fmt: skip
+                        run / 'logs' / f'{safe_name(case.case_id)}.log', all_reports))  # fmt: skip
 
     def report(result: CaseResult) -> None:
         results[result.case_id] = judged(result)
@@ -190,7 +202,8 @@ def run_suite(
     ]  # fmt: skip
     meta = {'suite': str(suite.path.resolve()), 'engine': engine, 'workers': workers,
             'wall_s': time.monotonic() - began, 'interrupted': bool(interrupted),
-            'allow_new': allow_new, 'strict_bags': strict_bags}  # fmt: skip
+            'allow_new': allow_new, 'strict_bags': strict_bags,
+            'all_reports': all_reports}  # fmt: skip
     write_summary(ordered, run, meta)
     write_junit(ordered, run, allow_new)
     write_index(ordered, run, meta)

@@ -19,7 +19,7 @@
   errored is one testcase with an ``error`` and its log tail; a case without a golden bag yet,
   or cancelled, is ``skipped``.
 - ``index.html``: a table of cases with verdict, first divergence, stops by reason, faults,
-  deadline misses and minimum clearance where known, each linking to its case report.
+  deadline misses and the nearest obstacle in the grid, each linking to its report if built.
 - ``summary.json``: the same for dashboards.
 
 :func:`exit_code`: 2 when a case errored or was cancelled, else 1 when one regressed or has no
@@ -44,6 +44,7 @@ from physical_ai_ros.suite.case import (
     NEW,
     PASSED,
     REGRESSED,
+    REPORT_FILE,
 )
 
 VERDICT_ORDER = (ERROR, CANCELLED, REGRESSED, NEW, PASSED)
@@ -143,7 +144,7 @@ def write_index(results: list[CaseResult], run: Path, meta: dict[str, Any]) -> P
     order = {v: k for k, v in enumerate(VERDICT_ORDER)}
     rows = []
     for r in sorted(results, key=lambda r: (order.get(r.verdict, 9), r.case_id)):
-        report = Path(r.folder) / 'report.html' if r.folder else None
+        report = Path(r.folder) / REPORT_FILE if r.folder else None
         link = html.escape(r.case_id)
         if report is not None and report.is_file():
             link = f'<a href="{html.escape(os.path.relpath(report, run))}">{link}</a>'
@@ -164,7 +165,7 @@ text-align:left;vertical-align:top}} .passed{{color:#080}} .regressed{{color:#b0
 <p>{html.escape(counts)}; engine {html.escape(str(meta.get('engine', '')))},
 {meta.get('wall_s', 0.0):.1f} s.</p>
 <table><tr><th>case</th><th>verdict</th><th>first divergence / error</th><th>stops by reason</th>
-<th>faults</th><th>deadline misses</th><th>min clearance</th><th>time</th></tr>
+<th>faults</th><th>deadline misses</th><th>nearest obstacle (grid)</th><th>time</th></tr>
 {''.join(rows)}
 </table></body></html>
 """  # noqa: E501 (a page template)

@@ -375,6 +375,9 @@ def test_diff_compares_two_models_case_by_case(fleet: Path, tmp_path: Path) -> N
         assert d.stops[0] == d.stops[1] and d.jerk_rms[0] == d.jerk_rms[1]
         assert len(d.command_diff) == 2 and all(x == 0.0 for _, x in d.command_diff)
         assert d.jerk_rms[0] > 0.0  # jerk from the commands' own times, never a constant 0
+        # the nearest obstacle perception saw, without a simulator: one bag, one clearance
+        assert d.min_clearance_m[0] is not None and 0.0 < d.min_clearance_m[0] < 5.0
+        assert d.min_clearance_m[0] == d.min_clearance_m[1]
     text = format_diff(diffs, 'A', 'B')
     assert 'total: stops' in text and 'g/robot0/slow' in text and 'A = A, B = B' in text
 
@@ -453,6 +456,27 @@ def test_regressions_exit_1_with_the_first_divergence(fleet: Path, tmp_path: Pat
     assert result.first_divergence is not None and 't=' in result.first_divergence
     index = (tmp_path / 'r2' / 'index.html').read_text()
     assert 'regressed' in index and 'report.html' in index
+    assert (Path(result.folder) / 'report.html').is_file()
+
+
+def test_a_report_is_built_for_a_case_that_did_not_pass_or_for_all(
+    fleet: Path, tmp_path: Path
+) -> None:
+    work = one_group(fleet, tmp_path, 'bags/robot0')
+    suite = load_suite(work / 'suite.yaml')
+    first = run_suite(suite, tmp_path / 'r1', allow_new=True, say=lambda _: None)
+    assert (Path(first.results[0].folder) / 'report.html').is_file()  # new: not passed
+    update_golden(suite, tmp_path / 'r1')
+    passed = run_suite(suite, tmp_path / 'r2', no_cache=True, say=lambda _: None).results[0]
+    assert passed.verdict == PASSED and not (Path(passed.folder) / 'report.html').exists()
+    index = (tmp_path / 'r2' / 'index.html').read_text()
+    assert 'report.html' not in index  # no link to a report that is not there
+    # --reports all: the cached case lacks its report, so it is replayed to build one
+    every = run_suite(suite, tmp_path / 'r3', all_reports=True, say=lambda _: None).results[0]
+    assert every.verdict == PASSED and not every.cached
+    assert (Path(every.folder) / 'report.html').is_file()
+    again = run_suite(suite, tmp_path / 'r4', all_reports=True, say=lambda _: None).results[0]
+    assert again.cached
 
 
 def test_the_readme_ray_command_joins_a_ray_start_head_cluster(

@@ -23,7 +23,7 @@ a coloured PointCloud2.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 import math
 from typing import Any
@@ -180,6 +180,28 @@ def msg_to_grid(msg: Any) -> SpatialGrid:
         grid.data[grid.index(layer)] = by_name[i]
     grid.stamp_ns = stamp_to_ns(msg.header.stamp)
     return grid
+
+
+#: Occupancy from which a cell counts as an obstacle (Nav2's occupied_thresh default).
+OCCUPIED = 0.65
+
+
+def nearest_occupied(
+    grid: SpatialGrid,
+    distance: Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]],
+    occupied: float = OCCUPIED,
+) -> float:
+    """The least ``distance`` (the robot's footprint's, from cell centres) of an occupied cell.
+
+    The clearance a replay without a simulator can report: how near the robot came to what
+    its own perception saw. inf when no cell is occupied.
+    """
+    rows, cols = np.nonzero(grid.layer('occupancy') >= occupied)  # NaN (unknown) is not
+    if not rows.size:
+        return math.inf
+    xs, ys = grid.geometry.cell_centres()
+    centres = np.stack([xs[cols], ys[rows]], axis=1).astype(np.float64)
+    return float(np.min(distance(centres)))
 
 
 def grid_to_occupancy(grid: SpatialGrid, types: MessageTypes) -> Any:

@@ -29,8 +29,10 @@ from physical_ai_ros.core.perception.grid import (
     grid_to_occupancy,
     GridGeometry,
     msg_to_grid,
+    nearest_occupied,
     SpatialGrid,
 )
+from physical_ai_ros.core.safety.shapes import Circle
 
 
 def sample_grid() -> SpatialGrid:
@@ -44,6 +46,15 @@ def sample_grid() -> SpatialGrid:
     grid.layer('r')[0, 3], grid.layer('g')[0, 3], grid.layer('b')[0, 3] = 1.0, 0.5, 0.0
     grid.layer('iot_temperature')[1, 2] = 42.0
     return grid
+
+
+def test_nearest_occupied_cell_to_the_footprint() -> None:
+    grid = sample_grid()  # occupied (>= 0.65) centres: (0.25, 0), (-0.25, 0), (0.75, -0.5) ...
+    assert nearest_occupied(grid, Circle(0.0, 0.0, 0.1).signed_distance) == pytest.approx(0.15)
+    # the robot elsewhere: the nearest is another cell; 0.5 and NaN cells are not occupied
+    assert nearest_occupied(grid, Circle(0.75, -0.75, 0.1).signed_distance) == pytest.approx(0.15)
+    grid.layer('occupancy')[:] = np.nan
+    assert nearest_occupied(grid, Circle(0.0, 0.0, 0.1).signed_distance) == float('inf')
 
 
 def test_spatial_grid_msg_roundtrip(types: Any) -> None:
