@@ -27,8 +27,10 @@ from launch.actions import (
     DeclareLaunchArgument,
     EmitEvent,
     GroupAction,
+    LogInfo,
     OpaqueFunction,
     RegisterEventHandler,
+    SetEnvironmentVariable,
 )
 from launch.events import matches_action
 from launch.substitutions import LaunchConfiguration
@@ -93,18 +95,52 @@ def _params_for_any_namespace(params_file: str) -> str:
     return out.name
 
 
-def _dds_env(context: LaunchContext) -> dict[str, str]:
+def dds_setting(profile: str, path: str, site: dict[str, str]) -> tuple[str, str, str]:
+    """The variable and value that apply ``profile`` (its file at ``path``), and what was done.
+
+    Cyclone DDS reads a comma-separated list from ``CYCLONEDDS_URI``, later entries overriding
+    earlier ones: the site's own settings go after the profile and win where both set a value.
+    Fast DDS reads one file: a site's own ``FASTRTPS_DEFAULT_PROFILES_FILE`` is kept, and the
+    profile not applied. Returns ``(variable, value, note)``; an empty value sets nothing.
+    """
+    variable, _ = DDS_PROFILES[profile]
+    own = site.get(variable, '').strip()
+    if profile == 'cyclonedds':
+        value = f'file://{path}' + (f',{own}' if own else '')
+        merged = f"merged with the environment's {variable} (its values win)" if own else ''
+        return variable, value, merged or f'{variable}={value}'
+    if own and own != path:
+        return (
+            variable,
+            '',
+            (
+                f'NOT applied: {variable}={own} is set and Fast DDS reads one file; add the '
+                f'settings of {path} to it'
+            ),
+        )
+    return variable, path, f'{variable}={path}'
+
+
+def _dds(context: LaunchContext) -> list:
+    """Apply ``dds_profile`` to the launch process and so to every node it starts.
+
+    Set in the launch process's own environment, before any ROS action runs: its lifecycle
+    autostart (launch_ros's ROS context) and the nodes then speak with the same settings.
+    """
     profile = LaunchConfiguration('dds_profile').perform(context)
     if not profile:  # DeclareLaunchArgument refuses anything but "" and DDS_PROFILES
-        return {}
-    variable, name = DDS_PROFILES[profile]
+        return []
+    _, name = DDS_PROFILES[profile]
     path = os.path.join(get_package_share_directory('physical_ai_ros'), 'config', name)
-    return {variable: f'file://{path}' if profile == 'cyclonedds' else path}
+    variable, value, note = dds_setting(profile, path, dict(os.environ))
+    actions: list = [LogInfo(msg=f'dds_profile:={profile}: {note}')]
+    if value:
+        actions.insert(0, SetEnvironmentVariable(variable, value))
+    return actions
 
 
 def _nodes(context: LaunchContext) -> list:
     params_file = _params_for_any_namespace(LaunchConfiguration('params_file').perform(context))
-    env = _dds_env(context)
     model = LaunchConfiguration('model').perform(context)
     enclave = LaunchConfiguration('enclave').perform(context)
     log_level = LaunchConfiguration('log_level').perform(context)
@@ -117,7 +153,7 @@ def _nodes(context: LaunchContext) -> list:
         overrides.append({'model_path': model})
     ros_arguments = ['--log-level', log_level] + (['--enclave', enclave] if enclave else [])
     autostart = _truthy(context, 'autostart')
-    bridge = _iot_bridge(context, params_file, ros_arguments, env, autostart)
+    bridge = _iot_bridge(context, params_file, ros_arguments, autostart)
     if _truthy(context, 'composed'):
         return [
             *bridge,
@@ -129,7 +165,6 @@ def _nodes(context: LaunchContext) -> list:
                 parameters=[params_file, *overrides],
                 arguments=[] if autostart else ['--no-autostart'],
                 ros_arguments=ros_arguments,
-                additional_env=env,
             ),
         ]
     actions = []
@@ -142,7 +177,6 @@ def _nodes(context: LaunchContext) -> list:
             output='screen',
             parameters=[params_file, *overrides],
             ros_arguments=ros_arguments,
-            additional_env=env,
         )
         actions.append(node)
         if autostart:
@@ -154,7 +188,6 @@ def _iot_bridge(
     context: LaunchContext,
     params_file: str,
     ros_arguments: list[str],
-    env: dict[str, str],
     autostart: bool,
 ) -> list:
     """iot_bridge_node, in its own process, when ``iot_mapping`` names a mapping file."""
@@ -169,7 +202,6 @@ def _iot_bridge(
         output='screen',
         parameters=[params_file, {'mapping_file': mapping}],  # mqtt.* from the params file
         ros_arguments=ros_arguments,
-        additional_env=env,
     )
     return [node, *_autostart(node)] if autostart else [node]
 
@@ -242,4 +274,5 @@ def generate_launch_description() -> LaunchDescription:
             OpaqueFunction(function=_nodes),
         ]
     )
-    return LaunchDescription([*arguments, group])
+    # before the group: its scope would undo the setting, and ROS must start with it
+    return LaunchDescription([*arguments, OpaqueFunction(function=_dds), group])

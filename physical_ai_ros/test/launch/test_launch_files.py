@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 import py_compile
+from typing import Any
 
 import pytest
 
@@ -64,9 +65,8 @@ def test_bringup_declares_the_integrator_arguments() -> None:
     )
 
 
-@pytest.mark.ros
-@pytest.mark.parametrize('path', FILES, ids=[p.name for p in FILES])
-def test_launch_description_builds(path: Path) -> None:
+def load_launch_file(path: Path) -> Any:
+    """The launch file as a module (skips where launch_ros is not installed)."""
     pytest.importorskip('launch_ros', reason='launch_ros is not installed (no ROS 2 here)')
     import importlib.util
 
@@ -74,6 +74,13 @@ def test_launch_description_builds(path: Path) -> None:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.ros
+@pytest.mark.parametrize('path', FILES, ids=[p.name for p in FILES])
+def test_launch_description_builds(path: Path) -> None:
+    module = load_launch_file(path)
     from launch import LaunchDescription
 
     description = module.generate_launch_description()
@@ -96,3 +103,20 @@ def test_replay_plays_only_the_inputs_of_the_params_file() -> None:
     assert {'/lidar/points', '/odom', '/tf_static', '/iot/readings'} <= set(topics)
     assert not set(topics) & {'/cmd_vel', '/grid', '/policy/command', '/diagnostics'}
     assert not set(topics) & {'/' + t.lstrip('/') for t in module.RECORDED}
+
+
+@pytest.mark.ros
+def test_a_dds_profile_keeps_the_site_settings_and_says_what_it_did() -> None:
+    setting = load_launch_file(LAUNCH / 'bringup_launch.py').dds_setting
+    assert setting('cyclonedds', '/p/c.xml', {}) == (
+        'CYCLONEDDS_URI',
+        'file:///p/c.xml',
+        'CYCLONEDDS_URI=file:///p/c.xml',
+    )
+    _, value, note = setting('cyclonedds', '/p/c.xml', {'CYCLONEDDS_URI': 'file:///s.xml'})
+    assert value == 'file:///p/c.xml,file:///s.xml' and 'merged' in note
+    # Fast DDS reads one file: the site's stays, the profile is not applied, and it says so
+    fast = 'FASTRTPS_DEFAULT_PROFILES_FILE'
+    assert setting('fastdds', '/p/f.xml', {fast: ''})[:2] == (fast, '/p/f.xml')
+    _, value, note = setting('fastdds', '/p/f.xml', {fast: '/site.xml'})
+    assert value == '' and 'NOT applied' in note and '/site.xml' in note

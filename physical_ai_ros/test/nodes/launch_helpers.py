@@ -21,9 +21,14 @@ this folder on ``sys.path`` first). It needs rclpy: only the launch tests import
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 import time
 from typing import Any
 
+import launch
+from launch.launch_description_sources import PythonLaunchDescriptionSource
+from launch_ros.substitutions import FindPackageShare
+import launch_testing.actions
 import rclpy
 
 
@@ -63,3 +68,29 @@ def floor_cloud(below: float, stamp_ns: int = 0) -> Any:
     points = np.zeros(xs.size, dtype=[('x', '<f4'), ('y', '<f4'), ('z', '<f4')])
     points['x'], points['y'], points['z'] = xs.ravel(), ys.ravel(), -below
     return array_to_cloud(points, make_header(stamp_ns, 'lidar_link', types), types)
+
+
+def pids_of(executable: bytes) -> list[int]:
+    """The process ids running ``executable`` (a node's console script)."""
+    pids = []
+    for entry in Path('/proc').iterdir():
+        try:
+            argv = (entry / 'cmdline').read_bytes().split(b'\0')
+        except OSError:
+            continue
+        if any(arg.endswith(b'/' + executable) for arg in argv[:2]):
+            pids.append(int(entry.name))
+    return pids
+
+
+def bringup_test_description(**arguments: str) -> tuple[launch.LaunchDescription, dict]:
+    """``bringup_launch.py`` with ``arguments``, then ReadyToTest: a launch test's description."""
+    bringup = launch.actions.IncludeLaunchDescription(
+        PythonLaunchDescriptionSource(
+            launch.substitutions.PathJoinSubstitution(
+                [FindPackageShare('physical_ai_ros'), 'launch', 'bringup_launch.py']
+            )
+        ),
+        launch_arguments=arguments.items(),
+    )
+    return launch.LaunchDescription([bringup, launch_testing.actions.ReadyToTest()]), {}

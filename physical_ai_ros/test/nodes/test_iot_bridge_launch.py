@@ -45,12 +45,9 @@ if not Path(MOSQUITTO).exists():
     pytest.skip('the mosquitto broker is not installed', allow_module_level=True)
 
 import launch  # noqa: E402, I100 (after the skips above)
-from launch.launch_description_sources import PythonLaunchDescriptionSource  # noqa: E402
-from launch_ros.substitutions import FindPackageShare  # noqa: E402
-import launch_testing.actions  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # launch_helpers
-from launch_helpers import spin_until  # noqa: E402, I100
+from launch_helpers import bringup_test_description, spin_until  # noqa: E402, I100
 
 
 def _free_port() -> int:
@@ -91,18 +88,12 @@ def generate_test_description() -> tuple[launch.LaunchDescription, dict]:
     data['iot_bridge_node'] = {'ros__parameters': {'mqtt': mqtt_params, 'opcua': opcua_params}}
     params = FOLDER / 'params.yaml'
     params.write_text(yaml.safe_dump(data))
-    bringup = launch.actions.IncludeLaunchDescription(
-        PythonLaunchDescriptionSource(
-            launch.substitutions.PathJoinSubstitution(
-                [FindPackageShare('physical_ai_ros'), 'launch', 'bringup_launch.py']
-            )
-        ),
-        launch_arguments={
-            'params_file': str(params), 'iot_mapping': str(MAPPING),
-            'enable_camera': 'false', 'enable_lidar': 'false',
-        }.items(),
-    )  # fmt: skip
-    return launch.LaunchDescription([bringup, launch_testing.actions.ReadyToTest()]), {}
+    return bringup_test_description(
+        params_file=str(params),
+        iot_mapping=str(MAPPING),
+        enable_camera='false',
+        enable_lidar='false',
+    )
 
 
 class TestIotBridge(unittest.TestCase):

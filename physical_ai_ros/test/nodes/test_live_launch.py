@@ -36,12 +36,9 @@ pytest.importorskip('launch_testing', reason='launch_testing is not installed (n
 rclpy = pytest.importorskip('rclpy', reason='rclpy is not installed (no ROS 2 here)')
 
 import launch  # noqa: E402, I100 (after the skips above)
-from launch.launch_description_sources import PythonLaunchDescriptionSource  # noqa: E402
-from launch_ros.substitutions import FindPackageShare  # noqa: E402
-import launch_testing.actions  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # launch_helpers
-from launch_helpers import spin_until, standing_odometry  # noqa: E402, I100
+from launch_helpers import bringup_test_description, spin_until, standing_odometry  # noqa: E402, I100
 import numpy as np  # noqa: E402
 
 from physical_ai_ros.core.messages.msgtypes import ImportedMessageTypes  # noqa: E402
@@ -53,19 +50,11 @@ RATE_HZ = 50.0  # safety_node.rate_hz in mobile_base.yaml
 
 @pytest.mark.launch_test
 def generate_test_description() -> tuple[launch.LaunchDescription, dict]:
-    bringup = launch.actions.IncludeLaunchDescription(
-        PythonLaunchDescriptionSource(
-            launch.substitutions.PathJoinSubstitution(
-                [FindPackageShare('physical_ai_ros'), 'launch', 'bringup_launch.py']
-            )
-        ),
-        launch_arguments={
-            'enable_camera': 'false',
-            'enable_iot': 'false',
-            'dds_profile': 'cyclonedds',
-        }.items(),
+    return bringup_test_description(
+        enable_camera='false',
+        enable_iot='false',
+        dds_profile='cyclonedds',
     )
-    return launch.LaunchDescription([bringup, launch_testing.actions.ReadyToTest()]), {}
 
 
 def big_cloud(types: ImportedMessageTypes, nan: bool = False) -> object:

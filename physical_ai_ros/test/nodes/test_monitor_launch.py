@@ -40,12 +40,16 @@ rclpy = pytest.importorskip('rclpy', reason='rclpy is not installed (no ROS 2 he
 pytest.importorskip('onnx', reason='onnx builds the adversarial policy (the test extra)')
 
 import launch  # noqa: E402, I100 (after the skips above)
-from launch.launch_description_sources import PythonLaunchDescriptionSource  # noqa: E402
-from launch_ros.substitutions import FindPackageShare  # noqa: E402
-import launch_testing.actions  # noqa: E402
+import launch_testing  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # launch_helpers
-from launch_helpers import floor_cloud, spin_until, standing_odometry  # noqa: E402, I100
+from launch_helpers import (  # noqa: E402, I100
+    bringup_test_description,
+    floor_cloud,
+    pids_of,
+    spin_until,
+    standing_odometry,
+)
 import numpy as np  # noqa: E402
 
 from physical_ai_ros.core.messages.msgtypes import ImportedMessageTypes  # noqa: E402
@@ -62,21 +66,13 @@ MODEL = Path(tempfile.mkdtemp(prefix='monitor_launch_')) / 'forward.onnx'
 @launch_testing.parametrize('composed', ['false', 'true'])
 def generate_test_description(composed: str) -> tuple[launch.LaunchDescription, dict]:
     write_adversary('forward', MODEL)
-    bringup = launch.actions.IncludeLaunchDescription(
-        PythonLaunchDescriptionSource(
-            launch.substitutions.PathJoinSubstitution(
-                [FindPackageShare('physical_ai_ros'), 'launch', 'bringup_launch.py']
-            )
-        ),
-        launch_arguments={
-            'enable_camera': 'false',
-            'enable_iot': 'false',
-            'dds_profile': 'cyclonedds',
-            'model': str(MODEL),
-            'composed': composed,
-        }.items(),
+    return bringup_test_description(
+        enable_camera='false',
+        enable_iot='false',
+        dds_profile='cyclonedds',
+        model=str(MODEL),
+        composed=composed,
     )
-    return launch.LaunchDescription([bringup, launch_testing.actions.ReadyToTest()]), {}
 
 
 def wall_cloud(ahead: float) -> object:
@@ -89,19 +85,6 @@ def wall_cloud(ahead: float) -> object:
     wall['z'] = zs.ravel() - LIDAR_HEIGHT
     points = np.concatenate([cloud_to_array(floor).astype(wall.dtype), wall])
     return array_to_cloud(points, make_header(0, 'lidar_link', types), types)
-
-
-def pids_of(executable: bytes) -> list[int]:
-    """The process ids running ``executable`` (a node's console script)."""
-    pids = []
-    for entry in Path('/proc').iterdir():
-        try:
-            argv = (entry / 'cmdline').read_bytes().split(b'\0')
-        except OSError:
-            continue
-        if any(arg.endswith(b'/' + executable) for arg in argv[:2]):
-            pids.append(int(entry.name))
-    return pids
 
 
 class TestMonitorLive(unittest.TestCase):

@@ -34,13 +34,10 @@ pytest.importorskip('launch_testing', reason='launch_testing is not installed (n
 rclpy = pytest.importorskip('rclpy', reason='rclpy is not installed (no ROS 2 here)')
 
 import launch  # noqa: E402, I100 (after the skips above)
-from launch.launch_description_sources import PythonLaunchDescriptionSource  # noqa: E402
-from launch_ros.substitutions import FindPackageShare  # noqa: E402
 import launch_testing  # noqa: E402
-import launch_testing.actions  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # launch_helpers
-from launch_helpers import floor_cloud, spin_until, standing_odometry  # noqa: E402, I100
+from launch_helpers import bringup_test_description, floor_cloud, spin_until, standing_odometry  # noqa: E402, I100
 
 from physical_ai_ros.core.messages.msgtypes import ImportedMessageTypes  # noqa: E402
 from physical_ai_ros.core.messages.stamps import ns_to_stamp  # noqa: E402
@@ -52,20 +49,12 @@ FILE_EXTRINSICS = [0.2, 0.0, 0.6, 0.0, 0.0, 0.0]  # perception_node lidar.extrin
 @pytest.mark.launch_test
 @launch_testing.parametrize('composed', ['false', 'true'])
 def generate_test_description(composed: str) -> tuple[launch.LaunchDescription, dict]:
-    bringup = launch.actions.IncludeLaunchDescription(
-        PythonLaunchDescriptionSource(
-            launch.substitutions.PathJoinSubstitution(
-                [FindPackageShare('physical_ai_ros'), 'launch', 'bringup_launch.py']
-            )
-        ),
-        launch_arguments={
-            'namespace': NAMESPACE,
-            'composed': composed,
-            'enable_camera': 'false',
-            'enable_iot': 'false',
-        }.items(),
+    return bringup_test_description(
+        namespace=NAMESPACE,
+        composed=composed,
+        enable_camera='false',
+        enable_iot='false',
     )
-    return launch.LaunchDescription([bringup, launch_testing.actions.ReadyToTest()]), {}
 
 
 class TestNamespacedBringup(unittest.TestCase):

@@ -36,12 +36,9 @@ rclpy = pytest.importorskip('rclpy', reason='rclpy is not installed (no ROS 2 he
 pytest.importorskip('tritonclient.grpc', reason='tritonclient[grpc] is not installed')
 
 import launch  # noqa: E402, I100 (after the skips above)
-from launch.launch_description_sources import PythonLaunchDescriptionSource  # noqa: E402
-from launch_ros.substitutions import FindPackageShare  # noqa: E402
-import launch_testing.actions  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # launch_helpers
-from launch_helpers import floor_cloud, spin_until, standing_odometry  # noqa: E402, I100
+from launch_helpers import bringup_test_description, floor_cloud, spin_until, standing_odometry  # noqa: E402, I100
 import numpy as np  # noqa: E402
 import yaml  # noqa: E402
 
@@ -81,19 +78,11 @@ def hybrid_params() -> str:
 
 @pytest.mark.launch_test
 def generate_test_description() -> tuple[launch.LaunchDescription, dict]:
-    bringup = launch.actions.IncludeLaunchDescription(
-        PythonLaunchDescriptionSource(
-            launch.substitutions.PathJoinSubstitution(
-                [FindPackageShare('physical_ai_ros'), 'launch', 'bringup_launch.py']
-            )
-        ),
-        launch_arguments={
-            'params_file': hybrid_params(),
-            'enable_camera': 'false',
-            'enable_iot': 'false',
-        }.items(),
+    return bringup_test_description(
+        params_file=hybrid_params(),
+        enable_camera='false',
+        enable_iot='false',
     )
-    return launch.LaunchDescription([bringup, launch_testing.actions.ReadyToTest()]), {}
 
 
 class TestHybridBackend(unittest.TestCase):
