@@ -161,6 +161,27 @@ def test_iot_check_names_each_route_or_every_problem(tmp_path: Path, capsys: Any
     assert 'bad.yaml:2:' in err and len(err.strip().splitlines()) == 1
 
 
+def test_iot_check_shows_which_routes_each_sample_topic_feeds(tmp_path: Path, capsys: Any) -> None:
+    mapping = tmp_path / 'bridge.yaml'
+    mapping.write_text(
+        "mqtt:\n  - {topic: f/+/t, sensor_id: 't_{1}', quantity: temperature, unit: degF,"
+        ' to_unit: degC}\n'
+        "  - {topic: f/#, sensor_id: 'any_{1}', quantity: temperature, unit: degC}\n"
+        '  - {topic: spBv1.0/plant1/DDATA/edge7/press3, sensor_id: press3, quantity: pressure,'
+        ' unit: bar, payload: {format: sparkplug, metric: P}}\n'
+    )
+    topics = ['f/o7/t', 'spBv1.0/plant1/DBIRTH/edge7/press3']
+    assert main(['iot', 'check', str(mapping), *(x for t in topics for x in ('--topic', t))]) == 0
+    out = capsys.readouterr().out
+    # both routes on one topic apply, in the file's order; a birth feeds its DATA's routes
+    assert 'topic f/o7/t feeds mqtt[0] f/+/t -> t_o7' in out
+    assert 'topic f/o7/t feeds mqtt[1] f/# -> any_o7' in out
+    assert 'topic spBv1.0/plant1/DBIRTH/edge7/press3 feeds mqtt[2]' in out
+    assert main(['iot', 'check', str(mapping), '--topic', 'g/o7/t']) == 1
+    err = capsys.readouterr().err
+    assert "topic 'g/o7/t' matches no route" in err and err.strip().endswith('1 problem(s)')
+
+
 def _parsers(parser: argparse.ArgumentParser, path: str) -> Iterator[tuple[str, Any]]:
     """Every parser of ``physical-ai`` with its command path."""
     yield path, parser

@@ -35,17 +35,38 @@ def register(commands: Commands) -> None:
     iot_commands = iot.add_subparsers(dest='iot_command', required=True, metavar='COMMAND')
     iot_check = iot_commands.add_parser('check', help='check a bridge mapping file')
     iot_check.add_argument('mapping', help='mapping YAML (mqtt: and opcua: routes)')
+    iot_check.add_argument(
+        '--topic',
+        action='append',
+        default=[],
+        metavar='TOPIC',
+        help='a topic a device publishes on: which routes it feeds, and the sensor id each '
+        'gives (repeatable); a topic no route takes is a problem',
+    )
     iot_check.set_defaults(handler=_check)
     iot_record = iot_commands.add_parser(
         'record', help='record the bridged readings of a broker into a rosbag2'
     )
-    iot_record.add_argument('--mapping', required=True, help='mapping YAML (mqtt:, opcua:)')
-    iot_record.add_argument('--broker', default='127.0.0.1:1883', help='host:port of the broker')
+    iot_record.add_argument(
+        '--params',
+        default='',
+        help="params YAML: iot_bridge_node's connection (MQTT TLS, client certificate, "
+        'username and password_env; OPC UA security, certificates, server pinning) and '
+        'mapping_file, as the node uses them',
+    )
+    iot_record.add_argument(
+        '--mapping', default='', help="mapping YAML (mqtt:, opcua:); default: the params' file"
+    )
+    iot_record.add_argument(
+        '--broker',
+        default='',
+        help="host:port of the broker (default: the params', else 127.0.0.1:1883)",
+    )
     iot_record.add_argument(
         '--opcua',
         default='',
-        help='OPC UA server of the opcua: routes '
-        '(opc.tcp://HOST:PORT/PATH; no security: use the node for that)',
+        help='OPC UA server of the opcua: routes (opc.tcp://HOST:PORT/PATH; default: the '
+        "params' opcua.endpoint)",
     )
     iot_record.add_argument('--out', required=True, help='bag to write (must not exist)')
     iot_record.add_argument('--seconds', type=positive, required=True, help='how long [s]')
@@ -94,8 +115,43 @@ def _check(args: argparse.Namespace) -> int:
             f'{node.to_unit}, sampled every {node.sampling_interval_ms:g} ms, SourceTimestamp'
             f'{rate})'
         )
+    unrouted = _show_topics(mapping, args.topic)
+    if unrouted:
+        for topic in unrouted:
+            print(f'{args.mapping}: topic {topic!r} matches no route: its messages would be '
+                  "counted as 'unknown topic' and dropped", file=sys.stderr)  # fmt: skip
+        print(f'{args.mapping}: {len(unrouted)} problem(s)', file=sys.stderr)
+        return 1
     print(f'{args.mapping}: {len(mapping.mqtt)} MQTT and {len(mapping.opcua)} OPC UA route(s) ok')
     return 0
+
+
+def _show_topics(mapping: Any, topics: list[str]) -> list[str]:
+    """Print, per sample topic, every route it feeds (all apply, in file order); the unrouted.
+
+    A Sparkplug topic feeds the routes of its sender's DATA topic (births and deaths too).
+    """
+    from physical_ai_ros.core.messages import sparkplug
+    from physical_ai_ros.core.messages.payloads import topic_matches
+    from physical_ai_ros.core.perception.bridge import sensor_id_of
+
+    unrouted = []
+    for topic in topics:
+        spb = sparkplug.parse_topic(topic)
+        target = spb.as_data() if spb is not None else topic
+        fed = [
+            (k, route) for k, route in enumerate(mapping.mqtt)
+            if (route.payload.format == 'sparkplug') == (spb is not None)
+            and topic_matches(route.topic, target)
+        ]  # fmt: skip
+        if not fed:
+            unrouted.append(topic)
+            continue
+        for k, route in fed:
+            sensor = sensor_id_of(route.sensor_id, target)
+            print(f'topic {topic} feeds mqtt[{k}] {route.topic} -> '
+                  f'{sensor if sensor is not None else "no sensor id (template)"}')  # fmt: skip
+    return unrouted
 
 
 def _record(args: argparse.Namespace) -> int:
@@ -109,39 +165,38 @@ def _record(args: argparse.Namespace) -> int:
     from physical_ai_ros.core.perception.bridge import IotBridge
     from physical_ai_ros.core.perception.iot import Reading
     from physical_ai_ros.inference.tls import split_endpoint
-    from physical_ai_ros.iot.mqtt import MqttBridgeClient
+    from physical_ai_ros.iot.clients import mqtt_client, opcua_client
     from physical_ai_ros.replay.bagwriter import BagWriter
     from physical_ai_ros.replay.outputs import prepare_bag_output
     from physical_ai_ros.replay.typestore import TypestoreTypes
 
-    host, port = split_endpoint(args.broker)
-    mapping = load_mapping(args.mapping)
-    bridge = IotBridge(mapping.mqtt, mapping.opcua)
-    if mapping.opcua and not args.opcua:
-        raise PhysicalAiError(f'{args.mapping} has opcua: routes: name the server with --opcua')
-    if args.opcua and not opcua_endpoint_ok(args.opcua):
-        raise PhysicalAiError(f'--opcua {args.opcua!r}: expected opc.tcp://HOST:PORT[/PATH]')
+    config = _bridge_params(args.params, args.mapping)
+    mapping_file = config['mapping_file']
+    broker = args.broker or f'{config["mqtt.host"]}:{config["mqtt.port"]}'
+    host, port = split_endpoint(broker)
+    endpoint = args.opcua or config['opcua.endpoint']
+    mapping = load_mapping(mapping_file)
+    bridge = IotBridge(mapping.mqtt, mapping.opcua, retained=config['mqtt.retained'])
+    if mapping.opcua and not endpoint:
+        raise PhysicalAiError(f'{mapping_file} has opcua: routes: name the server with '
+                              '--opcua (or opcua.endpoint in --params)')  # fmt: skip
+    if endpoint and not opcua_endpoint_ok(endpoint):
+        raise PhysicalAiError(f'--opcua {endpoint!r}: expected opc.tcp://HOST:PORT[/PATH]')
     out = Path(args.out)
     prepare_bag_output(out, (), force=args.force)
     received: queue.Queue[tuple[int, Reading]] = queue.Queue()
-    clients: list[Any] = []
-    if mapping.mqtt:
-        clients.append(
-            MqttBridgeClient(
-                bridge,
-                host,
-                port,
-                lambda r: received.put((time.time_ns(), r)),
-                client_id=args.client_id,
-                persistent=False,
-            )
-        )
-    if mapping.opcua:
-        from physical_ai_ros.iot.opcua import OpcUaBridgeClient
 
-        clients.append(
-            OpcUaBridgeClient(bridge, args.opcua, lambda r: received.put((time.time_ns(), r)))
-        )
+    def put(reading: Reading) -> None:
+        received.put((time.time_ns(), reading))
+
+    clients: list[Any] = []
+    if mapping.mqtt:  # a recording of its own: not the node's session, nor its state topic
+        clients.append(mqtt_client(bridge, config, put, host=host, port=port,
+                                   client_id=args.client_id, persistent=False,
+                                   state_topic=''))  # fmt: skip
+    if mapping.opcua:
+        clients.append(opcua_client(bridge, config, put, endpoint=endpoint,
+                                    mapping_file=mapping_file))  # fmt: skip
     types = TypestoreTypes()
     cls = types.get('physical_ai_ros_interfaces/msg/IotReading')
     count = 0
@@ -178,7 +233,29 @@ def _record(args: argparse.Namespace) -> int:
     )
     never = [c for k, c in enumerate(clients) if k not in came_up]
     for client in never:  # an empty bag from a server never reached is a failure, not a pass
-        where = f'{host}:{port}' if hasattr(client, 'qos') else args.opcua
+        where = f'{host}:{port}' if hasattr(client, 'qos') else endpoint
         why = f': {client.last_error}' if client.last_error else ''
         print(f'physical-ai iot record: error: never connected to {where}{why}', file=sys.stderr)
     return 1 if never else 0
+
+
+def _bridge_params(path: str, mapping: str) -> dict[str, Any]:
+    """``iot_bridge_node``'s resolved values from a params file (defaults without one).
+
+    ``mapping`` (``--mapping``), when given, replaces the file's ``mapping_file``.
+
+    Raises:
+        ParamError: a value the node would refuse (named, with file:line where known), or a
+            combination check-config refuses.
+    """
+    from physical_ai_ros.core.params.config_check import load_node_params
+    from physical_ai_ros.core.params.schema import check_node, resolve
+
+    overrides = load_node_params(path, 'iot_bridge_node') if path else {}
+    if mapping:
+        overrides['mapping_file'] = mapping
+    values = resolve('iot_bridge_node', overrides)
+    problems = check_node('iot_bridge_node', values)
+    if problems:
+        raise problems[0]
+    return values

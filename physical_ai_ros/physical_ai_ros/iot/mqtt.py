@@ -155,7 +155,10 @@ class MqttBridgeClient:
             self.bridge.status.rejected['bad topic'] += 1
             return
         try:
-            for reading in self.bridge.on_message(topic, message.payload, self.clock_ns()):
+            readings = self.bridge.on_message(
+                topic, message.payload, self.clock_ns(), retained=bool(message.retain)
+            )
+            for reading in readings:
                 self.on_reading(reading)
         except Exception as exc:  # a defect, not a payload: counted, said, survived
             self.bridge.status.rejected['internal error'] += 1

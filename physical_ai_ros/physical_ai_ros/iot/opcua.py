@@ -208,16 +208,26 @@ class OpcUaBridgeClient:
         by_interval: dict[float, list[str]] = {}
         for route in self.bridge.opcua_routes.values():
             by_interval.setdefault(route.sampling_interval_ms, []).append(route.node_id)
-        for interval, node_ids in by_interval.items():
-            nodes = [client.get_node(node_id) for node_id in node_ids]
+        for interval, mapped in by_interval.items():
+            resolved = {node_id: await _resolve(client, node_id) for node_id in mapped}
+            for node_id, found in resolved.items():
+                if found is None:  # a namespace URI the server does not have
+                    self._bad(node_id, 'BadNamespaceUnknown')
+            node_ids = [node_id for node_id in mapped if resolved[node_id] is not None]
+            nodes = [client.get_node(resolved[node_id]) for node_id in node_ids]
             for node_id, node in zip(node_ids, nodes, strict=True):  # as asyncua writes them
                 self._mapped[node.nodeid.to_string()] = node_id
+            if not nodes:
+                continue
             results = await subscription.subscribe_data_change(nodes, sampling_interval=interval)
             for node_id, result in zip(node_ids, results, strict=True):
                 if isinstance(result, ua.StatusCode):  # e.g. BadNodeIdUnknown
-                    self.bad_nodes[node_id] = result.name
-                    self.bridge.status.rejected['unknown node'] += 1
-                    self.bridge.status.last_rejection = f'unknown node: {node_id} {result.name}'
+                    self._bad(node_id, result.name)
+
+    def _bad(self, node_id: str, why: str) -> None:
+        self.bad_nodes[node_id] = why
+        self.bridge.status.rejected['unknown node'] += 1
+        self.bridge.status.last_rejection = f'unknown node: {node_id} {why}'
 
     def _lost(self) -> None:
         was = self.connected
@@ -249,6 +259,22 @@ class _Handler:
 
     def datachange_notification(self, node: Any, val: Any, data: Any) -> None:
         self.owner._data_change(node.nodeid.to_string(), data.monitored_item.Value)
+
+
+async def _resolve(client: Any, node_id: str) -> str | None:
+    """``nsu=URI;...`` as ``ns=INDEX;...`` from the server's namespace array (None: not there).
+
+    Indexes are the server's to assign and may change with its configuration; URIs do not,
+    which is why a mapping may name them. Other node ids are returned as they are.
+    """
+    if not node_id.startswith('nsu='):
+        return node_id
+    uri, _, rest = node_id[4:].partition(';')
+    try:
+        index = await client.get_namespace_index(uri)
+    except ValueError:  # asyncua: the URI is not in the server's NamespaceArray
+        return None
+    return f'ns={index};{rest}'
 
 
 def _ns(stamp: datetime | None) -> int | None:

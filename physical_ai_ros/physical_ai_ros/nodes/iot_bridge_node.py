@@ -30,7 +30,7 @@ from physical_ai_ros.core.params.schema import IOT_BRIDGE
 from physical_ai_ros.core.params.spec import ParamError
 from physical_ai_ros.core.perception.bridge import IotBridge
 from physical_ai_ros.core.perception.iot import Reading, SCALAR_TYPES, STATUS_OK, STATUS_WARN
-from physical_ai_ros.inference.tls import TlsFiles
+from physical_ai_ros.iot.clients import mqtt_client, opcua_client
 from physical_ai_ros.nodes.common import spin, StageNode, TYPES
 from physical_ai_ros.nodes.ros_params import declare, values
 from physical_ai_ros_interfaces.msg import IotReading
@@ -61,11 +61,11 @@ class IotBridgeNode(StageNode):
         try:
             config = values(self, IOT_BRIDGE)
             mapping = load_mapping(config['mapping_file'])
-            self.bridge = IotBridge(mapping.mqtt, mapping.opcua)
+            self.bridge = IotBridge(mapping.mqtt, mapping.opcua, retained=config['mqtt.retained'])
             if mapping.mqtt or config['mqtt.state_topic']:
-                self.client = self._mqtt_client(self.bridge, config)
+                self.client = mqtt_client(self.bridge, config, self._publish, clock_ns=self.now_ns)
             if mapping.opcua:
-                self.opcua = self._opcua_client(self.bridge, config)
+                self.opcua = opcua_client(self.bridge, config, self._publish, clock_ns=self.now_ns)
         except (ParamError, PhysicalAiError) as exc:
             self.get_logger().error(f'cannot configure: {exc}')
             return TransitionCallbackReturn.FAILURE
@@ -86,37 +86,6 @@ class IotBridgeNode(StageNode):
                 callback_group=self.group,
             ))  # fmt: skip
         return TransitionCallbackReturn.SUCCESS
-
-    def _mqtt_client(self, bridge: IotBridge, config: dict[str, Any]) -> Any:
-        from physical_ai_ros.iot.mqtt import MqttBridgeClient
-
-        tls = TlsFiles(config['mqtt.tls.ca'], config['mqtt.tls.cert'], config['mqtt.tls.key'])
-        return MqttBridgeClient(
-            bridge, config['mqtt.host'], config['mqtt.port'], self._publish,
-            client_id=config['mqtt.client_id'], protocol=config['mqtt.protocol'],
-            qos=config['mqtt.qos'], persistent=config['mqtt.persistent'], tls=tls,
-            username=config['mqtt.username'], password_env=config['mqtt.password_env'],
-            state_topic=config['mqtt.state_topic'], clock_ns=self.now_ns,
-        )  # fmt: skip
-
-    def _opcua_client(self, bridge: IotBridge, config: dict[str, Any]) -> Any:
-        from physical_ai_ros.iot.opcua import OpcUaBridgeClient, OpcUaSecurity
-
-        if not config['opcua.endpoint']:
-            raise PhysicalAiError(
-                f"opcua.endpoint='': the mapping {config['mapping_file']} has opcua: routes; "
-                'set the server (opc.tcp://HOST:PORT/PATH)'
-            )
-        security = OpcUaSecurity(
-            config['opcua.security_policy'], config['opcua.security_mode'],
-            config['opcua.certificate'], config['opcua.private_key'],
-            config['opcua.server_certificate'], config['opcua.application_uri'],
-        )  # fmt: skip
-        return OpcUaBridgeClient(
-            bridge, config['opcua.endpoint'], self._publish, security=security,
-            username=config['opcua.username'], password_env=config['opcua.password_env'],
-            publishing_interval_ms=config['opcua.publishing_interval_ms'], clock_ns=self.now_ns,
-        )  # fmt: skip
 
     def _state(self, msg: DiagnosticArray) -> None:
         """Publish the robot's state from the safety, policy and perception statuses."""

@@ -82,11 +82,11 @@ class Broker:
             self.proc = None
 
 
-def publish(port: int, topic: str, payload: bytes, qos: int = 1) -> None:
+def publish(port: int, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> None:
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
     client.connect('127.0.0.1', port)
     client.loop_start()
-    client.publish(topic, payload, qos=qos).wait_for_publish(timeout=5)
+    client.publish(topic, payload, qos=qos, retain=retain).wait_for_publish(timeout=5)
     client.loop_stop()
     client.disconnect()
 

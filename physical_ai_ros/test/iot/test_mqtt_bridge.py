@@ -80,6 +80,39 @@ def test_readings_arrive_converted_and_survive_a_broker_restart(broker: Broker) 
         client.stop()
 
 
+@pytest.mark.parametrize('policy', ['judge', 'drop'])
+def test_a_retained_message_is_judged_by_its_stamp_or_dropped(broker: Broker, policy: str) -> None:
+    """What the broker kept from before the bridge subscribed is not a fresh reading."""
+    unstamped = MqttRoute('factory/line4/+/temperature', 'oven_{2}', 'temperature', 'degF',
+                          'degC', PayloadSpec('json', 't'))  # fmt: skip
+    stamped = json.dumps({'t': 212.0, 'ts': 1_600_000_000_000, 'q': 'GOOD'}).encode()
+    publish(broker.port, 'factory/line3/o1/temperature', stamped, retain=True)
+    publish(broker.port, 'factory/line4/o2/temperature', b'{"t": 32.0}', retain=True)
+    received = Received()
+    bridge = IotBridge([ROUTE, unstamped], retained=policy)  # type: ignore[arg-type]
+    client = MqttBridgeClient(bridge, '127.0.0.1', broker.port, received, persistent=False)
+    client.start()
+    try:
+        assert until(lambda: client.connected)
+        if policy == 'drop':
+            assert until(lambda: bridge.status.rejected['retained'] == 2)
+            assert received.readings == []
+        else:
+            assert received.wait(lambda r: len(r) == 2), bridge.status
+            by_id = {r.sensor_id: r for r in received.readings}
+            # its own stamp (2020): perception judges its age; no stamp: stale, never fresh
+            assert by_id['oven_o1'].stamp_ns == 1_600_000_000_000 * 1_000_000
+            assert by_id['oven_o1'].status == STATUS_OK
+            assert by_id['oven_o2'].status == STATUS_STALE
+            assert bridge.status.stamped == {'device': 1, 'retained': 1}
+        # published now, not from the store: a good reading stamped on receipt
+        publish(broker.port, 'factory/line4/o2/temperature', b'{"t": 50.0}')
+        assert received.wait(lambda r: any(x.value == pytest.approx(10.0) for x in r))
+        assert received.readings[-1].status == STATUS_OK
+    finally:
+        client.stop()
+
+
 def test_payloads_that_once_killed_the_network_thread_leave_it_receiving(broker: Broker) -> None:
     """A 400-digit number, JSON nested 30,000 deep (60 kB): refused, and the next one arrives."""
     received = Received()
@@ -285,6 +318,78 @@ def test_tls_with_a_client_certificate_and_a_wrong_ca_refused(tmp_path: Path) ->
         trusted.stop()
         stranger.stop()
         broker.stop()
+
+
+def test_iot_record_takes_the_nodes_tls_and_credentials_from_params(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A secured plant: TLS with a client certificate and a password from the environment."""
+    from certificates import make_certificates
+    import yaml
+
+    from physical_ai_ros.cli import main
+
+    certs = make_certificates(tmp_path)
+    broker = Broker(tmp_path, tls={'ca': certs['ca.pem'], 'cert': certs['server.pem'],
+                                   'key': certs['server.key']})  # fmt: skip
+    broker.start()
+    mapping = tmp_path / 'bridge.yaml'
+    mapping.write_text(
+        "mqtt:\n  - {topic: factory/+/t, sensor_id: 't_{1}', quantity: temperature,"
+        ' unit: degF, to_unit: degC, payload: {format: number}}\n'
+    )
+    monkeypatch.setenv('PLANT_MQTT_PASSWORD', 'secret')  # read, never put in the file
+    params = tmp_path / 'params.yaml'
+    node = {'mapping_file': str(mapping), 'mqtt.host': '127.0.0.1', 'mqtt.port': broker.port,
+            'mqtt.tls.ca': str(certs['ca.pem']), 'mqtt.tls.cert': str(certs['client.pem']),
+            'mqtt.tls.key': str(certs['client.key']), 'mqtt.username': 'recorder',
+            'mqtt.password_env': 'PLANT_MQTT_PASSWORD'}  # fmt: skip
+    params.write_text(yaml.safe_dump({'iot_bridge_node': {'ros__parameters': node}}))
+    out = tmp_path / 'bag'
+    done: list[int] = []
+    recorder = threading.Thread(target=lambda: done.append(main([
+        'iot', 'record', '--params', str(params), '--out', str(out), '--seconds', '4',
+        '--max-readings', '1',
+    ])))  # fmt: skip
+    recorder.start()
+    try:
+        time.sleep(1.5)  # connected and subscribed, through TLS
+        sender = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        sender.tls_set(ca_certs=str(certs['ca.pem']), certfile=str(certs['client.pem']),
+                       keyfile=str(certs['client.key']))  # fmt: skip
+        sender.connect('127.0.0.1', broker.port)
+        sender.loop_start()
+        sender.publish('factory/m1/t', b'212', qos=1).wait_for_publish(5)
+        sender.loop_stop()
+        sender.disconnect()
+        recorder.join(timeout=30)
+    finally:
+        broker.stop()
+    assert done == [0], capsys.readouterr()
+    assert '1 readings on /iot/readings' in capsys.readouterr().out
+    # without the variable the password would be missing: refused by name, before connecting
+    monkeypatch.delenv('PLANT_MQTT_PASSWORD')
+    code = main(['iot', 'record', '--params', str(params), '--out', str(tmp_path / 'b2'),
+                 '--seconds', '1'])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "password_env='PLANT_MQTT_PASSWORD'" in err and err.count('\n') == 1
+
+
+def test_iot_record_refuses_a_bad_params_file_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import yaml
+
+    from physical_ai_ros.cli import main
+
+    params = tmp_path / 'params.yaml'
+    node = {'opcua.endpoint': 'opc.tcp://:::garbage:::', 'mqtt.tls.cert': 'client.pem'}
+    params.write_text(yaml.safe_dump({'iot_bridge_node': {'ros__parameters': node}}))
+    code = main(['iot', 'record', '--params', str(params), '--mapping', 'x.yaml',
+                 '--out', str(tmp_path / 'bag'), '--seconds', '1'])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and err.count('\n') == 1, err
+    assert 'iot_bridge_node' in err and not (tmp_path / 'bag').exists()
 
 
 def test_ten_thousand_distinct_topics_leave_memory_bounded(broker: Broker) -> None:

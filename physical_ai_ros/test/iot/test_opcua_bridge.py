@@ -35,7 +35,7 @@ import pytest
 asyncua = pytest.importorskip('asyncua', reason='asyncua is not installed')
 
 from mosquitto import free_port, Received, until  # noqa: E402, I100
-from opcua_machine import EPOCH  # noqa: E402
+from opcua_machine import EPOCH, NAMESPACE  # noqa: E402
 
 from physical_ai_ros.core.perception.bridge import IotBridge, OpcUaRoute  # noqa: E402
 from physical_ai_ros.core.perception.iot import STATUS_ERROR, STATUS_OK, STATUS_STALE  # noqa: E402
@@ -112,6 +112,24 @@ def test_values_keep_the_machines_time_and_quality(machine: Machine) -> None:
         assert client.bridge.status.stamped['receipt'] > 0  # Oil sends no SourceTimestamp
         assert client.bad_nodes == {'ns=2;s=Press3.Missing': 'BadNodeIdUnknown'}
         assert client.bridge.status.rejected['unknown node'] == 1
+    finally:
+        client.stop()
+
+
+def test_a_node_id_by_namespace_uri_is_resolved_at_connect(machine: Machine) -> None:
+    routes = [
+        OpcUaRoute(f'nsu={NAMESPACE};s=Press3.Pressure', 'press3_pressure', 'pressure', 'bar',
+                   'Pa', sampling_interval_ms=10),
+        OpcUaRoute('nsu=urn:nobody:here;s=Press3.Pressure', 'elsewhere', 'pressure', 'bar',
+                   'Pa'),
+    ]  # fmt: skip
+    received = Received()
+    client = OpcUaBridgeClient(IotBridge([], routes), machine.endpoint, received)
+    client.start()
+    try:
+        assert received.wait(lambda r: len(_pressures(r)) >= 3)
+        assert client.bad_nodes == {'nsu=urn:nobody:here;s=Press3.Pressure': 'BadNamespaceUnknown'}
+        assert {r.sensor_id for r in received.readings} == {'press3_pressure'}
     finally:
         client.stop()
 

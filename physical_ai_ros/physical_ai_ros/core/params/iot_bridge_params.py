@@ -85,6 +85,9 @@ IOT_BRIDGE = ParamSet(
         P('mqtt.qos', 'int', 1, 'Subscription QoS.', choices=(0, 1), read_only=True),
         P('mqtt.persistent', 'bool', True, 'Keep the session (QoS 1 messages) while away.',
           read_only=True),
+        P('mqtt.retained', 'string', 'judge', "Retained messages (the broker's old copies): "
+          'judge (by their device stamp; without one, a stale reading) or drop.',
+          choices=('judge', 'drop'), read_only=True),
         P('mqtt.tls.ca', 'string', '', 'CA bundle (PEM) of the broker; "" = plaintext.',
           read_only=True),
         P('mqtt.tls.cert', 'string', '', 'Client certificate (PEM).', read_only=True),

@@ -201,7 +201,7 @@ def _opcua(entry: Any, where: str) -> OpcUaRoute:
     if not _looks_like_node_id(text['node_id']):
         raise MappingError(
             f'{where}.node_id={text["node_id"]!r}: an OPC UA node id such as '
-            "'ns=2;s=Press3.Temperature' or 'ns=3;i=1001'"
+            "'ns=2;s=Press3.Temperature', 'ns=3;i=1001' or 'nsu=urn:plant:press3;s=Temp'"
         )
     interval = entry.get('sampling_interval_ms', 100.0)
     if (
@@ -220,9 +220,16 @@ def _opcua(entry: Any, where: str) -> OpcUaRoute:
 
 
 def _looks_like_node_id(text: str) -> bool:
-    """OPC UA's string form: ``ns=N;`` (optional) then ``i=``, ``s=``, ``g=`` or ``b=``."""
-    head, _, tail = text.partition(';') if text.startswith('ns=') else ('', '', text)
-    if head and not head[3:].isdigit():
+    """OPC UA's string form: ``ns=N;`` or ``nsu=URI;`` (optional), then ``i=``, ``s=`` ...
+
+    The rest is ``i=``, ``s=``, ``g=`` or ``b=``; a namespace URI is resolved to its index
+    when the bridge connects (the server assigns indexes; URIs stay).
+    """
+    prefixed = text.startswith(('ns=', 'nsu='))
+    head, _, tail = text.partition(';') if prefixed else ('', '', text)
+    if head.startswith('ns=') and not head[3:].isdigit():
+        return False
+    if head.startswith('nsu=') and len(head) == 4:
         return False
     return (
         tail[:2] in ('i=', 's=', 'g=', 'b=')

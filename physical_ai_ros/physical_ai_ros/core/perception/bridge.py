@@ -26,6 +26,11 @@ connection turns the sender's last values into stale readings. Bad payloads, unk
 unit mismatches and readings over a sensor's rate limit are counted per reason (a fixed set
 of keys: bounded, whatever the devices send) and never raise; the sensors and Sparkplug
 senders remembered are bounded too (:data:`MAX_SENSORS`, :data:`MAX_SPARKPLUG_SENDERS`).
+
+A retained MQTT message is what the broker kept from some time ago, delivered on subscribing:
+with a device stamp it is judged by that stamp like any reading (perception then finds it old
+or not); without one its age is unknown, so it becomes a stale reading (counted as stamped
+``retained``), never a fresh value stamped on receipt. ``retained='drop'`` refuses them.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 import math
 import re
-from typing import Any
+from typing import Any, Literal
 
 from physical_ai_ros.core.messages import sparkplug
 from physical_ai_ros.core.messages.payloads import (
@@ -121,7 +126,8 @@ class BridgeStatus:
 
     accepted: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
-    stamped: Counter[str] = field(default_factory=Counter)  # 'device', 'receipt', 'bad stamp'
+    #: 'device', 'receipt', 'bad stamp', 'retained'
+    stamped: Counter[str] = field(default_factory=Counter)
     last_rejection: str = ''
 
 
@@ -139,13 +145,22 @@ def opcua_status(code: int) -> int:
 class IotBridge:
     """Routes MQTT messages and OPC UA values to readings (see the module docstring)."""
 
-    def __init__(self, routes: Iterable[MqttRoute], opcua: Iterable[OpcUaRoute] = ()) -> None:
+    def __init__(
+        self,
+        routes: Iterable[MqttRoute],
+        opcua: Iterable[OpcUaRoute] = (),
+        *,
+        retained: Literal['judge', 'drop'] = 'judge',
+    ) -> None:
         """Check every route's unit conversion now: a mapping that cannot work is refused.
+
+        ``retained``: what to do with a retained MQTT message (see the module docstring).
 
         Raises:
             PayloadError: a route's device unit does not convert to its target unit.
         """
         self.routes = list(routes)
+        self.retained = retained
         self.opcua_routes = {r.node_id: r for r in opcua}
         every: list[SensorRoute] = [*self.routes, *self.opcua_routes.values()]
         self._convert: dict[int, Callable[[float], float]] = {
@@ -182,14 +197,22 @@ class IotBridge:
             filters.extend(f for f in wanted if f not in filters)
         return filters
 
-    def on_message(self, topic: str, payload: bytes, receipt_ns: int) -> list[Reading]:
-        """The readings of one MQTT message ([] and counted if it gives none)."""
+    def on_message(
+        self, topic: str, payload: bytes, receipt_ns: int, *, retained: bool = False
+    ) -> list[Reading]:
+        """The readings of one MQTT message ([] and counted if it gives none).
+
+        ``retained``: the broker delivered it from its store (MQTT's retain flag on delivery).
+        """
         spb = sparkplug.parse_topic(topic) if self._sparkplug else None
-        if spb is not None:
+        if spb is not None:  # Sparkplug payloads always carry their time: judged by it
             return self._on_sparkplug(spb, payload, receipt_ns)
         routes = [r for r in self._plain if topic_matches(r.topic, topic)]
         if not routes:
             self._reject('unknown topic', topic)
+            return []
+        if retained and self.retained == 'drop':
+            self._reject('retained', topic)
             return []
         readings = []
         for route in routes:  # every route on the topic, in the mapping's order
@@ -198,13 +221,16 @@ class IotBridge:
             except PayloadError as exc:
                 self._reject(exc.reason, f'{topic}: {exc}')
                 continue
-            sensor = _sensor_id(route.sensor_id, topic)
+            sensor = sensor_id_of(route.sensor_id, topic)
             if sensor is None:
                 self._reject('bad sensor id', f'{topic}: {route.sensor_id!r} names no id')
                 continue
             status = STATUS_OK if decoded.good else STATUS_ERROR
+            stamp_source: str = decoded.stamp_source
+            if retained and stamp_source == 'receipt':  # kept since who knows when
+                stamp_source, status = 'retained', STATUS_STALE
             reading = self._accept(
-                route, sensor, decoded.value, decoded.stamp_ns, decoded.stamp_source, status,
+                route, sensor, decoded.value, decoded.stamp_ns, stamp_source, status,
                 receipt_ns, ('mqtt',),
             )  # fmt: skip
             if reading is not None:
@@ -294,7 +320,7 @@ class IotBridge:
                 continue
             stamp_ms = metric.timestamp_ms or decoded.timestamp_ms
             stamp, source = device_stamp(stamp_ms * 1_000_000, receipt_ns)
-            sensor = _sensor_id(route.sensor_id, data_topic)
+            sensor = sensor_id_of(route.sensor_id, data_topic)
             if sensor is None:
                 self._reject('bad sensor id', f'{data_topic}: {route.sensor_id!r} names no id')
                 continue
@@ -417,7 +443,7 @@ def template_problem(template: str, topic_filter: str) -> str | None:
     return None
 
 
-def _sensor_id(template: str, topic: str) -> str | None:
+def sensor_id_of(template: str, topic: str) -> str | None:
     """The sensor id ``template`` names for ``topic``; None where too long or levels missing."""
     if '{' not in template:
         return template

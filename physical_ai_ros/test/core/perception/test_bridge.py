@@ -220,7 +220,7 @@ def test_a_mapping_with_opcua_and_sparkplug_is_checked(tmp_path: Path) -> None:
         '    to_unit: degC\n'
         '    payload: {format: sparkplug, metric: Oil/Temperature}\n'
         'opcua:\n'
-        "  - node_id: 'ns=2;s=Press3.Pressure'\n"
+        "  - node_id: 'nsu=urn:plant:press3;s=Press3.Pressure'\n"
         '    sensor_id: press3\n'
         '    quantity: pressure\n'
         '    unit: bar\n'
@@ -230,8 +230,9 @@ def test_a_mapping_with_opcua_and_sparkplug_is_checked(tmp_path: Path) -> None:
     )
     mapping = load_mapping(path)
     assert mapping.mqtt[0].payload.metric == 'Oil/Temperature'
-    assert mapping.opcua == (OpcUaRoute('ns=2;s=Press3.Pressure', 'press3', 'pressure', 'bar',
-                                        'Pa', sampling_interval_ms=50.0,
+    node = 'nsu=urn:plant:press3;s=Press3.Pressure'  # by namespace URI: resolved at connect
+    assert mapping.opcua == (OpcUaRoute(node, 'press3', 'pressure', 'bar', 'Pa',
+                                        sampling_interval_ms=50.0,
                                         publish_as='sensor_msgs/msg/FluidPressure'),)  # fmt: skip
     bridge = IotBridge(mapping.mqtt, mapping.opcua)
     assert bridge.scalar_outputs() == {'press3': 'sensor_msgs/msg/FluidPressure'}
@@ -243,6 +244,8 @@ def test_a_mapping_with_opcua_and_sparkplug_is_checked(tmp_path: Path) -> None:
     [
         ("opcua:\n  - {node_id: 'Press3', sensor_id: s, quantity: q, unit: bar}\n",
          r"bad\.yaml:2: opcua\[0\]\.node_id='Press3': an OPC UA node id"),
+        ("opcua:\n  - {node_id: 'nsu=;s=Press3', sensor_id: s, quantity: q, unit: bar}\n",
+         r"bad\.yaml:2: opcua\[0\]\.node_id='nsu=;s=Press3': an OPC UA node id"),
         ("opcua:\n  - {node_id: 'ns=2;i=7', sensor_id: s, quantity: q, unit: bar}\n"
          "  - {node_id: 'ns=2;i=7', sensor_id: t, quantity: q, unit: bar}\n",
          r"bad\.yaml:3: opcua\[1\]\.node_id='ns=2;i=7': mapped twice"),
