@@ -51,7 +51,8 @@ def mqtt_client(
         'client_id': config['mqtt.client_id'], 'protocol': config['mqtt.protocol'],
         'qos': config['mqtt.qos'], 'persistent': config['mqtt.persistent'], 'tls': tls,
         'username': config['mqtt.username'], 'password_env': config['mqtt.password_env'],
-        'state_topic': config['mqtt.state_topic'], 'clock_ns': clock_ns,
+        'state_topic': config['mqtt.state_topic'],
+        'sparkplug_host_id': config['mqtt.sparkplug_host_id'], 'clock_ns': clock_ns,
     }  # fmt: skip
     kwargs.update(overrides)
     host, port = kwargs.pop('host'), kwargs.pop('port')

@@ -23,6 +23,12 @@ doubling to 5 s); with QoS 1 and a persistent session (``clean_start`` off) the 
 what was published meanwhile. MQTT 5 or 3.1.1, TLS with a CA, client certificates, and a
 username whose password comes from an environment variable. Northbound, the robot's state
 (retained) and a last will saying it went offline.
+
+With ``sparkplug_host_id`` it is a Sparkplug 3.0 host application: once subscribed it
+publishes ``spBv1.0/STATE/<id>`` ``{"online":true,"timestamp":T}`` (retained, QoS 1), its last
+will is the same with ``false`` and the same T, a clean stop says offline first, and should the
+STATE topic ever say offline while it is connected (another client, a stale will), it says
+online again. Edge nodes that wait for their primary host publish their births once it is.
 """
 
 from __future__ import annotations
@@ -59,6 +65,7 @@ class MqttBridgeClient:
         username: str = '',
         password_env: str = '',
         state_topic: str = '',
+        sparkplug_host_id: str = '',
         clock_ns: Callable[[], int] = time.time_ns,
     ) -> None:
         """Prepare the client; :meth:`start` connects.
@@ -94,8 +101,21 @@ class MqttBridgeClient:
                 raise RemoteError(f'password_env={password_env!r}: the variable is not set')
             self.client.username_pw_set(username, password)
         self.state_topic = state_topic
+        if state_topic and sparkplug_host_id:
+            raise RemoteError(
+                f'mqtt.state_topic={state_topic!r} and mqtt.sparkplug_host_id='
+                f'{sparkplug_host_id!r}: an MQTT connection has one last will; set one of them'
+            )
         if state_topic:
             self.client.will_set(state_topic, OFFLINE_PAYLOAD, qos=1, retain=True)
+        self.host_state_topic = ''
+        if sparkplug_host_id:
+            from physical_ai_ros.core.messages.sparkplug import host_state_topic
+
+            self.host_state_topic = host_state_topic(sparkplug_host_id)
+            self._host_stamp_ms = clock_ns() // 1_000_000  # birth and will share it
+            self.client.will_set(self.host_state_topic, self._host_state(False), qos=1,
+                                 retain=True)  # fmt: skip
         self.client.reconnect_delay_set(min_delay=1, max_delay=5)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
@@ -118,6 +138,9 @@ class MqttBridgeClient:
         """Say offline (a clean goodbye sends no will), disconnect, end the network thread."""
         if self.state_topic and self.connected:
             self.client.publish(self.state_topic, OFFLINE_PAYLOAD, qos=1, retain=True)
+        if self.host_state_topic and self.connected:
+            self.client.publish(self.host_state_topic, self._host_state(False), qos=1,
+                                retain=True).wait_for_publish(2.0)  # fmt: skip
         self.client.disconnect()
         self.client.loop_stop()
 
@@ -132,6 +155,8 @@ class MqttBridgeClient:
             return
         self.last_error = ''
         filters = self.bridge.subscriptions()
+        if self.host_state_topic:  # its own STATE: to answer a stray "offline"
+            filters.append(self.host_state_topic)
         if not filters:  # northbound only
             self.connected = True
             return
@@ -145,6 +170,13 @@ class MqttBridgeClient:
         if refused:
             self.last_error = f'subscription refused by the broker: {", ".join(refused)}'
         self.connected = True
+        if self.host_state_topic:  # subscribed first, then online (Sparkplug 3.0)
+            client.publish(self.host_state_topic, self._host_state(True), qos=1, retain=True)
+
+    def _host_state(self, online: bool) -> bytes:
+        from physical_ai_ros.core.messages.sparkplug import host_state_payload
+
+        return host_state_payload(online, self._host_stamp_ms)
 
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
         # nothing may escape into paho's network thread: an exception there ends the thread
@@ -153,6 +185,9 @@ class MqttBridgeClient:
             topic = message.topic
         except UnicodeDecodeError:  # a topic that is not UTF-8 (MQTT requires it)
             self.bridge.status.rejected['bad topic'] += 1
+            return
+        if topic == self.host_state_topic and self.host_state_topic:
+            self._own_state(client, message.payload)
             return
         try:
             readings = self.bridge.on_message(
@@ -164,6 +199,13 @@ class MqttBridgeClient:
             self.bridge.status.rejected['internal error'] += 1
             self.last_error = f'internal error on {topic[:80]}: {type(exc).__name__}: {exc}'[:300]
         self._send_rebirth_requests(client)
+
+    def _own_state(self, client: Any, payload: bytes) -> None:
+        """Our STATE topic said offline while connected: say online again (Sparkplug 3.0)."""
+        from physical_ai_ros.core.messages.sparkplug import host_state_online
+
+        if host_state_online(payload) is False and self.connected:
+            client.publish(self.host_state_topic, self._host_state(True), qos=1, retain=True)
 
     def _send_rebirth_requests(self, client: Any) -> None:
         """Publish ``Node Control/Rebirth`` to each node the bridge asks (a seq gap, an alias)."""

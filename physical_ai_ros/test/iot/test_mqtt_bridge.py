@@ -460,3 +460,49 @@ def test_sim_devices_to_the_broker_to_the_bridge_give_the_sims_readings(
         return sorted(found)
 
     assert readings(bridged_bag) == readings(sim_bag)  # every reading, value and stamp
+
+
+def test_a_sparkplug_host_says_online_once_subscribed_and_its_will_says_offline(
+    broker: Broker,
+) -> None:
+    """Sparkplug 3.0 host application STATE: retained, QoS 1, birth and will share a stamp."""
+    from physical_ai_ros.core.messages.sparkplug import host_state_payload
+
+    seen: list[tuple[bytes, bool]] = []
+    watcher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    watcher.on_message = lambda c, u, m: seen.append((bytes(m.payload), bool(m.retain)))
+    watcher.connect('127.0.0.1', broker.port)
+    watcher.subscribe('spBv1.0/STATE/robot7', qos=1)
+    watcher.loop_start()
+    host = MqttBridgeClient(
+        IotBridge([ROUTE]), '127.0.0.1', broker.port, lambda r: None, client_id='host-7',
+        sparkplug_host_id='robot7', clock_ns=lambda: 1_700_000_000_123_000_000,
+    )  # fmt: skip
+    online = host_state_payload(True, 1_700_000_000_123)
+    offline = host_state_payload(False, 1_700_000_000_123)
+    assert json.loads(online) == {'online': True, 'timestamp': 1_700_000_000_123}
+    host.start()
+    try:
+        assert until(lambda: (online, False) in seen)
+        # another client (or an old will) says the host is offline: it says online again
+        publish(broker.port, 'spBv1.0/STATE/robot7', offline, retain=True)
+        assert until(lambda: [p for p, _ in seen].count(online) >= 2)
+        assert host.bridge.status.rejected == {}  # its own STATE is not a device's message
+        host.client.socket().close()  # the link drops without a goodbye: the will
+        assert until(lambda: seen[-1][0] == offline)
+        late: list[tuple[bytes, bool]] = []  # a late subscriber: the retained offline
+        reader = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        reader.on_message = lambda c, u, m: late.append((bytes(m.payload), bool(m.retain)))
+        reader.connect('127.0.0.1', broker.port)
+        reader.subscribe('spBv1.0/STATE/robot7', qos=1)
+        reader.loop_start()
+        assert until(lambda: late == [(offline, True)])
+        reader.loop_stop()
+        reader.disconnect()
+    finally:
+        watcher.loop_stop()
+        watcher.disconnect()
+        host.client.loop_stop()
+    with pytest.raises(Exception, match='one last will'):
+        MqttBridgeClient(IotBridge([ROUTE]), '127.0.0.1', broker.port, lambda r: None,
+                         state_topic='robots/7/state', sparkplug_host_id='robot7')  # fmt: skip

@@ -29,6 +29,7 @@ decoded by Google's protobuf runtime. Tests check it against payloads another im
 from __future__ import annotations
 
 from dataclasses import dataclass
+import json
 import math
 from typing import Any
 
@@ -223,6 +224,31 @@ def encode_rebirth(timestamp_ms: int) -> bytes:
     metric.name, metric.datatype, metric.timestamp = 'Node Control/Rebirth', _BOOLEAN, timestamp_ms
     metric.boolean_value = True
     return bytes(message.SerializeToString())
+
+
+def host_state_topic(host_id: str) -> str:
+    """Where a host application says it is online (Sparkplug 3.0: ``spBv1.0/STATE/<id>``)."""
+    return f'{NAMESPACE}/STATE/{host_id}'
+
+
+def host_state_payload(online: bool, timestamp_ms: int) -> bytes:
+    """A host application's STATE: ``{"online":true,"timestamp":<ms>}`` (JSON, Sparkplug 3.0).
+
+    The birth (online, published retained once subscribed) and the will (offline) carry the
+    same timestamp, so an edge node can tell which session a STATE belongs to.
+    """
+    state = {'online': online, 'timestamp': timestamp_ms}
+    return json.dumps(state, separators=(',', ':')).encode()
+
+
+def host_state_online(payload: bytes) -> bool | None:
+    """Whether a STATE payload says online (None: not a STATE payload)."""
+    try:
+        value = json.loads(payload)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    online = value.get('online') if isinstance(value, dict) else None
+    return online if isinstance(online, bool) else None
 
 
 def _number(metric: Any, datatype: int) -> float:

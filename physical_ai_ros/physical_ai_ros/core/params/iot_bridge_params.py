@@ -34,6 +34,11 @@ def check_iot_bridge(values: Mapping[str, Any]) -> list[ParamError]:
     check.need('mqtt.tls.cert', all(tls) or not any(tls), 'set together with mqtt.tls.key')
     check.need('mqtt.tls.cert', not any(tls) or bool(values['mqtt.tls.ca']),
                'a client certificate needs mqtt.tls.ca')  # fmt: skip
+    host = values['mqtt.sparkplug_host_id']
+    check.need('mqtt.sparkplug_host_id', not any(c in host for c in '/+#'),
+               'one topic level: no /, + or #')  # fmt: skip
+    check.need('mqtt.sparkplug_host_id', not (host and values['mqtt.state_topic']),
+               '"" while mqtt.state_topic is set (a connection has one last will)')  # fmt: skip
     secure = values['opcua.security_policy'] != 'None'
     check.need(
         'opcua.security_mode',
@@ -99,6 +104,10 @@ IOT_BRIDGE = ParamSet(
         P('mqtt.state_topic', 'string', '', "Northbound: the robot's state as retained JSON "
           '(safety stops and reasons, policy backend, IoT out of range), "offline" as the '
           'last will; "" = none.', read_only=True),
+        P('mqtt.sparkplug_host_id', 'string', '', 'Sparkplug 3.0 host application id: '
+          'publishes spBv1.0/STATE/<id> online (retained) with an offline last will, for edge '
+          'nodes that wait for their host; "" = none. Not with state_topic (one last will).',
+          read_only=True),
         P('opcua.endpoint', 'string', '', 'OPC UA server (opc.tcp://HOST:PORT/PATH) of the '
           'mapping\'s opcua: routes; "" = none.', read_only=True),
         P('opcua.security_policy', 'string', 'None', 'Security policy.',

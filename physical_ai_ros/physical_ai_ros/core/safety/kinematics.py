@@ -50,8 +50,7 @@ def braking_path(
     step_m: float = 0.05,
     step_rad: float = 0.1,
 ) -> tuple[Poses, np.ndarray[Any, np.dtype[np.float64]]]:
-    """Poses from now until the robot stands, braking after ``reaction_time_s``; and the time
-    the robot is at each [s].
+    """Poses from now until the robot stands, braking after ``reaction_time_s``, and when [s].
 
     ``extra_m`` goes on beyond the standing pose, straight along its heading in the direction
     of travel: the margin a stop must keep from an obstacle ahead (none sideways); those poses

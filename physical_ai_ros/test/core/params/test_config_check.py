@@ -342,3 +342,25 @@ def test_a_duplicate_key_is_reported_with_its_line() -> None:
     (problem,) = check_params_text(text)
     assert problem.name == 'safety_node.ros__parameters.rate_hz' and problem.line == 4
     assert 'duplicate key' in problem.allowed
+
+
+@pytest.mark.parametrize(
+    ('overrides', 'message'),
+    [
+        ({'mqtt.tls.cert': 'c.pem'}, 'mqtt.tls.cert'),
+        ({'mqtt.sparkplug_host_id': 'plant/robot7'}, 'one topic level'),
+        ({'mqtt.sparkplug_host_id': 'robot7', 'mqtt.state_topic': 'robots/7/state'},
+         'one last will'),
+        ({'opcua.endpoint': 'opc.tcp://:::garbage:::'}, 'opcua.endpoint'),
+    ],
+)  # fmt: skip
+def test_a_bad_bridge_setting_is_one_line_naming_it(
+    overrides: dict[str, Any], message: str
+) -> None:
+    from physical_ai_ros.core.params.schema import check_node, resolve
+
+    values = resolve('iot_bridge_node', {'mapping_file': 'bridge.yaml'}) | overrides
+    errors = check_node('iot_bridge_node', values)
+    assert errors, overrides
+    text = str(errors[0])
+    assert message in text and '\n' not in text, text
