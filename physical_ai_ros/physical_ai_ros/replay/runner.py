@@ -41,7 +41,7 @@ from rosbags.typesys import get_types_from_msg
 from physical_ai_ros.core.errors import PhysicalAiError
 from physical_ai_ros.core.messages.diagnostics import diagnostic_array
 from physical_ai_ros.core.messages.stamps import NS_PER_S, ns_to_stamp, stamp_to_ns
-from physical_ai_ros.core.params.config_check import load_node_params
+from physical_ai_ros.core.params.config_check import load_params
 from physical_ai_ros.core.params.monitor_params import footprint
 from physical_ai_ros.core.params.schema import resolve
 from physical_ai_ros.core.params.topics import input_topics, OUTPUT_TOPICS
@@ -118,6 +118,7 @@ class ReplayResult:
     commands: list[tuple[int, list[float], str]] = field(default_factory=list)
     limited: int = 0  # gate outputs a velocity, acceleration or jerk limit changed
     axes: tuple[str, ...] = ()
+    output_type: str = ''  # the gate's (which command topic it wrote)
     latency_ms: dict[str, list[float]] = field(default_factory=dict)
     snapshots: list[tuple[int, np.ndarray[Any, Any], np.ndarray[Any, Any]]] = field(
         default_factory=list
@@ -172,10 +173,9 @@ class ReplayRunner:
     def __init__(self, options: ReplayOptions) -> None:
         self.options = options
         self.types = TypestoreTypes(make_typestore(options.distro))
-        self.values = {
-            node: resolve(node, load_node_params(options.params, node) if options.params else {})
-            for node in ('perception_node', 'policy_node', 'safety_node')
-        }
+        nodes = ('perception_node', 'policy_node', 'safety_node')
+        given = load_params(options.params, nodes) if options.params else {}
+        self.values = {node: resolve(node, given.get(node, {})) for node in nodes}
         self.model = self._load_model()
         self.perception = PerceptionStage(self.values['perception_node'], self.types)
         self.policy = PolicyStage(self.values['policy_node'], self.types, self.model)
@@ -245,6 +245,7 @@ class ReplayRunner:
         result = ReplayResult(
             out_bag=out_dir / 'output',
             axes=tuple(self.values['safety_node']['axes']),
+            output_type=str(self.values['safety_node']['output_type']),
             model_sha256=self.model.sha256,
             deadline_ms=float(self.values['policy_node']['deadline_ms']),
             inputs={

@@ -183,7 +183,7 @@ def _replay_and_judge(
     comparison, golden_commands = None, None
     if golden.is_dir():
         comparison = compare_bags(result.out_bag, golden, Tolerances.load(tolerances))
-        output_type = str(result_output_type(case))
+        output_type = result.output_type
         topic = options.topic(COMMAND_TOPICS[output_type])
         golden_commands = command_series(golden, topic, result.axes)
     outcome = CaseResult(case.case_id, case.group, key, NEW, golden_digest=golden_digest)
@@ -240,14 +240,6 @@ def rejudge(
     staging.write_text(outcome.to_json())
     os.replace(staging, path)  # whole or the old one, for whoever reads it at the same time
     return outcome
-
-
-def result_output_type(case: Case) -> str:
-    """The safety node's output type under the case's params (which command topic to plot)."""
-    from physical_ai_ros.core.params.config_check import load_node_params
-    from physical_ai_ros.core.params.schema import resolve
-
-    return str(resolve('safety_node', load_node_params(case.params, 'safety_node'))['output_type'])
 
 
 def behaviour(commands: list[tuple[int, list[float], str]]) -> tuple[float, float]:

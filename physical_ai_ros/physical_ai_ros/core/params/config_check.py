@@ -22,7 +22,7 @@ the line.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -246,22 +246,34 @@ def load_node_params(path: Path | str, node: str) -> dict[str, Any]:
     Raises:
         ParamError: the file has problems (the first is raised, with its line).
     """
+    return load_params(path, (node,))[node]
+
+
+def load_params(path: Path | str, nodes: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The overrides a params file gives each of ``nodes``: checked and parsed once.
+
+    Raises:
+        ParamError: the file has problems (the first is raised, with its line).
+    """
     problems = check_params_file(path)
     if problems:
         first = problems[0]
         where = f'{path}:{first.line}' if first.line else str(path)
         raise ParamError(first.node, first.name, first.value, f'{first.allowed} ({where})')
     data = yaml.safe_load(read_text_limited(Path(path), _RefusedError)) or {}  # checked above
-    merged: dict[str, Any] = {}
-    for key, body in data.items():
-        name = _node_name(str(key))
-        if name in ('**', node) and isinstance(body, dict):
-            section = _flatten(body.get('ros__parameters', {}))
-            merged.update(
-                {
-                    k: v
-                    for k, v in section.items()
-                    if k not in ROS_PARAMETERS and (name == node or k in NODES[node].names())
-                }
-            )
-    return merged
+    out: dict[str, dict[str, Any]] = {}
+    for node in nodes:
+        merged: dict[str, Any] = {}
+        for key, body in data.items():
+            name = _node_name(str(key))
+            if name in ('**', node) and isinstance(body, dict):
+                section = _flatten(body.get('ros__parameters', {}))
+                merged.update(
+                    {
+                        k: v
+                        for k, v in section.items()
+                        if k not in ROS_PARAMETERS and (name == node or k in NODES[node].names())
+                    }
+                )
+        out[node] = merged
+    return out
