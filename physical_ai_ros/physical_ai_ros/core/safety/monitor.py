@@ -24,15 +24,16 @@ gate's own ``max_decel``) and on by a margin: it grows with speed as a safety sc
 field sets do, and a hand-drawn stop zone can add to it, never shrink it. A zone acts when at
 least ``min_points`` returns are inside it.
 
-A return cannot say whether it is a rack or a person about to step out. The **mover field**
-(``mover_speed`` > 0) treats every return as one that may come at the robot at that speed, as
-ISO 13855 adds an approach speed times the stopping time to a safety distance: a return ahead
-of the braking path counts as inside when it could reach the footprint at a pose before the
-robot gets there. The robot's speed is then capped at the fastest of a ladder of speeds whose
-field is clear, down to ``mover_min_speed``; where none is, it stands until one is (a crossing
-forklift passes). It slows past a person standing by the aisle, or a pallet; an aisle narrower
-than the allowance at the lowest speed needs a lower ``mover_speed`` there (as a scanner's
-field sets are switched per area).
+A rack stands where it stood a moment ago; a person about to step out may not. The **mover
+field** (``mover_speed`` > 0) treats each return that moved (or came into view) since a scan
+of the same sensor :data:`~.motion.BASELINE_S` earlier, the robot's own motion taken out
+(:mod:`.motion`), as one that may come at the robot at that speed, as ISO 13855 adds an
+approach speed times the stopping time to a safety distance: such a return ahead of the
+braking path counts as inside when it could reach the footprint at a pose before the robot
+gets there. Where some do, the robot's speed is capped at the fastest of a ladder of speeds
+whose field is clear, down to ``mover_min_speed``; where none is, it stands until one is (a
+crossing forklift passes). A person standing still is a standing return until it moves, and
+the protective field covers whatever is in the path either way.
 
 The monitor reads only :class:`~.sources.SourceTracker`'s raw points: no grid, no policy. A
 silent or blind source is a stop. Stops resume once the field has been clear for
@@ -283,7 +284,7 @@ class CollisionMonitor:
         if inside >= config.min_points:
             verdicts.append(MonitorVerdict(MonitorAction.STOP, PROTECTIVE_FIELD, inside, nearest))
         else:
-            capped = self._mover_cap(points, v, w, nearest)
+            capped = self._mover_cap(self.sources.moving_returns(velocity), v, w, nearest)
             if capped is not None:
                 verdicts.append(capped)
         for zone in config.zones:

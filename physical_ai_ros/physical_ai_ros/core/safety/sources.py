@@ -35,6 +35,7 @@ import numpy as np
 from physical_ai_ros.core.errors import MessageFormatError, PointCloudError
 from physical_ai_ros.core.messages.pointcloud import cloud_to_array
 from physical_ai_ros.core.messages.stamps import NS_PER_S, stamp_to_ns
+from physical_ai_ros.core.safety.motion import moved, Scan, ScanHistory
 from physical_ai_ros.core.safety.returns import Returns
 from physical_ai_ros.core.safety.shapes import Points, Shape
 
@@ -242,6 +243,7 @@ class _SourceState:
     returns: int = 0
     problem: SourceProblem | None = SourceProblem.NO_DATA
     detail: str = ''
+    history: ScanHistory = field(default_factory=ScanHistory)
 
 
 READERS = {'cloud': cloud_points, 'scan': scan_points, 'range': range_points}
@@ -254,6 +256,7 @@ class SourceTracker:
         self.band = band
         self._sources = {s.name: _SourceState(s, s.extrinsic) for s in sources}
         self._returns: Returns | None = None  # every source's, grouped; None: to be made
+        self._moving: tuple[tuple[int, tuple[float, float]], Returns] | None = None
         #: counts the messages taken: the returns are unchanged while it is
         self.version = 0
         #: messages refused per (source, problem)
@@ -303,6 +306,7 @@ class SourceTracker:
             state.detail = detail
             return problem
         state.points, state.returns, state.stamp_ns = points, returns, stamp
+        state.history.add(Scan(stamp, points))
         self._returns = None
         self.version += 1
         state.received_ns = now_ns
@@ -337,6 +341,25 @@ class SourceTracker:
         if self._returns is None:
             self._returns = Returns.of(self.points(), self.band.box)
         return self._returns
+
+    def moving_returns(self, velocity: tuple[float, float]) -> Returns:
+        """The returns that were not where they are a moment ago (:mod:`.motion`), grouped.
+
+        ``velocity`` is the robot's (the gate's output): its own motion is taken out first.
+        Made once per new message and velocity.
+        """
+        key = (self.version, velocity)
+        if self._moving is None or self._moving[0] != key:
+            arrays = []
+            for state in self._sources.values():
+                if state.stamp_ns is None or not state.points.shape[0]:
+                    continue
+                now = Scan(state.stamp_ns, state.points)
+                mask = moved(now, state.history.baseline(), velocity, self.band.box)
+                arrays.append(state.points[mask])
+            points = np.concatenate(arrays) if arrays else np.zeros((0, 2))
+            self._moving = (key, Returns.of(points, self.band.box))
+        return self._moving[1]
 
     def ages_s(self, now_ns: int) -> dict[str, float]:
         """Seconds since each source's last good message (-1: never)."""
