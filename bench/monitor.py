@@ -81,6 +81,27 @@ def main() -> None:
         keep &= (z > box[0][2]) & (z < box[1][2])
         return np.stack([x[keep], y[keep]], axis=1)
 
+    # the shipped mover field (mobile_base.yaml), the path clear, 1.1 m short of the pallet, and
+    # every return taken for a mover (the same cloud restamped while the robot is said to
+    # drive at 0.8 m/s: ego-motion makes all of it look moved): the ladder's worst case
+    far = lidar_scan(world, (6.0, 0.0, 0.0), config, np.random.default_rng(1))
+    moving_cloud = array_to_cloud(far, make_header(T0, 'lidar', types), types)
+    mover_stage = SafetyStage(values | {'monitor.mover_speed': 0.8, 'monitor.zones': []}, types)
+    assert mover_stage.monitor is not None
+    mover_stage.gate.motion.output[:] = (0.8, 0.0)
+    stamp = [T0]
+
+    def check_movers() -> None:
+        stamp[0] += 100_000_000  # 10 Hz
+        moving_cloud.header.stamp.sec, moving_cloud.header.stamp.nanosec = divmod(
+            stamp[0], 1_000_000_000
+        )
+        mover_stage.on_range_data('lidar', moving_cloud, stamp[0])
+
+    for _ in range(3):
+        check_movers()
+    capped = mover_stage.monitor.last
+    assert capped.zone == 'mover_field', capped  # the ladder ran
     check()
     verdict = stage.monitor.last
     kept = stage.monitor.sources.points().shape[0]
@@ -88,11 +109,18 @@ def main() -> None:
           f'{kept:,} obstacle returns kept, verdict {verdict.action.value} '
           f'(nearest {verdict.nearest_m:.2f} m); the crop keeps {crop().shape[0]:,}')  # fmt: skip
     print(HEADER)
-    base, ours = measure_interleaved([('bare numpy crop (baseline)', crop),
-                                      ('monitor check (decode, band, field, zone)', check)],
-                                     runs=RUNS)  # fmt: skip
+    base, ours, movers = measure_interleaved([
+        ('bare numpy crop (baseline)', crop),
+        ('monitor check (decode, band, field, zone)', check),
+        ('  + mover field, all returns moving', check_movers),
+    ], runs=RUNS)  # fmt: skip
     print(base.row())
     print(ours.row(base))
+    print(movers.row(base))
+    print(
+        f'  the mover field capped at {capped.linear_limit:.2f} m/s '
+        f'({capped.points:,} returns asked for it)'
+    )
     goal = ours.p99_ms <= 3.0 and ours.median_ms <= 2.0 * base.median_ms
     print(f'  goal p99 <= 3 ms and <= 2x the crop: {"met" if goal else "NOT met"}')
 

@@ -15,12 +15,13 @@
 """Which returns moved: a scan against an earlier one of the same sensor, ego-motion removed.
 
 The mover field must not treat a rack beside the aisle as a person about to step out: a rack
-is where it was a moment ago, a walking person is not. The earlier scan's returns are moved
-into the base frame of now (the robot's own motion over the interval, from the gate's
-velocity), drawn into a grid of :data:`~.returns.CELL` cells and grown by a tolerance; a
-return now whose cell is not covered was not there before: it moved, or came into view.
-Those count as possible movers; the rest is standing. No scan before (start-up, a source
-back from silence) or one too old: every return counts as a possible mover.
+is where it was a moment ago, a walking person is not. The earlier scan's occupied cells
+(:class:`~.returns.Returns`, 2 cm) are moved into the base frame of now (the robot's own
+motion over the interval, from the gate's velocity), drawn into a grid and grown by a
+tolerance; a cell of now that the grown grid does not cover was empty before: its returns
+moved, or came into view. Those count as possible movers; the rest is standing. Cells, not
+returns: a dense cloud has tens of thousands of returns in a few hundred cells. No scan
+before (start-up, a source back from silence) or one too old: every return counts as moving.
 """
 
 from __future__ import annotations
@@ -33,24 +34,23 @@ from typing import Any
 import cv2
 import numpy as np
 
-from physical_ai_ros.core.safety.returns import Box, CELL
-from physical_ai_ros.core.safety.shapes import Points
+from physical_ai_ros.core.safety.returns import Box, CELL, Returns
 
 #: How far back the earlier scan lies, at least [s]: a person at 0.6 m/s moves 12 cm.
 BASELINE_S = 0.2
 #: An earlier scan older than this says nothing about now [s].
 MAX_BASELINE_S = 0.6
-#: A return within this distance of one of the earlier scan stood still [m]: range noise,
-#: the cell size and the robot's speed changing within the interval.
+#: A cell within this distance of one occupied before stood still [m]: range noise, the
+#: cells' size and the robot's speed changing within the interval.
 TOLERANCE_M = 0.05
 
 
 @dataclass(frozen=True)
 class Scan:
-    """One message's obstacle returns in the base frame of its stamp."""
+    """One message's obstacle returns, grouped, in the base frame of its stamp."""
 
     stamp_ns: int
-    points: Points
+    returns: Returns
 
 
 class ScanHistory:
@@ -79,45 +79,41 @@ class ScanHistory:
 def moved(
     now: Scan, before: Scan | None, velocity: tuple[float, float], box: Box
 ) -> np.ndarray[Any, np.dtype[np.bool_]]:
-    """Which returns of ``now`` were not there in ``before`` (all, without ``before``).
+    """Which cells of ``now`` (a mask over its centres) were empty in ``before``.
 
-    ``velocity`` (linear, angular) is the robot's over the interval: a standing return seen
-    from the robot moves by the opposite of the robot's own motion.
+    All of them without ``before``. ``velocity`` (linear, angular) is the robot's over the
+    interval: a standing return seen from the robot moves by the opposite of its motion.
     """
-    n = now.points.shape[0]
-    if before is None or not n:
-        return np.ones(n, dtype=bool)
+    cells = now.returns.centres
+    if before is None or not cells.shape[0]:
+        return np.ones(cells.shape[0], dtype=bool)
     dt = (now.stamp_ns - before.stamp_ns) / 1e9
     v, w = velocity
     turn = w * dt
     # the robot's pose now in the base frame of ``before`` (constant v, w: an arc)
-    half = turn / 2.0
-    dx, dy = v * dt * math.cos(half), v * dt * math.sin(half)
+    dx, dy = v * dt * math.cos(turn / 2.0), v * dt * math.sin(turn / 2.0)
     c, s = math.cos(turn), math.sin(turn)
-    px, py = before.points[:, 0] - dx, before.points[:, 1] - dy
+    old = before.returns.centres
+    px, py = old[:, 0] - dx, old[:, 1] - dy
     x, y = c * px + s * py, -s * px + c * py  # rotated by -turn: into the frame of now
     x0, y0, x1, y1 = box
     cols, rows = int((x1 - x0) / CELL) + 1, int((y1 - y0) / CELL) + 1
     seen = np.zeros((rows, cols), dtype=np.uint8)
-    i, j = _cells(x, y, x0, y0, cols, rows)
-    seen[j, i] = 1
-    reach = math.ceil(TOLERANCE_M / CELL)
-    grid: np.ndarray[Any, Any] = cv2.dilate(
-        seen, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
-    )
-    i, j = _cells(now.points[:, 0], now.points[:, 1], x0, y0, cols, rows, keep_all=True)
-    inside = (i >= 0) & (i < cols) & (j >= 0) & (j < rows)
-    out = np.ones(n, dtype=bool)
-    out[inside] = grid[j[inside], i[inside]] == 0
+    i, j, inside = _cells(x, y, x0, y0, cols, rows)
+    seen[j[inside], i[inside]] = 1
+    # a cell centre lies within half a diagonal of its returns: grow by that too
+    reach = math.ceil((TOLERANCE_M + CELL) / CELL)
+    grown: np.ndarray[Any, Any] = cv2.dilate(seen, np.ones((2 * reach + 1,) * 2, np.uint8))
+    i, j, inside = _cells(cells[:, 0], cells[:, 1], x0, y0, cols, rows)
+    out = np.ones(cells.shape[0], dtype=bool)
+    out[inside] = grown[j[inside], i[inside]] == 0
     return out
 
 
 def _cells(
-    x: Any, y: Any, x0: float, y0: float, cols: int, rows: int, *, keep_all: bool = False
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    x: Any, y: Any, x0: float, y0: float, cols: int, rows: int
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Grid column and row of each point, and which lie on the grid."""
     i = np.floor((np.asarray(x) - x0) / CELL).astype(np.intp)
     j = np.floor((np.asarray(y) - y0) / CELL).astype(np.intp)
-    if keep_all:
-        return i, j
-    inside = (i >= 0) & (i < cols) & (j >= 0) & (j < rows)
-    return i[inside], j[inside]
+    return i, j, (i >= 0) & (i < cols) & (j >= 0) & (j < rows)

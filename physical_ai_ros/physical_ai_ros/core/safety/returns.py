@@ -107,6 +107,14 @@ class Returns:
         centres = np.stack([cells // cols + low[0] + 0.5, cells % cols + low[1] + 0.5], axis=1)
         return cls(points, cell.reshape(-1), centres * CELL, counts)
 
+    def subset(self, cells: np.ndarray[Any, np.dtype[np.bool_]]) -> Returns:
+        """The returns of the cells selected by ``cells`` (a mask over :attr:`centres`)."""
+        keep = cells[self.cell]
+        index = np.cumsum(cells) - 1  # old cell -> its index among the kept ones
+        return Returns(
+            self.points[keep], index[self.cell[keep]], self.centres[cells], self.counts[cells]
+        )
+
     @property
     def size(self) -> int:
         """Number of returns."""

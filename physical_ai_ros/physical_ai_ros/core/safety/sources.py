@@ -243,6 +243,7 @@ class _SourceState:
     returns: int = 0
     problem: SourceProblem | None = SourceProblem.NO_DATA
     detail: str = ''
+    grouped: Returns | None = None  # ``points`` in cells, made with them
     history: ScanHistory = field(default_factory=ScanHistory)
 
 
@@ -306,7 +307,8 @@ class SourceTracker:
             state.detail = detail
             return problem
         state.points, state.returns, state.stamp_ns = points, returns, stamp
-        state.history.add(Scan(stamp, points))
+        state.grouped = Returns.of(points, self.band.box)
+        state.history.add(Scan(stamp, state.grouped))
         self._returns = None
         self.version += 1
         state.received_ns = now_ns
@@ -339,7 +341,11 @@ class SourceTracker:
     def returns(self) -> Returns:
         """:meth:`points` grouped into cells, made once per new message (not per check)."""
         if self._returns is None:
-            self._returns = Returns.of(self.points(), self.band.box)
+            grouped = [s.grouped for s in self._sources.values() if s.grouped is not None]
+            if len(grouped) == 1 and grouped[0].size == self.points().shape[0]:
+                self._returns = grouped[0]  # one source: its own cells
+            else:
+                self._returns = Returns.of(self.points(), self.band.box)
         return self._returns
 
     def moving_returns(self, velocity: tuple[float, float]) -> Returns:
@@ -350,15 +356,20 @@ class SourceTracker:
         """
         key = (self.version, velocity)
         if self._moving is None or self._moving[0] != key:
-            arrays = []
+            parts = []
             for state in self._sources.values():
-                if state.stamp_ns is None or not state.points.shape[0]:
+                if state.stamp_ns is None or state.grouped is None or not state.grouped.size:
                     continue
-                now = Scan(state.stamp_ns, state.points)
+                now = Scan(state.stamp_ns, state.grouped)
                 mask = moved(now, state.history.baseline(), velocity, self.band.box)
-                arrays.append(state.points[mask])
-            points = np.concatenate(arrays) if arrays else np.zeros((0, 2))
-            self._moving = (key, Returns.of(points, self.band.box))
+                parts.append(state.grouped.subset(mask))
+            if len(parts) == 1:
+                moving = parts[0]
+            else:
+                points = [p.points for p in parts]
+                moving = Returns.of(np.concatenate(points) if points else np.zeros((0, 2)),
+                                    self.band.box)  # fmt: skip
+            self._moving = (key, moving)
         return self._moving[1]
 
     def ages_s(self, now_ns: int) -> dict[str, float]:
