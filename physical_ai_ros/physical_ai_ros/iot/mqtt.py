@@ -29,6 +29,12 @@ publishes ``spBv1.0/STATE/<id>`` ``{"online":true,"timestamp":T}`` (retained, Qo
 will is the same with ``false`` and the same T, a clean stop says offline first, and should the
 STATE topic ever say offline while it is connected (another client, a stale will), it says
 online again. Edge nodes that wait for their primary host publish their births once it is.
+
+With ``sparkplug_edge`` (group id, edge node id) the robot is a Sparkplug edge node
+(:mod:`~physical_ai_ros.core.messages.sparkplug_edge`): its will is the NDEATH with the
+session's ``bdSeq`` (counted up for each reconnect), each connect publishes an NBIRTH of the
+last state, :meth:`publish_metrics` sends NDATA (or a new NBIRTH), and an NCMD ``Node
+Control/Rebirth`` from a host gets a new NBIRTH.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from __future__ import annotations
 from collections.abc import Callable
 import os
 import sys
+import threading
 import time
 from typing import Any
 
@@ -66,6 +73,7 @@ class MqttBridgeClient:
         password_env: str = '',
         state_topic: str = '',
         sparkplug_host_id: str = '',
+        sparkplug_edge: tuple[str, str] | None = None,
         clock_ns: Callable[[], int] = time.time_ns,
     ) -> None:
         """Prepare the client; :meth:`start` connects.
@@ -101,10 +109,12 @@ class MqttBridgeClient:
                 raise RemoteError(f'password_env={password_env!r}: the variable is not set')
             self.client.username_pw_set(username, password)
         self.state_topic = state_topic
-        if state_topic and sparkplug_host_id:
+        wills = {'mqtt.state_topic': state_topic, 'mqtt.sparkplug_host_id': sparkplug_host_id,
+                 'mqtt.sparkplug_node': sparkplug_edge[1] if sparkplug_edge else ''}  # fmt: skip
+        given = [f'{name}={value!r}' for name, value in wills.items() if value]
+        if len(given) > 1:
             raise RemoteError(
-                f'mqtt.state_topic={state_topic!r} and mqtt.sparkplug_host_id='
-                f'{sparkplug_host_id!r}: an MQTT connection has one last will; set one of them'
+                f'{" and ".join(given)}: an MQTT connection has one last will; set one of them'
             )
         if state_topic:
             self.client.will_set(state_topic, OFFLINE_PAYLOAD, qos=1, retain=True)
@@ -116,6 +126,13 @@ class MqttBridgeClient:
             self._host_stamp_ms = clock_ns() // 1_000_000  # birth and will share it
             self.client.will_set(self.host_state_topic, self._host_state(False), qos=1,
                                  retain=True)  # fmt: skip
+        self.edge: Any = None
+        self._edge_lock = threading.Lock()  # paho's thread births, the node's sends data
+        if sparkplug_edge is not None:
+            from physical_ai_ros.core.messages.sparkplug_edge import EdgeNode
+
+            self.edge = EdgeNode(*sparkplug_edge)
+            self._next_will()
         self.client.reconnect_delay_set(min_delay=1, max_delay=5)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
@@ -157,6 +174,8 @@ class MqttBridgeClient:
         filters = self.bridge.subscriptions()
         if self.host_state_topic:  # its own STATE: to answer a stray "offline"
             filters.append(self.host_state_topic)
+        if self.edge is not None:  # a host's commands to the robot (rebirth)
+            filters.append(self.edge.topic('NCMD'))
         if not filters:  # northbound only
             self.connected = True
             return
@@ -172,6 +191,31 @@ class MqttBridgeClient:
         self.connected = True
         if self.host_state_topic:  # subscribed first, then online (Sparkplug 3.0)
             client.publish(self.host_state_topic, self._host_state(True), qos=1, retain=True)
+        if self.edge is not None:  # a new session: its birth, with the will's bdSeq
+            with self._edge_lock:
+                topic, payload = self.edge.rebirth(self.clock_ns() // 1_000_000)
+                client.publish(topic, payload, qos=0)
+
+    def publish_metrics(self, metrics: dict[str, Any]) -> None:
+        """Send the robot's state as the edge node's NDATA (or NBIRTH); nothing when unchanged.
+
+        Kept while disconnected: the birth of the next session carries it.
+        """
+        if self.edge is None:
+            return
+        with self._edge_lock:
+            if not self.connected:
+                self.edge.birth(metrics, self.clock_ns() // 1_000_000)  # remembered, not sent
+                return
+            update = self.edge.update(metrics, self.clock_ns() // 1_000_000)
+            if update is not None:
+                self.client.publish(update[0], update[1], qos=0)
+
+    def _next_will(self) -> None:
+        """The NDEATH of the next session (its bdSeq one up), as the will it connects with."""
+        with self._edge_lock:
+            death = self.edge.new_session(self.clock_ns() // 1_000_000)
+            self.client.will_set(self.edge.topic('NDEATH'), death, qos=1, retain=False)
 
     def _host_state(self, online: bool) -> bytes:
         from physical_ai_ros.core.messages.sparkplug import host_state_payload
@@ -188,6 +232,14 @@ class MqttBridgeClient:
             return
         if topic == self.host_state_topic and self.host_state_topic:
             self._own_state(client, message.payload)
+            return
+        if self.edge is not None and topic == self.edge.topic('NCMD'):
+            from physical_ai_ros.core.messages.sparkplug_edge import is_rebirth_command
+
+            if is_rebirth_command(message.payload):
+                with self._edge_lock:
+                    topic, payload = self.edge.rebirth(self.clock_ns() // 1_000_000)
+                    client.publish(topic, payload, qos=0)
             return
         try:
             readings = self.bridge.on_message(
@@ -225,5 +277,7 @@ class MqttBridgeClient:
         self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any
     ) -> None:
         self.connected = False
+        if self.edge is not None:  # the reconnect is a new session: a new will
+            self._next_will()
         for reading in self.bridge.on_disconnect(self.clock_ns()):
             self.on_reading(reading)

@@ -24,6 +24,7 @@ from rclpy.lifecycle import LifecycleState, TransitionCallbackReturn
 from physical_ai_ros.core.errors import PhysicalAiError
 from physical_ai_ros.core.messages.diagnostics import OK, status, WARN
 from physical_ai_ros.core.messages.payloads import robot_state_payload
+from physical_ai_ros.core.messages.sparkplug_edge import robot_state_metrics
 from physical_ai_ros.core.messages.stamps import make_header
 from physical_ai_ros.core.params.iot_mapping import load_mapping
 from physical_ai_ros.core.params.schema import IOT_BRIDGE
@@ -62,7 +63,8 @@ class IotBridgeNode(StageNode):
             config = values(self, IOT_BRIDGE)
             mapping = load_mapping(config['mapping_file'])
             self.bridge = IotBridge(mapping.mqtt, mapping.opcua, retained=config['mqtt.retained'])
-            if mapping.mqtt or config['mqtt.state_topic']:
+            northbound = config['mqtt.state_topic'] or config['mqtt.sparkplug_node']
+            if mapping.mqtt or northbound:
                 self.client = mqtt_client(self.bridge, config, self._publish, clock_ns=self.now_ns)
             if mapping.opcua:
                 self.opcua = opcua_client(self.bridge, config, self._publish, clock_ns=self.now_ns)
@@ -80,7 +82,7 @@ class IotBridgeNode(StageNode):
             for sensor, msgtype in self.bridge.scalar_outputs().items()
         }  # fmt: skip
         self.diagnostics_timer(self._diagnostics)
-        if config['mqtt.state_topic']:  # northbound: the stack's own /diagnostics, summarised
+        if northbound:  # the stack's own /diagnostics, summarised: JSON or Sparkplug metrics
             self.own(self.create_subscription(
                 DiagnosticArray, '/diagnostics', self.guarded(self._state, 'state'), 10,
                 callback_group=self.group,
@@ -106,10 +108,10 @@ class IotBridgeNode(StageNode):
             kv.key.split('/')[1] for kv in (perception.values if perception else [])
             if kv.key.startswith('iot_rejected/') and kv.key.endswith('/out of range')
         })  # fmt: skip
-        self.client.publish_state(robot_state_payload(
-            self.now_ns(), gate=safety.message, stopping=_level(safety.level) != OK, stops=stops,
-            backend=backend, iot_out_of_range=out_of_range,
-        ))  # fmt: skip
+        state = {'gate': safety.message, 'stopping': _level(safety.level) != OK, 'stops': stops,
+                 'backend': backend, 'iot_out_of_range': out_of_range}  # fmt: skip
+        self.client.publish_state(robot_state_payload(self.now_ns(), **state))
+        self.client.publish_metrics(robot_state_metrics(**state))
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
         """Lifecycle transition: connect (paho and asyncua keep reconnecting)."""

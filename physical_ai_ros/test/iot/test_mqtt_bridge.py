@@ -506,3 +506,73 @@ def test_a_sparkplug_host_says_online_once_subscribed_and_its_will_says_offline(
     with pytest.raises(Exception, match='one last will'):
         MqttBridgeClient(IotBridge([ROUTE]), '127.0.0.1', broker.port, lambda r: None,
                          state_topic='robots/7/state', sparkplug_host_id='robot7')  # fmt: skip
+
+
+def test_the_robot_is_a_sparkplug_edge_node_births_data_rebirth_and_death(
+    broker: Broker,
+) -> None:
+    """NBIRTH (seq 0, bdSeq, Node Control/Rebirth), NDATA of what changed, NDEATH as the will."""
+    from physical_ai_ros.core.messages.sparkplug import _payload_class, encode_rebirth
+    from physical_ai_ros.core.messages.sparkplug_edge import robot_state_metrics
+
+    seen: list[tuple[str, object]] = []
+
+    def on_message(client: object, userdata: object, message: object) -> None:
+        kind = message.topic.split('/')[2]  # type: ignore[attr-defined]
+        if kind == 'NCMD':
+            return  # the host's own command, back from its subscription
+        payload = _payload_class()()
+        payload.ParseFromString(message.payload)  # type: ignore[attr-defined]
+        seen.append((kind, payload))
+
+    host = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    host.on_message = on_message
+    host.connect('127.0.0.1', broker.port)
+    host.subscribe('spBv1.0/plant1/+/robot7', qos=1)
+    host.loop_start()
+    robot = MqttBridgeClient(IotBridge([]), '127.0.0.1', broker.port, lambda r: None,
+                             client_id='robot-7', sparkplug_edge=('plant1', 'robot7'))  # fmt: skip
+    state = {'gate': 'passing', 'stopping': False, 'stops': {'stale_input': 2},
+             'backend': 'local', 'iot_out_of_range': []}  # fmt: skip
+    robot.publish_metrics(robot_state_metrics(**state))  # before connecting: kept for birth
+    robot.start()
+
+    def values(payload: object) -> dict[str, object]:
+        return {m.name: getattr(m, m.WhichOneof('value')) for m in payload.metrics}  # type: ignore[attr-defined]
+
+    try:
+        assert until(lambda: [k for k, _ in seen] == ['NBIRTH'])
+        birth = seen[0][1]
+        assert birth.seq == 0  # type: ignore[attr-defined]
+        born = values(birth)
+        assert born['bdSeq'] == 0 and born['Node Control/Rebirth'] is False
+        assert born['Gate/Stopping'] is False and born['Gate/Stops/stale_input'] == 2
+        types = {m.name: m.datatype for m in birth.metrics}  # type: ignore[attr-defined]
+        assert types['Gate/Stopping'] == 11 and types['Gate/Message'] == 12
+        # a change: NDATA with the changed metrics only, seq 1
+        robot.publish_metrics(robot_state_metrics(**(state | {'stopping': True})))
+        robot.publish_metrics(robot_state_metrics(**(state | {'stopping': True})))  # no change
+        assert until(lambda: len(seen) == 2)
+        time.sleep(0.3)
+        assert len(seen) == 2 and seen[1][0] == 'NDATA'
+        assert seen[1][1].seq == 1 and values(seen[1][1]) == {'Gate/Stopping': True}  # type: ignore[attr-defined]
+        # a host asks for a rebirth: a new NBIRTH, seq 0 again, the same session's bdSeq
+        host.publish('spBv1.0/plant1/NCMD/robot7', encode_rebirth(1), qos=1).wait_for_publish(5)
+        assert until(lambda: len(seen) == 3 and seen[2][0] == 'NBIRTH')
+        assert seen[2][1].seq == 0 and values(seen[2][1])['bdSeq'] == 0  # type: ignore[attr-defined]
+        # a new stop reason is a metric the birth did not declare: a new birth with it
+        robot.publish_metrics(robot_state_metrics(**(state | {'stops': {'estop': 1}})))
+        assert until(lambda: len(seen) == 4 and seen[3][0] == 'NBIRTH')
+        assert values(seen[3][1])['Gate/Stops/estop'] == 1
+        # the link drops: the broker sends the NDEATH will with the session's bdSeq
+        robot.client.socket().close()
+        assert until(lambda: any(k == 'NDEATH' for k, _ in seen))
+        death = next(p for k, p in seen if k == 'NDEATH')
+        assert values(death) == {'bdSeq': 0}
+        # paho reconnects: the next session's birth has the next bdSeq
+        assert until(lambda: any(k == 'NBIRTH' and values(p)['bdSeq'] == 1 for k, p in seen),
+                     15.0)  # fmt: skip
+    finally:
+        host.loop_stop()
+        host.disconnect()
+        robot.stop()

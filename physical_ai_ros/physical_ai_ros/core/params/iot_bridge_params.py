@@ -37,8 +37,15 @@ def check_iot_bridge(values: Mapping[str, Any]) -> list[ParamError]:
     host = values['mqtt.sparkplug_host_id']
     check.need('mqtt.sparkplug_host_id', not any(c in host for c in '/+#'),
                'one topic level: no /, + or #')  # fmt: skip
-    check.need('mqtt.sparkplug_host_id', not (host and values['mqtt.state_topic']),
-               '"" while mqtt.state_topic is set (a connection has one last will)')  # fmt: skip
+    group, node = values['mqtt.sparkplug_group'], values['mqtt.sparkplug_node']
+    for name, value in (('mqtt.sparkplug_group', group), ('mqtt.sparkplug_node', node)):
+        check.need(name, not any(c in value for c in '/+#'), 'one topic level: no /, + or #')
+    check.need('mqtt.sparkplug_group', bool(group) == bool(node),
+               'set together with mqtt.sparkplug_node (the edge node has both ids)')  # fmt: skip
+    wills = [n for n in ('mqtt.state_topic', 'mqtt.sparkplug_host_id', 'mqtt.sparkplug_node')
+             if values[n]]  # fmt: skip
+    check.need(wills[-1] if wills else 'mqtt.state_topic', len(wills) <= 1,
+               f'only one of {", ".join(wills)}: a connection has one last will')  # fmt: skip
     secure = values['opcua.security_policy'] != 'None'
     check.need(
         'opcua.security_mode',
@@ -108,6 +115,11 @@ IOT_BRIDGE = ParamSet(
           'publishes spBv1.0/STATE/<id> online (retained) with an offline last will, for edge '
           'nodes that wait for their host; "" = none. Not with state_topic (one last will).',
           read_only=True),
+        P('mqtt.sparkplug_group', 'string', '', "Sparkplug B group id of the robot's own edge "
+          'node ("" with sparkplug_node "").', read_only=True),
+        P('mqtt.sparkplug_node', 'string', '', "Northbound as Sparkplug B: the robot's state as "
+          'edge node NBIRTH/NDATA under this id, NDEATH as its last will (Ignition discovers '
+          'it); "" = none.', read_only=True),
         P('opcua.endpoint', 'string', '', 'OPC UA server (opc.tcp://HOST:PORT/PATH) of the '
           'mapping\'s opcua: routes; "" = none.', read_only=True),
         P('opcua.security_policy', 'string', 'None', 'Security policy.',

@@ -352,6 +352,9 @@ def test_a_duplicate_key_is_reported_with_its_line() -> None:
         ({'mqtt.sparkplug_host_id': 'robot7', 'mqtt.state_topic': 'robots/7/state'},
          'one last will'),
         ({'opcua.endpoint': 'opc.tcp://:::garbage:::'}, 'opcua.endpoint'),
+        ({'mqtt.sparkplug_node': 'robot7'}, 'set together with mqtt.sparkplug_node'),
+        ({'mqtt.sparkplug_group': 'plant1', 'mqtt.sparkplug_node': 'robot7',
+          'mqtt.state_topic': 'r/7'}, 'one last will'),
     ],
 )  # fmt: skip
 def test_a_bad_bridge_setting_is_one_line_naming_it(
