@@ -3,11 +3,14 @@
 On a Mosquitto broker started here on loopback, a publisher in its own process (as devices
 are) sends N JSON device messages at QoS 0 as fast as it can; two subscribers receive them,
 alternated run by run: a bare paho client that only counts (the baseline), and the bridge
-(:class:`MqttBridgeClient` with :class:`IotBridge`: decode, convert, readings). Reported:
-readings per second received, and broker -> reading latency p50/p99 (publisher's send time
-in the payload against the receiving callback's clock), each beside the baseline. The bridge
-core alone (no network) is timed too. Goals (issue 14): >= 20,000 readings/s; p99 <= 2 ms
-above the bare subscriber.
+(:class:`MqttBridgeClient` with :class:`IotBridge`: decode, convert, readings), and
+``physical-ai iot record`` end to end (the same bridge, every reading written into a rosbag2,
+the bag closed), at QoS 0 and at QoS 1. Reported: readings per second from the first
+reading received to the last one handled (for the recorder: to its bag closed), and broker
+-> reading latency p50/p99 (publisher's send time in the payload against the receiving
+callback's clock), each beside the baseline. The bridge core alone (no network) is timed too.
+Goals (issues 14, 25): >= 20,000 readings/s; p99 <= 2 ms above the bare subscriber;
+``iot record`` >= 0.8x the bare subscriber at QoS 0 and QoS 1.
 
 Run: ``make bench`` or ``.venv/bin/python bench/iot.py`` (needs mosquitto and paho-mqtt).
 """
@@ -66,8 +69,45 @@ def core_only() -> None:
     print(f'  => the bridge core alone: {1000.0 / ours.median_ms:,.0f} readings/s per core')
 
 
+def run_record(port: int, qos: int, messages: int = MESSAGES) -> float:
+    """Readings/s of ``physical-ai iot record`` taking ``messages`` into a bag, end to end."""
+    from rosbags.rosbag2 import Reader
+    import yaml
+
+    from physical_ai_ros.cli import main as cli
+
+    with tempfile.TemporaryDirectory() as tmp:
+        mapping, params, bag = Path(tmp) / 'map.yaml', Path(tmp) / 'params.yaml', Path(tmp) / 'b'
+        mapping.write_text(yaml.safe_dump({'mqtt': [{
+            'topic': ROUTE.topic, 'sensor_id': ROUTE.sensor_id, 'quantity': ROUTE.quantity,
+            'unit': ROUTE.unit, 'to_unit': ROUTE.to_unit,
+            'payload': {'format': 'json', 'value': 't', 'timestamp': 'ts',
+                        'timestamp_unit': 'ns', 'quality': 'q', 'good': ['GOOD']},
+        }]}))  # fmt: skip
+        node = {'mapping_file': str(mapping), 'mqtt.qos': qos, 'mqtt.port': port}
+        params.write_text(yaml.safe_dump({'iot_bridge_node': {'ros__parameters': node}}))
+        finished: list[float] = []
+
+        def record() -> None:
+            cli(['iot', 'record', '--params', str(params), '--out', str(bag), '--seconds', '60',
+                 '--max-readings', str(messages)])  # fmt: skip
+            finished.append(time.time_ns())
+
+        recorder = threading.Thread(target=record)
+        recorder.start()
+        time.sleep(1.5)  # connected and subscribed
+        publisher = subprocess.Popen([sys.executable, __file__, '--publish', str(port),
+                                      str(messages), '0', str(qos)])  # fmt: skip
+        recorder.join(timeout=120)
+        publisher.wait(timeout=60)
+        with Reader(bag) as reader:  # log time = receipt: the first reading's arrival
+            first = next(iter(reader.messages()))[1]
+            count = reader.message_count
+    return count / ((finished[0] - first) / 1e9) if finished and count else 0.0
+
+
 def run_subscriber(
-    port: int, bridged: bool, messages: int = MESSAGES, rate_hz: float = 0.0
+    port: int, bridged: bool, messages: int = MESSAGES, rate_hz: float = 0.0, qos: int = 0
 ) -> tuple[float, np.ndarray]:
     """(readings/s, latencies ms) of one subscriber receiving ``messages`` messages.
 
@@ -93,7 +133,7 @@ def run_subscriber(
         client = MqttBridgeClient(
             IotBridge([ROUTE]), '127.0.0.1', port,
             lambda r: count(r.stamp_ns) if r.status == 0 else None,  # not the stale ones
-            client_id='bench-bridge', qos=0, persistent=False,
+            client_id='bench-bridge', qos=qos, persistent=False,
         )  # fmt: skip
         client.start()
         connected = lambda: client.connected  # noqa: E731
@@ -104,7 +144,7 @@ def run_subscriber(
         state = {'connected': False}
 
         def on_connect(c, u, f, r, p) -> None:
-            c.subscribe(ROUTE.topic, qos=0)
+            c.subscribe(ROUTE.topic, qos=qos)
             state['connected'] = True
 
         def on_message(c, u, m) -> None:
@@ -125,7 +165,7 @@ def run_subscriber(
     time.sleep(0.2)
     # the devices: another process, so the subscriber under test has its interpreter alone
     publisher = subprocess.Popen(
-        [sys.executable, __file__, '--publish', str(port), str(messages), str(rate_hz)]
+        [sys.executable, __file__, '--publish', str(port), str(messages), str(rate_hz), str(qos)]
     )
     done.wait(timeout=60)
     last = time.perf_counter()
@@ -136,7 +176,7 @@ def run_subscriber(
     return rate, np.asarray(latencies)
 
 
-def publish(port: int, messages: int, rate_hz: float) -> None:
+def publish(port: int, messages: int, rate_hz: float, qos: int = 0) -> None:
     """The devices' side: ``messages`` JSON readings, paced at ``rate_hz`` (0: flat out)."""
     import paho.mqtt.client as mqtt
 
@@ -149,7 +189,7 @@ def publish(port: int, messages: int, rate_hz: float) -> None:
         if rate_hz:
             time.sleep(max(0.0, start + k / rate_hz - time.perf_counter()))
         body = json.dumps({'t': 70.0 + k % 10, 'ts': time.time_ns(), 'q': 'GOOD'}).encode()
-        info = publisher.publish(f'factory/line3/o{k % 16}/temperature', body, qos=0)
+        info = publisher.publish(f'factory/line3/o{k % 16}/temperature', body, qos=qos)
     if info is not None:
         info.wait_for_publish(timeout=60)
     publisher.loop_stop()
@@ -158,7 +198,7 @@ def publish(port: int, messages: int, rate_hz: float) -> None:
 
 def main() -> None:
     if sys.argv[1:2] == ['--publish']:
-        publish(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
+        publish(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]))
         return
     mosquitto = shutil.which('mosquitto') or '/usr/sbin/mosquitto'
     if not Path(mosquitto).exists():
@@ -178,9 +218,14 @@ def main() -> None:
         try:
             flood: dict[str, list[tuple[float, np.ndarray]]] = {'bare': [], 'bridge': []}
             paced: dict[str, list[tuple[float, np.ndarray]]] = {'bare': [], 'bridge': []}
+            ends: dict[str, list[float]] = {f'{n} qos {q}': [] for q in (0, 1)
+                                            for n in ('bare', 'record')}  # fmt: skip
             for _ in range(ROUNDS):  # A/B/A/B
                 for name in flood:
                     flood[name].append(run_subscriber(port, bridged=name == 'bridge'))
+                for qos in (0, 1):
+                    ends[f'bare qos {qos}'].append(run_subscriber(port, False, qos=qos)[0])
+                    ends[f'record qos {qos}'].append(run_record(port, qos))
                 for name in paced:
                     paced[name].append(
                         run_subscriber(port, name == 'bridge', messages=2000, rate_hz=1000.0)
@@ -204,6 +249,14 @@ def main() -> None:
         f'bare subscriber (goal >= 20,000/s); p99 {p99["bridge"] - p99["bare"]:+.2f} ms above '
         'it (goal <= 2 ms)'
     )
+    print('  iot record end to end (bag written and closed) beside the bare subscriber:')
+    for qos in (0, 1):
+        bare = float(np.median(ends[f'bare qos {qos}']))
+        record = float(np.median(ends[f'record qos {qos}']))
+        print(
+            f'    QoS {qos}: record {record:10,.0f} readings/s, bare {bare:10,.0f}/s: '
+            f'{record / bare:.2f}x (goal >= 0.8x)'
+        )
 
 
 if __name__ == '__main__':
