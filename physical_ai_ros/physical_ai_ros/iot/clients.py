@@ -53,6 +53,7 @@ def mqtt_client(
         'username': config['mqtt.username'], 'password_env': config['mqtt.password_env'],
         'state_topic': config['mqtt.state_topic'],
         'sparkplug_host_id': config['mqtt.sparkplug_host_id'], 'clock_ns': clock_ns,
+        'shared_group': config['mqtt.shared_group'],
         'sparkplug_edge': (
             (config['mqtt.sparkplug_group'], config['mqtt.sparkplug_node'])
             if config['mqtt.sparkplug_node'] else None

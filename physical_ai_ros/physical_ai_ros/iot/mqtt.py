@@ -35,6 +35,11 @@ With ``sparkplug_edge`` (group id, edge node id) the robot is a Sparkplug edge n
 session's ``bdSeq`` (counted up for each reconnect), each connect publishes an NBIRTH of the
 last state, :meth:`publish_metrics` sends NDATA (or a new NBIRTH), and an NCMD ``Node
 Control/Rebirth`` from a host gets a new NBIRTH.
+
+With ``shared_group`` the device subscriptions are MQTT 5 shared subscriptions
+(``$share/<group>/<filter>``): the broker hands each message to one of the group's clients,
+so several bridge processes share a plant's load. Not for Sparkplug routes, whose sequence
+checks need every message of a node.
 """
 
 from __future__ import annotations
@@ -74,6 +79,7 @@ class MqttBridgeClient:
         state_topic: str = '',
         sparkplug_host_id: str = '',
         sparkplug_edge: tuple[str, str] | None = None,
+        shared_group: str = '',
         clock_ns: Callable[[], int] = time.time_ns,
     ) -> None:
         """Prepare the client; :meth:`start` connects.
@@ -133,6 +139,12 @@ class MqttBridgeClient:
 
             self.edge = EdgeNode(*sparkplug_edge)
             self._next_will()
+        if shared_group and any(r.payload.format == 'sparkplug' for r in bridge.routes):
+            raise RemoteError(
+                f'mqtt.shared_group={shared_group!r}: Sparkplug routes need every message of a '
+                'node (its seq, births and deaths): no shared subscription'
+            )
+        self.shared_group = shared_group
         self.client.reconnect_delay_set(min_delay=1, max_delay=5)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
@@ -180,7 +192,12 @@ class MqttBridgeClient:
             self.connected = True
             return
         # connected means subscribed: what devices publish from now on reaches the bridge
-        client.subscribe([(topic_filter, self.qos) for topic_filter in filters])
+        routes = set(self.bridge.subscriptions())
+        client.subscribe([(self._shared(f) if f in routes else f, self.qos) for f in filters])
+
+    def _shared(self, topic_filter: str) -> str:
+        """A device filter as a shared subscription (``$share/<group>/...``), with a group."""
+        return f'$share/{self.shared_group}/{topic_filter}' if self.shared_group else topic_filter
 
     def _on_subscribe(
         self, client: Any, userdata: Any, mid: Any, reasons: Any, props: Any

@@ -576,3 +576,47 @@ def test_the_robot_is_a_sparkplug_edge_node_births_data_rebirth_and_death(
         host.loop_stop()
         host.disconnect()
         robot.stop()
+
+
+def test_bridges_in_a_shared_group_share_the_messages_each_to_one(broker: Broker) -> None:
+    """MQTT 5 shared subscriptions: two bridge processes' worth of clients split the load."""
+    readings: list[list[object]] = [[], []]
+    clients = [
+        MqttBridgeClient(
+            IotBridge([ROUTE]),
+            '127.0.0.1',
+            broker.port,
+            readings[k].append,
+            client_id=f'bridge-{k}',
+            shared_group='bridges',
+            qos=1,
+            persistent=False,
+        )
+        for k in range(2)
+    ]
+    for client in clients:
+        client.start()
+    try:
+        assert until(lambda: all(c.connected for c in clients))
+        time.sleep(0.3)
+        sender = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        sender.connect('127.0.0.1', broker.port)
+        sender.loop_start()
+        for k in range(200):
+            body = json.dumps({'t': 32.0 + k, 'ts': 1_700_000_000_000 + k, 'q': 'GOOD'})
+            sender.publish(f'factory/line3/o{k % 4}/temperature', body.encode(), qos=1)
+        sender.publish('factory/line3/end/temperature', b'{}', qos=1).wait_for_publish(10)
+        sender.loop_stop()
+        sender.disconnect()
+        assert until(lambda: len(readings[0]) + len(readings[1]) == 200)
+        stamps = sorted(r.stamp_ns for part in readings for r in part)  # type: ignore[attr-defined]
+        assert len(set(stamps)) == 200  # every message once, none twice
+        assert min(len(readings[0]), len(readings[1])) > 0  # both took a share
+    finally:
+        for client in clients:
+            client.stop()
+    sparkplug = MqttRoute('spBv1.0/plant1/DDATA/edge7/press3', 'press3', 'pressure', 'bar', 'Pa',
+                          PayloadSpec('sparkplug', metric='P'))  # fmt: skip
+    with pytest.raises(Exception, match='Sparkplug routes need every message'):
+        MqttBridgeClient(IotBridge([sparkplug]), '127.0.0.1', broker.port, lambda r: None,
+                         shared_group='bridges')  # fmt: skip

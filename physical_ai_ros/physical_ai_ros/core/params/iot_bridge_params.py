@@ -37,6 +37,11 @@ def check_iot_bridge(values: Mapping[str, Any]) -> list[ParamError]:
     host = values['mqtt.sparkplug_host_id']
     check.need('mqtt.sparkplug_host_id', not any(c in host for c in '/+#'),
                'one topic level: no /, + or #')  # fmt: skip
+    shared = values['mqtt.shared_group']
+    check.need('mqtt.shared_group', not any(c in shared for c in '/+#'),
+               'one topic level: no /, + or #')  # fmt: skip
+    check.need('mqtt.shared_group', not shared or values['mqtt.protocol'] == 5,
+               '"" with mqtt.protocol 311 (shared subscriptions are MQTT 5)')  # fmt: skip
     group, node = values['mqtt.sparkplug_group'], values['mqtt.sparkplug_node']
     for name, value in (('mqtt.sparkplug_group', group), ('mqtt.sparkplug_node', node)):
         check.need(name, not any(c in value for c in '/+#'), 'one topic level: no /, + or #')
@@ -115,6 +120,9 @@ IOT_BRIDGE = ParamSet(
           'publishes spBv1.0/STATE/<id> online (retained) with an offline last will, for edge '
           'nodes that wait for their host; "" = none. Not with state_topic (one last will).',
           read_only=True),
+        P('mqtt.shared_group', 'string', '', 'MQTT 5 shared subscription group: bridges with the '
+          "same group share the devices' messages ($share/<group>/...), each message to one of "
+          'them; "" = none. Not with Sparkplug routes.', read_only=True),
         P('mqtt.sparkplug_group', 'string', '', "Sparkplug B group id of the robot's own edge "
           'node ("" with sparkplug_node "").', read_only=True),
         P('mqtt.sparkplug_node', 'string', '', "Northbound as Sparkplug B: the robot's state as "

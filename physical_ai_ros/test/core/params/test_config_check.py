@@ -353,6 +353,8 @@ def test_a_duplicate_key_is_reported_with_its_line() -> None:
          'one last will'),
         ({'opcua.endpoint': 'opc.tcp://:::garbage:::'}, 'opcua.endpoint'),
         ({'mqtt.sparkplug_node': 'robot7'}, 'set together with mqtt.sparkplug_node'),
+        ({'mqtt.shared_group': 'a/b'}, 'mqtt.shared_group'),
+        ({'mqtt.shared_group': 'bridges', 'mqtt.protocol': 311}, 'MQTT 5'),
         ({'mqtt.sparkplug_group': 'plant1', 'mqtt.sparkplug_node': 'robot7',
           'mqtt.state_topic': 'r/7'}, 'one last will'),
     ],
