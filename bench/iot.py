@@ -106,6 +106,56 @@ def run_record(port: int, qos: int, messages: int = MESSAGES) -> float:
     return count / ((finished[0] - first) / 1e9) if finished and count else 0.0
 
 
+def bridge_worker(port: int, group: str) -> None:
+    """One bridge process of a shared group: counts its readings until 1 s without one.
+
+    Prints its count and the wall times (ns) of its first and last reading.
+    """
+    from physical_ai_ros.iot.mqtt import MqttBridgeClient
+
+    times: list[int] = []
+    client = MqttBridgeClient(
+        IotBridge([ROUTE]), '127.0.0.1', port, lambda r: times.append(time.time_ns()),
+        client_id=f'bench-{group}-{time.time_ns()}', qos=0, persistent=False,
+        shared_group=group,
+    )  # fmt: skip
+    client.start()
+    while not client.connected:
+        time.sleep(0.01)
+    print('ready', flush=True)
+    while not times or time.time_ns() - times[-1] < 1_000_000_000:
+        time.sleep(0.05)
+    client.stop()
+    print(len(times), times[0], times[-1], flush=True)
+
+
+def run_shared(port: int, workers: int, messages: int = MESSAGES) -> float:
+    """Readings/s of ``workers`` bridge processes sharing the devices' messages."""
+    group = f'g{time.time_ns()}'
+    procs = [
+        subprocess.Popen(
+            [sys.executable, __file__, '--bridge-worker', str(port), group],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(workers)
+    ]
+    for proc in procs:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == 'ready'
+    time.sleep(0.2)
+    publisher = subprocess.Popen([sys.executable, __file__, '--publish', str(port),
+                                  str(messages), '0', '0'])  # fmt: skip
+    publisher.wait(timeout=120)
+    counts, firsts, lasts = [], [], []
+    for proc in procs:
+        out, _ = proc.communicate(timeout=120)
+        count, first, last = (int(v) for v in out.split())
+        counts.append(count)
+        firsts.append(first)
+        lasts.append(last)
+    return sum(counts) / ((max(lasts) - min(firsts)) / 1e9)
+
+
 def run_subscriber(
     port: int, bridged: bool, messages: int = MESSAGES, rate_hz: float = 0.0, qos: int = 0
 ) -> tuple[float, np.ndarray]:
@@ -197,6 +247,9 @@ def publish(port: int, messages: int, rate_hz: float, qos: int = 0) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ['--bridge-worker']:
+        bridge_worker(int(sys.argv[2]), sys.argv[3])
+        return
     if sys.argv[1:2] == ['--publish']:
         publish(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]))
         return
@@ -218,6 +271,7 @@ def main() -> None:
         try:
             flood: dict[str, list[tuple[float, np.ndarray]]] = {'bare': [], 'bridge': []}
             paced: dict[str, list[tuple[float, np.ndarray]]] = {'bare': [], 'bridge': []}
+            shared: dict[int, list[float]] = {1: [], 2: []}
             ends: dict[str, list[float]] = {f'{n} qos {q}': [] for q in (0, 1)
                                             for n in ('bare', 'record')}  # fmt: skip
             for _ in range(ROUNDS):  # A/B/A/B
@@ -226,6 +280,8 @@ def main() -> None:
                 for qos in (0, 1):
                     ends[f'bare qos {qos}'].append(run_subscriber(port, False, qos=qos)[0])
                     ends[f'record qos {qos}'].append(run_record(port, qos))
+                for workers in (1, 2):
+                    shared[workers].append(run_shared(port, workers))
                 for name in paced:
                     paced[name].append(
                         run_subscriber(port, name == 'bridge', messages=2000, rate_hz=1000.0)
@@ -249,6 +305,10 @@ def main() -> None:
         f'bare subscriber (goal >= 20,000/s); p99 {p99["bridge"] - p99["bare"]:+.2f} ms above '
         'it (goal <= 2 ms)'
     )
+    one, two = (float(np.median(shared[k])) for k in (1, 2))
+    print(f'  shared subscription, bridge processes: 1 -> {one:,.0f} readings/s, 2 -> '
+          f'{two:,.0f}/s: {two / one:.2f}x (goal >= 1.7x on 2 cores; the publisher and the '
+          'broker run on the same cores)')  # fmt: skip
     print('  iot record end to end (bag written and closed) beside the bare subscriber:')
     for qos in (0, 1):
         bare = float(np.median(ends[f'bare qos {qos}']))
