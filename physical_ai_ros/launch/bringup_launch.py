@@ -139,18 +139,35 @@ def _dds(context: LaunchContext) -> list:
     return actions
 
 
+def _overrides_file(context: LaunchContext) -> str:
+    """The launch arguments' parameters, in a params file keyed by node (``/**/NODE``).
+
+    Keyed by node, not given as a bare dict: launch_ros keys a dict of a Node without a name
+    (the composed process) as ``/**``, and rcl lets a node's own section in the params file
+    win over ``/**`` whatever the order, so ``model:=`` and ``enable_camera:=`` were ignored
+    in composed mode. A node's own section in a later file wins over the earlier file's.
+    """
+    model = LaunchConfiguration('model').perform(context)
+    perception = {
+        'lidar.enabled': _truthy(context, 'enable_lidar'),
+        'camera.enabled': _truthy(context, 'enable_camera'),
+        'iot.enabled': _truthy(context, 'enable_iot'),
+    }
+    sections = {'/**/perception_node': {'ros__parameters': perception}}
+    if model:
+        sections['/**/policy_node'] = {'ros__parameters': {'model_path': model}}
+    with tempfile.NamedTemporaryFile(
+        'w', prefix='physical_ai_ros_args_', suffix='.yaml', delete=False, encoding='utf-8'
+    ) as out:
+        yaml.safe_dump(sections, out)
+    return out.name
+
+
 def _nodes(context: LaunchContext) -> list:
     params_file = _params_for_any_namespace(LaunchConfiguration('params_file').perform(context))
-    model = LaunchConfiguration('model').perform(context)
     enclave = LaunchConfiguration('enclave').perform(context)
     log_level = LaunchConfiguration('log_level').perform(context)
-    overrides = [
-        {'lidar.enabled': _truthy(context, 'enable_lidar')},
-        {'camera.enabled': _truthy(context, 'enable_camera')},
-        {'iot.enabled': _truthy(context, 'enable_iot')},
-    ]
-    if model:
-        overrides.append({'model_path': model})
+    overrides = [_overrides_file(context)]
     ros_arguments = ['--log-level', log_level] + (['--enclave', enclave] if enclave else [])
     autostart = _truthy(context, 'autostart')
     bridge = _iot_bridge(context, params_file, ros_arguments, autostart)

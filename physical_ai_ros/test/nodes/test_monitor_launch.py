@@ -147,10 +147,20 @@ class TestMonitorLive(unittest.TestCase):
         self.published.pop(kind, None)
 
     def test_1_the_forward_policy_drives_on_a_free_floor(self) -> None:
+        import hashlib
+
+        from physical_ai_ros_interfaces.msg import PolicyStatus
+
         self.assertTrue(
             self.spin_until(lambda: bool(self.commands) and self.commands[-1][1] > 0.5, 60.0),
             f'the robot never drove: {self.safety[-1:] or "no diagnostics"}',
         )
+        # model:= reaches policy_node in both modes (composed once kept the params file's)
+        statuses: list[PolicyStatus] = []
+        self.node.create_subscription(PolicyStatus, 'policy/status', statuses.append, 10)
+        self.assertTrue(self.spin_until(lambda: bool(statuses), 10.0))
+        expected = hashlib.sha256(MODEL.read_bytes()).hexdigest()
+        self.assertEqual(statuses[-1].model_sha256, expected)
 
     def test_2_a_wall_in_the_field_brakes_within_a_gate_period(self) -> None:
         self.assertTrue(self.spin_until(lambda: self.commands[-1][1] > 0.5, 30.0))
