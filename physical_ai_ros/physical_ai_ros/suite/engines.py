@@ -169,8 +169,9 @@ def _local(
             while pending and len(running) < max(1, workers):
                 job = pending.pop(0)
                 process = context.Process(target=_child, args=(job,), daemon=True)
-                process.start()
+                # registered before it starts: a signal landing during the fork still finds it
                 running[process] = (job, time.monotonic())
+                process.start()
                 started(job)
             time.sleep(POLL_S)
             for process, (job, began) in list(running.items()):
@@ -202,9 +203,13 @@ def _local(
                     report(_error_from_log(job))
     except KeyboardInterrupt:
         for process in running:
-            process.kill()
+            if process.pid is not None:  # started (a signal may land before the fork)
+                process.kill()
+        for child in multiprocessing.active_children():  # any worker not yet registered
+            child.kill()
         for process, (job, _) in running.items():
-            process.join()
+            if process.pid is not None:
+                process.join()
             remove_work_folders(job.folder)
         raise
 

@@ -340,7 +340,7 @@ def test_a_signal_leaves_the_finished_cases_usable(
             break
     time.sleep(0.5)
     proc.send_signal(stop)
-    rest, errors = proc.communicate(timeout=30)
+    rest, errors = proc.communicate(timeout=60)
     assert proc.returncode == 128 + stop, rest + errors
     assert f'stopped by {stop.name}' in errors and 'stopped by' not in rest  # notice on stderr
     summary = yaml.safe_load((work / 'run' / 'summary.json').read_text())
