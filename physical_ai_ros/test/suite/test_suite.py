@@ -312,6 +312,10 @@ def test_a_worker_killed_mid_case_is_retried_once(
     assert result.verdict == NEW and result.attempts == 2, (result.error, result.log_tail)
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize('stop', [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_leaves_the_finished_cases_usable(
     stop: signal.Signals, fleet: Path, tmp_path: Path
@@ -332,8 +336,10 @@ def test_a_signal_leaves_the_finished_cases_usable(
     )
     command = [sys.executable, '-m', 'physical_ai_ros.cli', 'suite', 'run', 'suite.yaml',
                '--workers', '1', '--out', 'run']  # fmt: skip
+    # a run started in the background (nohup ... &) inherits SIGINT ignored, and Python then
+    # keeps ignoring it: the signal under test must reach the CLI whatever started pytest
     proc = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)  # fmt: skip
+                            text=True, preexec_fn=_default_sigint)  # fmt: skip
     assert proc.stdout is not None and proc.stderr is not None
     for line in proc.stdout:  # robot0 done; robot7 (30 s of bag) is running
         if line.startswith('[suite] 1/2 done'):
