@@ -283,7 +283,7 @@ class CollisionMonitor:
         )
         if inside >= config.min_points:
             verdicts.append(MonitorVerdict(MonitorAction.STOP, PROTECTIVE_FIELD, inside, nearest))
-        else:
+        elif config.mover_speed > 0.0:  # the moved returns are found only when asked for
             capped = self._mover_cap(self.sources.moving_returns(velocity), v, w, nearest)
             if capped is not None:
                 verdicts.append(capped)
